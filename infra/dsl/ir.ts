@@ -1,0 +1,64 @@
+/**
+ * The pipeline graph: plain JSON built by the DSL and consumed by the compiler, the CDK
+ * constructs and the local runner. Nothing here holds functions or classes.
+ */
+import type { OperatorUse, ParamRef } from '../../lambdas/ops/operator';
+
+export const IR_VERSION = 1 as const;
+
+export { PARAM_TYPES, type ParamSpec, type ParamType } from '../../lambdas/handlers/params';
+import type { ParamSpec } from '../../lambdas/handlers/params';
+
+/** A literal value or a reference to a run parameter. */
+export type Arg<T> = T | ParamRef<T>;
+
+export interface SourceNode {
+  readonly kind: 'source';
+  /** Stage name; also the name of the dataset it produces. */
+  readonly name: string;
+  /** Default shard location (s3://bucket/prefix, file:///dir or a plain path); the run input overrides it. */
+  readonly uri: string;
+  /** Glob on shard file names under `uri`. */
+  readonly pattern: string;
+  readonly ops: readonly OperatorUse[];
+}
+
+export interface MixInput {
+  readonly dataset: string;
+  readonly weight: Arg<number>;
+}
+
+export interface MixNode {
+  readonly kind: 'mix';
+  readonly name: string;
+  readonly inputs: readonly MixInput[];
+  /** Total samples in the mixture; 0 = as many as the weights allow without repeating. */
+  readonly samples: Arg<number>;
+  readonly seed: Arg<number>;
+}
+
+export interface TrainNode {
+  readonly kind: 'train';
+  readonly name: string;
+  readonly dataset: string;
+  readonly gpus: number;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  /** Training configuration, JSON-serialisable; passed to the job as `--config`. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export type StageNode = SourceNode | MixNode | TrainNode;
+
+export interface PipelineGraph {
+  readonly irVersion: typeof IR_VERSION;
+  readonly name: string;
+  readonly description: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly sources: readonly SourceNode[];
+  readonly mixes: readonly MixNode[];
+  readonly trains: readonly TrainNode[];
+  /** Distributed Map settings; parameters so a run can change them. */
+  readonly map: { readonly maxConcurrency: Arg<number>; readonly toleratedFailurePercentage: Arg<number> };
+}

@@ -1,0 +1,175 @@
+/**
+ * What the state machine passes to each handler and what each returns. The compiler renders
+ * these shapes into ASL; the handlers validate them. Payloads carry URIs and small configs only.
+ */
+import type { OperatorFunction, OperatorUse } from '../ops/operator';
+import type { ParamSpec } from './params';
+
+/** S3 location as Step Functions' ItemReader/ResultWriter want it; see shards/location.ts. */
+export interface Location {
+  readonly Bucket: string;
+  readonly Key: string;
+}
+export interface PrefixLocation {
+  readonly Bucket: string;
+  readonly Prefix: string;
+}
+
+export type Params = Readonly<Record<string, number | string | boolean>>;
+export type RejectCounts = Readonly<Record<string, number>>;
+
+/** The execution input; every field is optional so `{}` starts a run with all defaults. */
+export interface RunInput {
+  readonly runId?: string;
+  readonly params?: Record<string, unknown>;
+  readonly inputs?: Record<string, string>;
+  readonly maxShards?: number;
+}
+
+export interface PlanEvent {
+  readonly pipeline: string;
+  readonly definitionHash: string;
+  readonly version: string;
+  /** Root of all runs: s3://bucket[/prefix] or file:///dir. */
+  readonly dataRoot: string;
+  readonly input: RunInput;
+  /** Execution name; the default run id. */
+  readonly executionName: string;
+  readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
+  readonly sources: readonly { readonly name: string; readonly uri: string; readonly pattern: string }[];
+}
+
+export interface StagePlan {
+  /** Items for the Distributed Map: the shards not yet done. */
+  readonly manifest: Location;
+  /** Every input shard of the stage, done or not; Finalize reads it. */
+  readonly allShards: Location;
+  readonly results: PrefixLocation;
+  readonly shards: number;
+  readonly pending: number;
+}
+
+export interface Lineage {
+  readonly pipeline: string;
+  readonly definitionHash: string;
+  readonly version: string;
+  readonly params: Params;
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+/** Plan's output: the state data for the rest of the run. */
+export interface RunContext {
+  readonly pipeline: string;
+  readonly runId: string;
+  /** <dataRoot>/runs/<pipeline>/<runId> */
+  readonly runRoot: string;
+  readonly params: Params;
+  readonly stages: Readonly<Record<string, StagePlan>>;
+  readonly lineage: Lineage;
+}
+
+/** One Distributed Map item: one shard. */
+export interface ShardItem {
+  readonly key: string;
+  readonly uri: string;
+}
+
+export interface Segment {
+  readonly fn: OperatorFunction;
+  readonly ops: readonly OperatorUse[];
+}
+
+/** What ItemSelector builds for each shard. */
+export interface ShardTask {
+  readonly pipeline: string;
+  readonly stage: string;
+  readonly runId: string;
+  readonly runRoot: string;
+  readonly params: Params;
+  readonly item: ShardItem;
+  /** Consecutive operators of one function, each run by one task. */
+  readonly segments: readonly Segment[];
+}
+
+export interface ShardEvent {
+  readonly task: ShardTask;
+  readonly segment: number;
+}
+
+export interface WrittenShard {
+  readonly uri: string;
+  readonly samples: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** stats/<stage>/<shard>.json: written last, marks the shard done. Deterministic bytes. */
+export interface ShardStats {
+  readonly stage: string;
+  readonly shard: string;
+  readonly input: string;
+  readonly in: number;
+  readonly kept: number;
+  readonly rejected: RejectCounts;
+  readonly output: WrittenShard;
+  readonly rejects: WrittenShard;
+}
+
+export type ShardResult = Pick<ShardStats, 'stage' | 'shard' | 'in' | 'kept' | 'rejected'>;
+
+export interface FinalizeEvent {
+  readonly pipeline: string;
+  readonly stage: string;
+  readonly runId: string;
+  readonly runRoot: string;
+  readonly plan: StagePlan;
+  readonly lineage: Lineage;
+  /** The Distributed Map's output ({MapRunArn, ResultWriterDetails}). */
+  readonly mapResult: unknown;
+}
+
+export interface StageCounts {
+  readonly in: number;
+  readonly kept: number;
+  readonly rejected: RejectCounts;
+}
+
+export interface DatasetRef extends StageCounts {
+  readonly dataset: string;
+  readonly manifestUri: string;
+  readonly shards: number;
+  /** Shards without a done marker (failed past retries); capped list, full list in the manifest. */
+  readonly failedShards: readonly string[];
+  readonly failedShardCount: number;
+}
+
+export interface MixEvent {
+  readonly pipeline: string;
+  readonly stage: string;
+  readonly runId: string;
+  readonly runRoot: string;
+  readonly params: Params;
+  readonly lineage: Lineage;
+  readonly inputs: readonly { readonly dataset: string; readonly manifestUri: string; readonly weight: unknown }[];
+  readonly samples: unknown;
+  readonly seed: unknown;
+}
+
+export interface SummaryEvent {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly pipeline: string;
+  readonly dataRoot: string;
+  /** The whole state data at the end of the run (or at the failure). */
+  readonly state: Record<string, unknown>;
+}
+
+/** summary.json and the execution output. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly stages: Readonly<Record<string, StageCounts>>;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly failedShards: Readonly<Record<string, readonly string[]>>;
+  readonly error?: { readonly error: string; readonly cause: string };
+}
