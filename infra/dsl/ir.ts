@@ -16,7 +16,11 @@ export interface SourceNode {
   readonly kind: 'source';
   /** Stage name; also the name of the dataset it produces. */
   readonly name: string;
-  /** Default shard location (s3://bucket/prefix, file:///dir or a plain path); the run input overrides it. */
+  /**
+   * Default shard location: s3://bucket/prefix, file:///dir, an absolute or ./relative path, or a
+   * bare relative key such as `inputs/pairs`, read under the run's data root (the stack's bucket
+   * on AWS, the workdir locally). The run input's `inputs.<name>` overrides it.
+   */
   readonly uri: string;
   /** Glob on shard file names under `uri`. */
   readonly pattern: string;
@@ -59,6 +63,19 @@ export interface PipelineGraph {
   readonly sources: readonly SourceNode[];
   readonly mixes: readonly MixNode[];
   readonly trains: readonly TrainNode[];
-  /** Distributed Map settings; parameters so a run can change them. */
-  readonly map: { readonly maxConcurrency: Arg<number>; readonly toleratedFailurePercentage: Arg<number> };
 }
+
+/**
+ * Parameters every pipeline has: the Distributed Map reads them through
+ * MaxConcurrencyPath / ToleratedFailurePercentagePath, so a run can change them.
+ */
+export const RESERVED_PARAMS = {
+  maxConcurrency: { type: 'integer', default: 40, min: 1, max: 10000, description: 'Shards processed at once per source' },
+  toleratedFailurePercentage: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    max: 100,
+    description: 'Percentage of shards that may fail (after retries) before the run fails',
+  },
+} as const satisfies Record<string, ParamSpec>;

@@ -1,0 +1,29 @@
+import type { PipelineGraph } from '../dsl/ir';
+import type { StateMachineDefinition } from './asl';
+import { canonicalJson, sha256Hex } from './hash';
+import { placeholdersIn, type Placeholder } from './placeholders';
+import { renderMachine } from './render-machine';
+import { version } from '../../package.json';
+
+export interface Compiled {
+  readonly definition: StateMachineDefinition;
+  /** Placeholders the definition uses (`${Name}`), in a stable order. */
+  readonly substitutions: readonly Placeholder[];
+  /** sha256 of the canonical graph: recorded in every dataset's lineage. */
+  readonly definitionHash: string;
+}
+
+/** Pure: the same graph always yields the same definition, byte for byte. */
+export function compile(graph: PipelineGraph): Compiled {
+  const definitionHash = sha256Hex(canonicalJson(graph));
+  const definition = renderMachine(graph, definitionHash, version);
+  return { definition, substitutions: placeholdersIn(JSON.stringify(definition)), definitionHash };
+}
+
+export const renderDefinitionJson = (c: Compiled): string => JSON.stringify(c.definition, null, 2) + '\n';
+
+export { PLACEHOLDERS, substitute, placeholdersIn, type Placeholder } from './placeholders';
+export { STATE_NAMES } from './names';
+export { renderMermaid } from './mermaid';
+export { segmentsOf } from './segments';
+export type { StateMachineDefinition } from './asl';

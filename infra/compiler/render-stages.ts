@@ -1,0 +1,127 @@
+import type { PipelineGraph, MixNode, TrainNode } from '../dsl/ir';
+import type { Catcher, JsonObject, JsonValue, PassState, TaskState, Transition } from './asl';
+import { STATE_NAMES } from './names';
+import { PLACEHOLDERS, ref } from './placeholders';
+import { BATCH_SUBMIT_SYNC, DATASET_REF_SELECTOR, renderLambdaTask, TIMEOUTS } from './tasks';
+
+export function renderPlan(graph: PipelineGraph, definitionHash: string, version: string, o: { transition: Transition; catchers: readonly Catcher[] }): TaskState {
+  return renderLambdaTask(
+    PLACEHOLDERS.plan,
+    {
+      pipeline: graph.name,
+      definitionHash,
+      version,
+      dataRoot: ref(PLACEHOLDERS.dataRoot),
+      'input.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      paramSpecs: graph.params as unknown as JsonObject,
+      sources: graph.sources.map((s) => ({ name: s.name, uri: s.uri, pattern: s.pattern })),
+    },
+    {
+      comment: 'Validate parameters, list input shards, skip shards already done, write manifests',
+      timeoutSeconds: TIMEOUTS.plan,
+      outputPath: '$.Payload',
+      catch: o.catchers,
+      transition: o.transition,
+    },
+  );
+}
+
+export function renderMix(pipeline: string, mix: MixNode, o: { transition: Transition; catchers: readonly Catcher[] }): TaskState {
+  return renderLambdaTask(
+    PLACEHOLDERS.mix,
+    {
+      pipeline,
+      stage: mix.name,
+      'runId.$': '$.runId',
+      'runRoot.$': '$.runRoot',
+      'params.$': '$.params',
+      'lineage.$': '$.lineage',
+      inputs: mix.inputs.map((input) => ({
+        dataset: input.dataset,
+        'manifestUri.$': `$.datasets.${input.dataset}.manifestUri`,
+        weight: input.weight as JsonValue,
+      })),
+      samples: mix.samples as JsonValue,
+      seed: mix.seed as JsonValue,
+    },
+    {
+      comment: `Weighted mixture of ${mix.inputs.map((i) => i.dataset).join(', ')}`,
+      timeoutSeconds: TIMEOUTS.mix,
+      resultSelector: DATASET_REF_SELECTOR,
+      resultPath: `$.datasets.${mix.name}`,
+      catch: o.catchers,
+      transition: o.transition,
+    },
+  );
+}
+
+/** The training configuration enters the state data so the command can embed it as JSON. */
+export function renderTrainConfig(train: TrainNode, transition: Transition): PassState {
+  return {
+    Type: 'Pass',
+    Comment: `Training configuration of "${train.name}"`,
+    Parameters: { config: train.config as JsonObject },
+    ResultPath: `$.trainConfigs.${train.name}`,
+    ...transition,
+  };
+}
+
+/** AWS Batch job, run to completion (.sync); Spot reclaims are retried by the job's retry strategy. */
+export function renderTrain(pipeline: string, train: TrainNode, o: { transition: Transition; catchers: readonly Catcher[] }): TaskState {
+  const command =
+    `States.Array('python', '-m', 'resampler.train', '--manifest', $.datasets.${train.dataset}.manifestUri, ` +
+    `'--out', States.Format('{}/models/${train.name}', $.runRoot), ` +
+    `'--config', States.JsonToString($.trainConfigs.${train.name}.config))`;
+  return {
+    Type: 'Task',
+    Resource: BATCH_SUBMIT_SYNC,
+    Comment: `Train the connector on "${train.dataset}"`,
+    Parameters: {
+      'JobName.$': `States.Format('${pipeline}-${train.name}-{}', $.runId)`,
+      JobQueue: ref(PLACEHOLDERS.trainQueue),
+      JobDefinition: ref(PLACEHOLDERS.trainDefinition),
+      ContainerOverrides: {
+        'Command.$': command,
+        ResourceRequirements: [
+          ...(train.gpus > 0 ? [{ Type: 'GPU', Value: String(train.gpus) }] : []),
+          { Type: 'VCPU', Value: String(train.vcpus) },
+          { Type: 'MEMORY', Value: String(train.memoryMiB) },
+        ],
+        Environment: [{ Name: 'VLMFLOW_RUN_ID', 'Value.$': '$.runId' }],
+      },
+      Timeout: { AttemptDurationSeconds: train.timeoutSeconds },
+    },
+    TimeoutSeconds: train.timeoutSeconds + 3600,
+    ResultSelector: { 'jobId.$': '$.JobId', 'jobName.$': '$.JobName', 'status.$': '$.Status' },
+    ResultPath: `$.trains.${train.name}`,
+    Retry: [
+      { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException'], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: 'FULL' },
+    ],
+    Catch: o.catchers,
+    ...o.transition,
+  };
+}
+
+export function renderSummarize(pipeline: string): TaskState {
+  return renderLambdaTask(
+    PLACEHOLDERS.summary,
+    { status: 'SUCCEEDED', pipeline, dataRoot: ref(PLACEHOLDERS.dataRoot), 'state.$': '$' },
+    { comment: 'Run summary: the execution output', timeoutSeconds: TIMEOUTS.summary, outputPath: '$.Payload', transition: { End: true } },
+  );
+}
+
+/** Records the failure in the run summary, then fails the execution with the original error. */
+export function renderRecordFailure(pipeline: string): TaskState {
+  return renderLambdaTask(
+    PLACEHOLDERS.summary,
+    { status: 'FAILED', pipeline, dataRoot: ref(PLACEHOLDERS.dataRoot), 'state.$': '$' },
+    {
+      comment: 'Write summary.json with the failure',
+      timeoutSeconds: TIMEOUTS.summary,
+      resultPath: '$.summary',
+      catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.summaryFailure', Next: STATE_NAMES.failed }],
+      transition: { Next: STATE_NAMES.failed },
+    },
+  );
+}

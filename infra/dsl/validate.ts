@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../lambdas/ops/operator';
+import type { Arg, PipelineGraph } from './ir';
+
+/**
+ * Whole-graph checks, run once the pipeline is built. Returns every problem found; each message
+ * names the pipeline, the stage and the field.
+ */
+export function validateGraph(graph: PipelineGraph, operators: readonly OperatorDeclaration[]): string[] {
+  const problems: string[] = [];
+  const at = (stage: string) => `pipeline "${graph.name}", stage "${stage}"`;
+
+  if (graph.sources.length === 0) problems.push(`pipeline "${graph.name}": no source; add one with .source()`);
+
+  const byKind = new Map<string, OperatorDeclaration>();
+  for (const decl of operators) {
+    const seen = byKind.get(decl.kind);
+    if (seen && seen !== decl) {
+      problems.push(`pipeline "${graph.name}": two different operators are declared with kind "${decl.kind}"`);
+    }
+    byKind.set(decl.kind, decl);
+  }
+
+  const defaults = Object.fromEntries(Object.entries(graph.params).map(([k, spec]) => [k, spec.default]));
+  for (const source of graph.sources) {
+    if (!source.uri) problems.push(`${at(source.name)}: uri is empty`);
+    if (!source.pattern) problems.push(`${at(source.name)}: pattern is empty`);
+    source.ops.forEach((use, i) => {
+      const where = `${at(source.name)}, operator #${i + 1} ${use.op}`;
+      problems.push(...checkOperatorUse(use, byKind.get(use.op), defaults, where));
+    });
+  }
+
+  const datasets = new Set<string>(graph.sources.map((s) => s.name));
+  for (const mix of graph.mixes) {
+    if (mix.inputs.length === 0) problems.push(`${at(mix.name)}: weights: no input dataset`);
+    for (const input of mix.inputs) {
+      const field = `${at(mix.name)}, weights.${input.dataset}`;
+      if (!datasets.has(input.dataset)) {
+        problems.push(`${field}: unknown dataset "${input.dataset}" (defined before this stage: ${[...datasets].join(', ') || 'none'})`);
+      }
+      problems.push(...checkNumberArg(input.weight, defaults, field, 0));
+    }
+    problems.push(...checkNumberArg(mix.samples, defaults, `${at(mix.name)}, samples`, 0));
+    problems.push(...checkNumberArg(mix.seed, defaults, `${at(mix.name)}, seed`, 0));
+    datasets.add(mix.name);
+  }
+  for (const train of graph.trains) {
+    if (!datasets.has(train.dataset)) {
+      problems.push(`${at(train.name)}, dataset: unknown dataset "${train.dataset}" (known: ${[...datasets].join(', ') || 'none'})`);
+    }
+    if (!Number.isInteger(train.gpus) || train.gpus < 0 || train.gpus > 8) {
+      problems.push(`${at(train.name)}, gpus: expected an integer 0-8, got ${train.gpus}`);
+    }
+  }
+  return problems;
+}
+
+function checkOperatorUse(
+  use: OperatorUse,
+  decl: OperatorDeclaration | undefined,
+  defaults: Record<string, unknown>,
+  where: string,
+): string[] {
+  if (!decl) return [`${where}: unknown operator kind "${use.op}"`];
+  const problems: string[] = [];
+  const resolved: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(use.args)) {
+    if (isParamRef(value)) {
+      if (!Object.hasOwn(defaults, value.$param)) {
+        problems.push(`${where}: ${field}: refers to unknown parameter "${value.$param}"`);
+        continue;
+      }
+      resolved[field] = defaults[value.$param];
+    } else resolved[field] = value;
+  }
+  if (decl.params instanceof z.ZodObject) {
+    const known = Object.keys(decl.params.shape);
+    for (const field of Object.keys(use.args)) {
+      if (!known.includes(field)) problems.push(`${where}: ${field}: unknown parameter (known: ${known.join(', ')})`);
+    }
+  }
+  const parsed = decl.params.safeParse(resolved);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.join('.') || '(arguments)';
+      const ref = use.args[String(issue.path[0])];
+      const via = isParamRef(ref) ? ` (default of parameter "${ref.$param}")` : '';
+      if (issue.code === 'unrecognized_keys') continue; // reported above with the known names
+      problems.push(`${where}: ${field}${via}: ${issue.message}`);
+    }
+  }
+  return problems;
+}
+
+function checkNumberArg(value: Arg<number>, defaults: Record<string, unknown>, where: string, min: number): string[] {
+  if (isParamRef(value)) {
+    if (!Object.hasOwn(defaults, value.$param)) return [`${where}: refers to unknown parameter "${value.$param}"`];
+    const d = defaults[value.$param];
+    return typeof d === 'number' ? [] : [`${where}: parameter "${value.$param}" is not a number`];
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    return [`${where}: expected a number >= ${min}, got ${JSON.stringify(value)}`];
+  }
+  return [];
+}
