@@ -113,6 +113,11 @@ export interface ShardStats {
   readonly rejected: RejectCounts;
   readonly output: WrittenShard;
   readonly rejects: WrittenShard;
+  /**
+   * Added: when the stage ran in several segments, the rejects shard of each, in segment order
+   * (`rejects` is the first). Absent for a single segment.
+   */
+  readonly rejectsBySegment?: readonly WrittenShard[];
 }
 
 export type ShardResult = Pick<ShardStats, 'stage' | 'shard' | 'in' | 'kept' | 'rejected'>;

@@ -1,0 +1,99 @@
+/**
+ * Where a run keeps its objects. runRoot = <dataRoot>/runs/<pipeline>/<runId>; the same layout
+ * under s3:// and file://. Every handler finds its inputs and outputs through these helpers.
+ */
+import { joinUri } from '../shards/uri';
+
+export function runRootOf(dataRoot: string, pipeline: string, runId: string): string {
+  return joinUri(dataRoot, 'runs', pipeline, runId);
+}
+
+/** Pending ShardItem[] for the stage's Distributed Map. */
+export function pendingManifestUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'manifests', `${stage}.json`);
+}
+
+/** Every input ShardItem of the stage. */
+export function allShardsManifestUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'manifests', `${stage}.all.json`);
+}
+
+/** ResultWriter prefix of the stage's map run. */
+export function resultsPrefixUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'results', stage);
+}
+
+/** Kept samples of a shard once every segment of the stage has run. */
+export function keptShardUri(runRoot: string, stage: string, shard: string): string {
+  return joinUri(runRoot, 'stages', stage, `${shard}.tar`);
+}
+
+/** Kept samples after segment `segment` when more segments follow. */
+export function segmentShardUri(
+  runRoot: string,
+  stage: string,
+  segment: number,
+  shard: string,
+): string {
+  return joinUri(runRoot, 'tmp', stage, String(segment), `${shard}.tar`);
+}
+
+/** Partial counts of a segment that is not the stage's last. */
+export function segmentStatsUri(
+  runRoot: string,
+  stage: string,
+  segment: number,
+  shard: string,
+): string {
+  return joinUri(runRoot, 'tmp', stage, String(segment), `${shard}.json`);
+}
+
+/** Rejected samples of one segment: `<shard>.tar` for segment 0, `<shard>.<i>.tar` after. */
+export function rejectsShardUri(
+  runRoot: string,
+  stage: string,
+  shard: string,
+  segment = 0,
+): string {
+  return joinUri(
+    runRoot,
+    'rejects',
+    stage,
+    segment === 0 ? `${shard}.tar` : `${shard}.${segment}.tar`,
+  );
+}
+
+/** The done marker: written last. */
+export function statsUri(runRoot: string, stage: string, shard: string): string {
+  return joinUri(runRoot, 'stats', stage, `${shard}.json`);
+}
+
+export function statsPrefixUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'stats', `${stage}/`);
+}
+
+/** Per-operator milliseconds of one segment, named like its rejects. */
+export function timingsUri(runRoot: string, stage: string, shard: string, segment = 0): string {
+  return joinUri(
+    runRoot,
+    'timings',
+    stage,
+    segment === 0 ? `${shard}.json` : `${shard}.${segment}.json`,
+  );
+}
+
+export function datasetManifestUri(runRoot: string, name: string): string {
+  return joinUri(runRoot, 'datasets', name, 'manifest.json');
+}
+
+export function summaryUri(runRoot: string): string {
+  return joinUri(runRoot, 'summary.json');
+}
+
+/** Run ids become path segments and S3 keys: keep them plain. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,80}$/;
+
+/** Shard keys are file names: anything outside [A-Za-z0-9._-], and leading dots, become `_`. */
+export function sanitizeShardKey(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+}

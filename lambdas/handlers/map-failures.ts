@@ -1,0 +1,79 @@
+/**
+ * Why shards failed, from a Distributed Map's ResultWriter: its manifest.json lists FAILED
+ * result files, each a JSON array of child executions with Input, Error and Cause. Best effort:
+ * the stats markers decide which shards failed; this only names the reasons.
+ */
+import { readJson } from '../shards/json-io';
+import { fromLocation } from '../shards/uri';
+
+export interface MapFailure {
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+interface ResultWriterManifest {
+  readonly DestinationBucket?: string;
+  readonly ResultFiles?: { readonly FAILED?: readonly { readonly Key?: string }[] };
+}
+
+interface ChildExecution {
+  readonly Input?: unknown;
+  readonly Error?: unknown;
+  readonly Cause?: unknown;
+}
+
+const MAX_CAUSE_CHARS = 1000;
+
+/** Shard key → failure, or an empty map when the result cannot be read. */
+export async function readMapFailures(mapResult: unknown): Promise<Map<string, MapFailure>> {
+  const failures = new Map<string, MapFailure>();
+  const details = field(mapResult, 'ResultWriterDetails');
+  const bucket = field(details, 'Bucket');
+  const key = field(details, 'Key');
+  if (typeof bucket !== 'string' || typeof key !== 'string') return failures;
+  try {
+    const manifest = await readJson<ResultWriterManifest>(fromLocation(bucket, key));
+    for (const file of manifest.ResultFiles?.FAILED ?? []) {
+      if (typeof file.Key !== 'string') continue;
+      const executions = await readJson<readonly ChildExecution[]>(
+        fromLocation(manifest.DestinationBucket ?? bucket, file.Key),
+      );
+      for (const execution of executions) {
+        const shard = shardKeyOf(execution.Input);
+        if (shard === undefined) continue;
+        failures.set(shard, {
+          error: typeof execution.Error === 'string' ? execution.Error : undefined,
+          cause:
+            typeof execution.Cause === 'string'
+              ? execution.Cause.slice(0, MAX_CAUSE_CHARS)
+              : undefined,
+        });
+      }
+    }
+  } catch {
+    // The result is a courtesy; a missing or odd one must not fail the stage.
+  }
+  return failures;
+}
+
+/** The shard key in a map item's input: a ShardEvent, a ShardTask or a bare ShardItem. */
+function shardKeyOf(input: unknown): string | undefined {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const task = field(value, 'task') ?? value;
+  const item = field(task, 'item') ?? task;
+  const key = field(item, 'key');
+  return typeof key === 'string' ? key : undefined;
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)[name]
+    : undefined;
+}

@@ -1,0 +1,185 @@
+/**
+ * Plan: the first state of every run. Validates the run id and parameters, lists each source's
+ * shards, skips those already done in this run (their stats marker exists) and writes the
+ * manifests the Distributed Maps read.
+ */
+import { posix } from 'node:path';
+import { writeJson } from '../shards/json-io';
+import { storageFor } from '../shards/storage';
+import { joinUri, normaliseUri, toLocation, toPrefixLocation } from '../shards/uri';
+import type { PlanEvent, RunContext, ShardItem, StagePlan } from './contracts';
+import { PlanError, messageOf } from './errors';
+import {
+  allShardsManifestUri,
+  pendingManifestUri,
+  resultsPrefixUri,
+  RUN_ID_PATTERN,
+  runRootOf,
+  sanitizeShardKey,
+  statsPrefixUri,
+} from './layout';
+import { resolveParams } from './params';
+
+type Source = PlanEvent['sources'][number];
+
+export async function handler(event: PlanEvent): Promise<RunContext> {
+  const input = event.input ?? {};
+  const runId = checkRunId(input.runId ?? event.executionName);
+  const params = resolveParams(event.paramSpecs, input.params ?? {});
+  const maxShards = checkMaxShards(input.maxShards);
+  const sources = withInputOverrides(event.sources, input.inputs).map((source) => ({
+    ...source,
+    uri: resolveSourceUri(source.uri, event.dataRoot),
+  }));
+  const runRoot = runRootOf(event.dataRoot, event.pipeline, runId);
+
+  const stages: Record<string, StagePlan> = {};
+  for (const source of sources) {
+    const shards = (await listShardsOrExplain(source)).slice(0, maxShards);
+    if (shards.length === 0) {
+      throw new PlanError(
+        `source "${source.name}": no shards matching "${source.pattern}" under ${source.uri}`,
+      );
+    }
+    const done = await doneShardKeys(runRoot, source.name);
+    const pending = shards.filter((shard) => !done.has(shard.key));
+    stages[source.name] = await writeManifests(runRoot, source.name, shards, pending);
+  }
+
+  return {
+    pipeline: event.pipeline,
+    runId,
+    runRoot,
+    params,
+    stages,
+    lineage: {
+      pipeline: event.pipeline,
+      definitionHash: event.definitionHash,
+      version: event.version,
+      params,
+      inputs: Object.fromEntries(sources.map((source) => [source.name, source.uri])),
+    },
+  };
+}
+
+/**
+ * A bare relative location (`inputs/pairs`) lives under the data root, so a pipeline's default
+ * source works both in the deployed bucket and in a local workdir; URIs and absolute or
+ * ./relative paths are taken as they are.
+ */
+export function resolveSourceUri(uri: string, dataRoot: string): string {
+  const bare = !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !uri.startsWith('/') && !uri.startsWith('.');
+  return bare ? joinUri(dataRoot, uri) : uri;
+}
+
+export function checkRunId(runId: unknown): string {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId) || /^\.+$/.test(runId)) {
+    throw new PlanError(
+      `runId: ${JSON.stringify(runId)} is not a valid run id (1-80 characters from A-Z a-z 0-9 . _ -, not only dots)`,
+    );
+  }
+  return runId;
+}
+
+function checkMaxShards(maxShards: unknown): number | undefined {
+  if (maxShards === undefined || maxShards === null) return undefined;
+  if (typeof maxShards !== 'number' || !Number.isInteger(maxShards) || maxShards < 1) {
+    throw new PlanError(`maxShards: expected a positive integer, got ${JSON.stringify(maxShards)}`);
+  }
+  return maxShards;
+}
+
+/** The run input's `inputs` replaces source URIs by source name. */
+export function withInputOverrides(
+  sources: readonly Source[],
+  inputs: Readonly<Record<string, unknown>> | undefined,
+): Source[] {
+  if (inputs === undefined || inputs === null) return [...sources];
+  if (typeof inputs !== 'object' || Array.isArray(inputs)) {
+    throw new PlanError(
+      `inputs: expected an object of source name → URI, got ${JSON.stringify(inputs)}`,
+    );
+  }
+  const known = sources.map((source) => source.name);
+  for (const [name, uri] of Object.entries(inputs)) {
+    if (!known.includes(name)) {
+      throw new PlanError(
+        `inputs.${name}: unknown source "${name}" (known: ${known.join(', ') || 'none'})`,
+      );
+    }
+    if (typeof uri !== 'string' || uri.length === 0) {
+      throw new PlanError(`inputs.${name}: expected a URI string, got ${JSON.stringify(uri)}`);
+    }
+  }
+  return sources.map((source) => {
+    const uri = inputs[source.name];
+    return typeof uri === 'string' ? { ...source, uri } : source;
+  });
+}
+
+async function listShardsOrExplain(source: Source): Promise<ShardItem[]> {
+  try {
+    return await listShards(source);
+  } catch (error) {
+    if (error instanceof PlanError) throw error;
+    const name = error instanceof Error ? `${error.name}: ` : '';
+    throw new PlanError(
+      `source "${source.name}": cannot list ${source.uri}: ${name}${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Shards under the source URI whose path relative to it matches the glob, sorted by key. */
+export async function listShards(source: Source): Promise<ShardItem[]> {
+  const normalised = normaliseUri(source.uri);
+  const base = normalised.endsWith('/') ? normalised : `${normalised}/`;
+  const byKey = new Map<string, ShardItem>();
+  for await (const object of storageFor(base).list(base)) {
+    const relative = object.uri.startsWith(base)
+      ? object.uri.slice(base.length)
+      : posix.basename(object.uri);
+    if (!posix.matchesGlob(relative, source.pattern)) continue;
+    const key = sanitizeShardKey(relative.replace(/\.tar$/, ''));
+    const clash = byKey.get(key);
+    if (clash) {
+      throw new PlanError(
+        `source "${source.name}": ${clash.uri} and ${object.uri} both map to shard key "${key}"`,
+      );
+    }
+    byKey.set(key, { key, uri: object.uri });
+  }
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Keys of the shards whose stats marker exists: one listing instead of one request per shard. */
+async function doneShardKeys(runRoot: string, stage: string): Promise<Set<string>> {
+  const prefix = statsPrefixUri(runRoot, stage);
+  const done = new Set<string>();
+  for await (const object of storageFor(prefix).list(prefix)) {
+    const name = posix.basename(object.uri);
+    if (name.endsWith('.json')) done.add(name.slice(0, -'.json'.length));
+  }
+  return done;
+}
+
+async function writeManifests(
+  runRoot: string,
+  stage: string,
+  shards: readonly ShardItem[],
+  pending: readonly ShardItem[],
+): Promise<StagePlan> {
+  const manifest = pendingManifestUri(runRoot, stage);
+  const allShards = allShardsManifestUri(runRoot, stage);
+  await writeJson(manifest, pending);
+  await writeJson(allShards, shards);
+  return {
+    manifest: toLocation(manifest),
+    allShards: toLocation(allShards),
+    results: toPrefixLocation(resultsPrefixUri(runRoot, stage)),
+    shards: shards.length,
+    pending: pending.length,
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * How a rejected sample is written to the rejects shard: every original part kept, and its
+ * `json` member carrying `"reject": {op, reason, detail}` so the reason travels with the sample.
+ */
+import type { Sample } from '../ops/sample';
+
+export interface RejectTag {
+  readonly op: string;
+  readonly reason: string;
+  readonly detail?: string;
+  /** The key found in the tar, when the sample had to be written under a stand-in key. */
+  readonly key?: string;
+}
+
+/** Member that keeps an original `json` which could not carry the tag (not an object, or not JSON). */
+export const ORIGINAL_JSON_EXT = 'orig.json';
+
+export function tagRejected(sample: Sample, tag: RejectTag): Sample {
+  const reject = Object.fromEntries(Object.entries(tag).filter(([, value]) => value !== undefined));
+  const original = sample.parts.json;
+  const parsed = original === undefined ? undefined : parseObject(original);
+  const parts: Record<string, Buffer> = { ...sample.parts };
+  if (parsed) {
+    parts.json = Buffer.from(JSON.stringify({ ...parsed, reject }));
+  } else {
+    parts.json = Buffer.from(JSON.stringify({ reject }));
+    if (original !== undefined) parts[ORIGINAL_JSON_EXT] = original;
+  }
+  return { key: sample.key, parts };
+}
+
+function parseObject(bytes: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

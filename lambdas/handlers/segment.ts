@@ -1,0 +1,234 @@
+/**
+ * One segment of a stage over one shard: read its input (the original shard, or the previous
+ * segment's output), run the fused chain, write kept and rejected samples, then the counts.
+ * The last segment merges every segment's counts into the stats marker, written last.
+ */
+import type { OperatorRegistry } from '../ops/index';
+import { instantiate } from '../ops/instantiate';
+import { readJson, writeJson } from '../shards/json-io';
+import { isNotFound } from '../shards/not-found';
+import { readShard } from '../shards/tar-reader';
+import { ShardWriter } from '../shards/tar-writer';
+import { storageFor } from '../shards/storage';
+import type { ShardEvent, ShardResult, ShardStats, ShardTask, WrittenShard } from './contracts';
+import { ShardError, messageOf } from './errors';
+import {
+  keptShardUri,
+  rejectsShardUri,
+  segmentShardUri,
+  segmentStatsUri,
+  statsUri,
+  timingsUri,
+} from './layout';
+import type { SegmentStats } from './manifests';
+import {
+  addCounts,
+  assertBalanced,
+  runShardLoop,
+  type ChainLink,
+  type LoopResult,
+} from './shard-loop';
+
+export async function runSegment(
+  event: ShardEvent,
+  registry: OperatorRegistry,
+): Promise<ShardResult> {
+  const { task, segment } = event;
+  const where = describe(task, segment);
+  if (!Number.isInteger(segment) || segment < 0 || segment >= task.segments.length) {
+    throw new ShardError(`${where}: no such segment (the stage has ${task.segments.length})`);
+  }
+  const last = segment === task.segments.length - 1;
+  const { runRoot, stage, item } = task;
+
+  // Idempotent: a retried or re-run shard returns what it counted the first time.
+  const done = await readIfExists<ShardStats>(statsUri(runRoot, stage, item.key));
+  if (done) return resultOf(done);
+  if (!last) {
+    const partial = await readIfExists<SegmentStats>(
+      segmentStatsUri(runRoot, stage, segment, item.key),
+    );
+    if (partial) return resultOf(partial);
+  }
+
+  // The last segment needs every earlier one's counts: check before doing the work.
+  const earlier = last
+    ? await Promise.all(
+        Array.from({ length: segment }, (_, i) => readEarlierSegment(task, i, where)),
+      )
+    : [];
+  const chain = await instantiateChain(task, segment, registry);
+  const input = segment === 0 ? item.uri : segmentShardUri(runRoot, stage, segment - 1, item.key);
+  const output = last
+    ? keptShardUri(runRoot, stage, item.key)
+    : segmentShardUri(runRoot, stage, segment, item.key);
+  const { loop, kept, rejects } = await processShard(
+    input,
+    output,
+    rejectsShardUri(runRoot, stage, item.key, segment),
+    chain,
+    where,
+  );
+  assertBalanced(loop, where);
+  await writeJson(timingsUri(runRoot, stage, item.key, segment), {
+    stage,
+    shard: item.key,
+    segment,
+    ms: Object.fromEntries(
+      Object.entries(loop.timingsMs).map(([op, ms]) => [op, Math.round(ms * 1000) / 1000]),
+    ),
+  });
+  const stats: SegmentStats = {
+    stage,
+    shard: item.key,
+    segment,
+    input,
+    in: loop.in,
+    kept: loop.kept,
+    rejected: loop.rejected,
+    output: kept,
+    rejects,
+  };
+  if (!last) {
+    await writeJson(segmentStatsUri(runRoot, stage, segment, item.key), stats);
+    return resultOf(stats);
+  }
+  const merged = mergeSegments([...earlier, stats], item.uri, where);
+  await writeJson(statsUri(runRoot, stage, item.key), merged);
+  await removeIntermediates(task, segment);
+  return resultOf(merged);
+}
+
+/** One instance per operator use, created for this shard; a bad configuration fails the shard. */
+async function instantiateChain(
+  task: ShardTask,
+  segment: number,
+  registry: OperatorRegistry,
+): Promise<ChainLink[]> {
+  const uses = task.segments[segment]!.ops;
+  const chain: ChainLink[] = [];
+  for (const [index, use] of uses.entries()) {
+    try {
+      chain.push({
+        op: use.op,
+        instance: await instantiate(use, registry, task.params, {
+          runRoot: task.runRoot,
+          shardKey: task.item.key,
+        }),
+      });
+    } catch (error) {
+      throw new ShardError(
+        `${describe(task, segment)}: operator #${index + 1} (${use.op}): ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
+  }
+  return chain;
+}
+
+async function processShard(
+  inputUri: string,
+  keptUri: string,
+  rejectsUri: string,
+  chain: readonly ChainLink[],
+  where: string,
+): Promise<{ loop: LoopResult; kept: WrittenShard; rejects: WrittenShard }> {
+  let input;
+  try {
+    input = await storageFor(inputUri).read(inputUri);
+  } catch (error) {
+    throw new ShardError(`${where}: cannot read ${inputUri}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  const keptWriter = new ShardWriter(keptUri);
+  const rejectsWriter = new ShardWriter(rejectsUri);
+  try {
+    const loop = await runShardLoop(readShard(input), chain, {
+      kept: keptWriter,
+      rejected: rejectsWriter,
+    });
+    return { loop, kept: await keptWriter.close(), rejects: await rejectsWriter.close() };
+  } catch (error) {
+    input.destroy();
+    await Promise.allSettled([keptWriter.abort(), rejectsWriter.abort()]);
+    if (error instanceof ShardError) throw error;
+    throw new ShardError(`${where}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+async function readEarlierSegment(
+  task: ShardTask,
+  segment: number,
+  where: string,
+): Promise<SegmentStats> {
+  const uri = segmentStatsUri(task.runRoot, task.stage, segment, task.item.key);
+  const stats = await readIfExists<SegmentStats>(uri);
+  if (!stats) throw new ShardError(`${where}: segment ${segment} has not finished (no ${uri})`);
+  return stats;
+}
+
+/** Stage counts from its segments: in of the first, kept of the last, rejects of all. */
+export function mergeSegments(
+  segments: readonly SegmentStats[],
+  input: string,
+  where: string,
+): ShardStats {
+  const first = segments[0]!;
+  const last = segments[segments.length - 1]!;
+  for (let i = 1; i < segments.length; i++) {
+    if (segments[i]!.in !== segments[i - 1]!.kept) {
+      throw new ShardError(
+        `${where}: segment ${i} read ${segments[i]!.in} samples but segment ${i - 1} kept ${segments[i - 1]!.kept}`,
+      );
+    }
+  }
+  const stats: ShardStats = {
+    stage: last.stage,
+    shard: last.shard,
+    input,
+    in: first.in,
+    kept: last.kept,
+    rejected: addCounts(...segments.map((s) => s.rejected)),
+    output: last.output,
+    rejects: first.rejects,
+    ...(segments.length > 1 ? { rejectsBySegment: segments.map((s) => s.rejects) } : {}),
+  };
+  assertBalanced(stats, where);
+  return stats;
+}
+
+/** The intermediate shards are copies of data; once the marker is written nothing reads them. */
+async function removeIntermediates(task: ShardTask, lastSegment: number): Promise<void> {
+  for (let i = 0; i < lastSegment; i++) {
+    const uri = segmentShardUri(task.runRoot, task.stage, i, task.item.key);
+    await storageFor(uri)
+      .delete(uri)
+      .catch(() => undefined);
+  }
+}
+
+async function readIfExists<T>(uri: string): Promise<T | undefined> {
+  try {
+    return await readJson<T>(uri);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function resultOf(
+  stats: Pick<ShardStats, 'stage' | 'shard' | 'in' | 'kept' | 'rejected'>,
+): ShardResult {
+  return {
+    stage: stats.stage,
+    shard: stats.shard,
+    in: stats.in,
+    kept: stats.kept,
+    rejected: stats.rejected,
+  };
+}
+
+function describe(task: ShardTask, segment: number): string {
+  return `stage "${task.stage}" shard "${task.item.key}" segment ${segment}`;
+}

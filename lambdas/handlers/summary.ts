@@ -1,0 +1,110 @@
+/**
+ * Summary: the last state of every run, reached on success and from the Catch on failure.
+ * Turns the final state data into the run summary (the execution output) and writes it to
+ * <runRoot>/summary.json when the run got far enough to have a root.
+ */
+import { writeJson } from '../shards/json-io';
+import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from './contracts';
+import { RUN_ID_PATTERN, runRootOf, summaryUri } from './layout';
+
+/** Keeps the execution output small: Lambda causes carry stack traces. */
+const MAX_CAUSE_CHARS = 2000;
+
+export async function handler(event: SummaryEvent): Promise<RunSummary> {
+  const summary = buildSummary(event);
+  const runRoot = runRootFor(event);
+  if (runRoot !== undefined) {
+    try {
+      await writeJson(summaryUri(runRoot), summary);
+    } catch (error) {
+      // On a failed run the storage may be the failure; the summary is still the output.
+      if (event.status === 'SUCCEEDED') throw error;
+      console.error(`could not write ${summaryUri(runRoot)}:`, error);
+    }
+  }
+  return summary;
+}
+
+export function buildSummary(event: SummaryEvent): RunSummary {
+  const { state } = event;
+  const stages: Record<string, StageCounts> = {};
+  const outputs: Record<string, string> = {};
+  const failedShards: Record<string, readonly string[]> = {};
+  for (const [name, ref] of Object.entries(datasetsOf(state))) {
+    stages[name] = { in: ref.in, kept: ref.kept, rejected: ref.rejected };
+    outputs[name] = ref.manifestUri;
+    if (ref.failedShardCount > 0) failedShards[name] = ref.failedShards;
+  }
+  const error = errorOf(state.failure);
+  return {
+    runId: runIdOf(state) ?? 'unknown',
+    pipeline: typeof state.pipeline === 'string' ? state.pipeline : event.pipeline,
+    status: event.status,
+    stages,
+    outputs,
+    failedShards,
+    ...(error ? { error } : {}),
+  };
+}
+
+/** Plan's runRoot, or (when Plan failed) the root the run id would have had. */
+export function runRootFor(event: SummaryEvent): string | undefined {
+  const { state } = event;
+  if (typeof state.runRoot === 'string' && state.runRoot.length > 0) return state.runRoot;
+  const runId = runIdOf(state);
+  if (runId === undefined || !RUN_ID_PATTERN.test(runId) || /^\.+$/.test(runId)) return undefined;
+  try {
+    return runRootOf(event.dataRoot, event.pipeline, runId);
+  } catch {
+    return undefined;
+  }
+}
+
+function runIdOf(state: Record<string, unknown>): string | undefined {
+  const input = state.input;
+  const candidates = [
+    state.runId,
+    typeof input === 'object' && input !== null
+      ? (input as Record<string, unknown>).runId
+      : undefined,
+    state.executionName,
+  ];
+  return candidates.find((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+function datasetsOf(state: Record<string, unknown>): Record<string, DatasetRef> {
+  const datasets = state.datasets;
+  if (typeof datasets !== 'object' || datasets === null) return {};
+  return Object.fromEntries(
+    Object.entries(datasets as Record<string, unknown>).filter(([, ref]) => isDatasetRef(ref)),
+  ) as Record<string, DatasetRef>;
+}
+
+function isDatasetRef(value: unknown): value is DatasetRef {
+  if (typeof value !== 'object' || value === null) return false;
+  const ref = value as Partial<DatasetRef>;
+  return (
+    typeof ref.in === 'number' &&
+    typeof ref.kept === 'number' &&
+    typeof ref.manifestUri === 'string'
+  );
+}
+
+/** Step Functions' {Error, Cause}; a Lambda's Cause is JSON whose errorMessage is the useful part. */
+function errorOf(failure: unknown): RunSummary['error'] {
+  if (typeof failure !== 'object' || failure === null) return undefined;
+  const { Error: name, Cause: cause } = failure as { Error?: unknown; Cause?: unknown };
+  if (typeof name !== 'string' && typeof cause !== 'string') return undefined;
+  let message = typeof cause === 'string' ? cause : '';
+  try {
+    const parsed: unknown = JSON.parse(message);
+    const errorMessage = (parsed as { errorMessage?: unknown } | null)?.errorMessage;
+    if (typeof errorMessage === 'string') message = errorMessage;
+  } catch {
+    // Not JSON: a States.* error or a Fail state's cause, already a message.
+  }
+  return {
+    error: typeof name === 'string' ? name : 'Error',
+    cause: message.slice(0, MAX_CAUSE_CHARS),
+  };
+}

@@ -1,0 +1,124 @@
+import type { DatasetRef, RunSummary, SummaryEvent } from '../../lambdas/handlers/contracts';
+import { handler as summarize } from '../../lambdas/handlers/summary';
+import { readJson } from '../../lambdas/shards/json-io';
+import { storageFor } from '../../lambdas/shards/storage';
+import { joinUri } from '../../lambdas/shards/uri';
+import { tempDir, type TempDir } from './helpers';
+
+let dir: TempDir;
+beforeAll(async () => {
+  dir = await tempDir();
+});
+afterAll(() => dir.remove());
+
+const ref = (dataset: string, counts: Partial<DatasetRef> = {}): DatasetRef => ({
+  dataset,
+  manifestUri: `file:///data/${dataset}/manifest.json`,
+  shards: 2,
+  in: 10,
+  kept: 7,
+  rejected: { 'image.size:too_small': 3 },
+  failedShards: [],
+  failedShardCount: 0,
+  ...counts,
+});
+
+describe('summary', () => {
+  test('a finished run: counts and outputs per dataset, written to summary.json', async () => {
+    const runRoot = joinUri(dir.uri, 'runs', 'demo', 'r1');
+    const event: SummaryEvent = {
+      status: 'SUCCEEDED',
+      pipeline: 'demo',
+      dataRoot: dir.uri,
+      state: {
+        runId: 'r1',
+        runRoot,
+        pipeline: 'demo',
+        stages: {},
+        datasets: {
+          web: ref('web', { failedShards: ['c'], failedShardCount: 1 }),
+          mixture: ref('mixture', { in: 7, kept: 7, rejected: {} }),
+        },
+      },
+    };
+    const expected: RunSummary = {
+      runId: 'r1',
+      pipeline: 'demo',
+      status: 'SUCCEEDED',
+      stages: {
+        web: { in: 10, kept: 7, rejected: { 'image.size:too_small': 3 } },
+        mixture: { in: 7, kept: 7, rejected: {} },
+      },
+      outputs: {
+        web: 'file:///data/web/manifest.json',
+        mixture: 'file:///data/mixture/manifest.json',
+      },
+      failedShards: { web: ['c'] },
+    };
+    expect(await summarize(event)).toEqual(expected);
+    expect(await readJson(joinUri(runRoot, 'summary.json'))).toEqual(expected);
+  });
+
+  test('a run that failed in Plan: the error, and summary.json under the run id it would have had', async () => {
+    const event: SummaryEvent = {
+      status: 'FAILED',
+      pipeline: 'demo',
+      dataRoot: dir.uri,
+      state: {
+        input: { params: { minSide: 'big' } },
+        executionName: 'exec-9',
+        failure: {
+          Error: 'ParamError',
+          Cause: JSON.stringify({
+            errorType: 'ParamError',
+            errorMessage: 'invalid run parameters: params.minSide: expected an integer, got "big"',
+            trace: ['ParamError: …', '    at resolveParams'],
+          }),
+        },
+      },
+    };
+    const summary = await summarize(event);
+    expect(summary).toEqual({
+      runId: 'exec-9',
+      pipeline: 'demo',
+      status: 'FAILED',
+      stages: {},
+      outputs: {},
+      failedShards: {},
+      error: {
+        error: 'ParamError',
+        cause: 'invalid run parameters: params.minSide: expected an integer, got "big"',
+      },
+    });
+    expect(await readJson(joinUri(dir.uri, 'runs', 'demo', 'exec-9', 'summary.json'))).toEqual(
+      summary,
+    );
+  });
+
+  test('a run id that is not a path segment is reported but nothing is written for it', async () => {
+    const summary = await summarize({
+      status: 'FAILED',
+      pipeline: 'demo',
+      dataRoot: dir.uri,
+      state: {
+        input: { runId: '../escape' },
+        failure: { Error: 'States.Timeout', Cause: 'took too long' },
+      },
+    });
+    expect(summary).toMatchObject({
+      runId: '../escape',
+      error: { error: 'States.Timeout', cause: 'took too long' },
+    });
+    expect(await storageFor(dir.uri).exists(joinUri(dir.uri, 'runs', 'summary.json'))).toBe(false);
+  });
+
+  test('a long cause is cut so the execution output stays small', async () => {
+    const summary = await summarize({
+      status: 'FAILED',
+      pipeline: 'demo',
+      dataRoot: dir.uri,
+      state: { runId: 'r2', failure: { Error: 'ShardError', Cause: 'x'.repeat(10_000) } },
+    });
+    expect(summary.error!.cause).toHaveLength(2000);
+  });
+});
