@@ -3,6 +3,9 @@
  * plain path. Streams in and out so that a shard is never held whole in memory.
  */
 import type { Readable } from 'node:stream';
+import { FileStorage } from './file-storage';
+import { S3Storage } from './s3-storage';
+import { parseUri } from './uri';
 
 export interface ObjectInfo {
   readonly uri: string;
@@ -25,4 +28,29 @@ export interface Storage {
   /** Objects under a prefix URI, sorted by key. */
   list(prefixUri: string): AsyncIterable<ObjectInfo>;
   delete(uri: string): Promise<void>;
+}
+
+// ---- Implementations, chosen by URI scheme (added with file-storage.ts / s3-storage.ts) ----
+
+export { isNotFound, NotFoundError } from './not-found';
+
+export type StorageScheme = 's3' | 'file';
+
+const storageByScheme = new Map<StorageScheme, Storage>();
+
+/** The storage for a URI (or plain path); one instance per scheme, created on first use. */
+export function storageFor(uri: string): Storage {
+  const { scheme } = parseUri(uri);
+  let storage = storageByScheme.get(scheme);
+  if (!storage) {
+    storage = scheme === 's3' ? new S3Storage() : new FileStorage();
+    storageByScheme.set(scheme, storage);
+  }
+  return storage;
+}
+
+/** Replaces the storage used for a scheme (e.g. an S3Storage with a custom client); undefined resets it. */
+export function setStorageForScheme(scheme: StorageScheme, storage: Storage | undefined): void {
+  if (storage) storageByScheme.set(scheme, storage);
+  else storageByScheme.delete(scheme);
 }

@@ -1,0 +1,56 @@
+/**
+ * The bucket behind `${DataRoot}`: input shards (anywhere but `runs/`) and every run's
+ * objects under `runs/<pipeline>/<runId>/`.
+ *
+ * Rejected samples (`runs/<p>/<run>/rejects/…`) are not expired by a lifecycle rule: S3
+ * lifecycle filters match a literal key prefix or object tags, never a wildcard in the middle
+ * of a key, and the run id sits before `rejects/`. Expiring them would need the writers to tag
+ * those objects (a storage contract change), so rejects are kept like every other run output;
+ * deleting a run folder removes them. What the bucket does expire is safe for any key:
+ * incomplete multipart uploads (shards are written with multipart uploads; an interrupted
+ * Lambda leaves parts that are billed but invisible).
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface DataBucketProps {
+  /**
+   * What happens to the bucket when the stack is deleted. Objects are never auto-deleted:
+   * with DESTROY, deletion fails while the bucket still holds data.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Days after which parts of an unfinished multipart upload are removed.
+   * @default Duration.days(7)
+   */
+  readonly abortIncompleteUploadsAfter?: Duration;
+}
+
+export class DataBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DataBucketProps = {}) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: false,
+      autoDeleteObjects: false,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          abortIncompleteMultipartUploadAfter: props.abortIncompleteUploadsAfter ?? Duration.days(7),
+        },
+      ],
+    });
+  }
+
+  /** `s3://<bucket>`: the data root the handlers resolve run folders and bare input keys under. */
+  get dataRoot(): string {
+    return `s3://${this.bucket.bucketName}`;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * cdk-nag (AwsSolutions) findings this stack keeps on purpose, each acknowledged with its
+ * reason on the construct that owns it. Wildcard findings are acknowledged one by one, with
+ * the exact resource pattern as evidence, so a new wildcard still fails synth.
+ */
+import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { externalLocation, RUNS_PREFIX } from './bucket-access';
+import type { DataBucket } from './data-bucket';
+import type { PipelineStateMachine } from './pipeline-state-machine';
+import type { StageFunctions } from './stage-functions';
+import type { Training } from './training';
+
+export interface NagSubjects {
+  readonly data: DataBucket;
+  readonly functions: StageFunctions;
+  readonly workflow: PipelineStateMachine;
+  readonly training?: Training;
+  /** Locations outside the stack the input-reading functions were granted. */
+  readonly inputLocations: readonly string[];
+}
+
+const REASONS = {
+  runObjects:
+    'Run objects are created at run time under runs/<pipeline>/<runId>/; the key pattern is the narrowest static scope.',
+  inputObjects:
+    'Inputs are addressed by bare keys anywhere in the data bucket (the run input chooses them), so input readers may get any object of this one bucket.',
+  externalInputs: 'Read-only access to the input location the pipeline (or the deployment context) names.',
+  xray: 'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions.',
+  lambdaLogs:
+    'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs; an inline copy would say the same with more to maintain.',
+} as const;
+
+export function addNagSuppressions(subjects: NagSubjects): void {
+  const { data, functions, workflow, training } = subjects;
+  const bucketArn = arnRef(data.bucket.node.defaultChild as CfnResource);
+  const runObjects = `Resource::${bucketArn}/${RUNS_PREFIX}*`;
+
+  ack(
+    data,
+    'AwsSolutions-S1',
+    'Only this stack\'s roles read or write the bucket; per-request access logs would need a second bucket per pipeline. Use CloudTrail S3 data events where an audit trail is required.',
+  );
+
+  ack(functions, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.lambdaLogs);
+  ack(functions, 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
+  ack(functions, `AwsSolutions-IAM5[${runObjects}]`, REASONS.runObjects);
+  ack(functions, `AwsSolutions-IAM5[Resource::${bucketArn}/*]`, REASONS.inputObjects);
+  for (const location of subjects.inputLocations) {
+    const { bucketName, objects } = externalLocation(location);
+    ack(functions, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${objects}]`, REASONS.externalInputs);
+  }
+
+  const name = workflow.stateMachineName;
+  const states = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>';
+  ack(
+    workflow,
+    'AwsSolutions-SF1',
+    'Logs ERROR events only: a Distributed Map over thousands of shards emits several events per shard, and a Standard workflow keeps its full execution history in the console for 90 days anyway.',
+  );
+  ack(
+    workflow,
+    'AwsSolutions-IAM5[Resource::*]',
+    `${REASONS.xray} The CloudWatch Logs delivery actions Step Functions needs for logging (logs:CreateLogDelivery …) are not resource-scoped either.`,
+  );
+  ack(workflow, `AwsSolutions-IAM5[${runObjects}]`, 'Distributed Map ItemReader reads manifests and ResultWriter writes results under runs/<pipeline>/<runId>/.');
+  for (const pattern of [`${name}:*`, `${name}/*`]) {
+    ack(
+      workflow,
+      `AwsSolutions-IAM5[Resource::${states}:execution:${pattern}]`,
+      'Distributed Map child executions of this state machine only; their ids are generated at run time.',
+    );
+  }
+
+  if (training) {
+    ack(
+      workflow,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*]',
+      'batch:TerminateJob on the jobs this workflow submits (cancelling a run stops its training job); job ids are generated at run time.',
+    );
+    ack(training, `AwsSolutions-IAM5[${runObjects}]`, `${REASONS.runObjects} The training job reads its dataset and writes models there.`);
+    ack(
+      training,
+      'AwsSolutions-IAM5[Resource::*]',
+      'The job execution role needs ecr:GetAuthorizationToken, which has no resource-level permissions.',
+    );
+    ack(
+      training,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
+      'The AWS-maintained policy AWS Batch documents for ECS container instances; it tracks ECS agent changes.',
+    );
+  }
+}
+
+function ack(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** How cdk-nag renders `Fn::GetAtt [<logical id>, Arn]` in a finding. */
+function arnRef(resource: CfnResource): string {
+  return `<${Stack.of(resource).getLogicalId(resource)}.Arn>`;
+}

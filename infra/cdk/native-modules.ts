@@ -1,0 +1,109 @@
+/**
+ * Native npm packages (sharp) shipped beside a bundled Lambda handler, copied from this
+ * checkout's node_modules instead of `npm install`ed into the asset.
+ *
+ * Why not NodejsFunction's `nodeModules`: it runs `npm ci` in the asset folder at synth time,
+ * which needs the registry (synth must work offline) and resolves sharp's platform package for
+ * the synth machine anyway. Copying the installed packages is offline, exact (the versions the
+ * tests ran against) and fails with a clear message when the Lambda platform's binary is absent.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The platform Lambda runs the handler on (x86_64 Amazon Linux: glibc). */
+export interface TargetPlatform {
+  readonly os: string;
+  readonly cpu: string;
+  readonly libc: string;
+}
+
+export const LAMBDA_X86_64: TargetPlatform = { os: 'linux', cpu: 'x64', libc: 'glibc' };
+
+interface PackageJson {
+  readonly name: string;
+  readonly dependencies?: Readonly<Record<string, string>>;
+  readonly optionalDependencies?: Readonly<Record<string, string>>;
+  readonly os?: readonly string[];
+  readonly cpu?: readonly string[];
+  readonly libc?: readonly string[];
+}
+
+/**
+ * Directories (relative to `projectRoot`, e.g. `node_modules/@img/sharp-linux-x64`) of `root`
+ * and every package it needs at runtime on `platform`: its dependencies and those optional
+ * dependencies that are installed and built for that platform.
+ */
+export function runtimePackageDirs(projectRoot: string, root: string, platform: TargetPlatform): string[] {
+  const found = new Map<string, string>();
+  const visit = (name: string, fromDir: string, optional: boolean): void => {
+    const dir = resolvePackageDir(name, fromDir, projectRoot);
+    if (!dir) {
+      if (optional) return;
+      throw new Error(`native module "${name}" (needed by ${path.relative(projectRoot, fromDir) || 'the handler'}) is not installed`);
+    }
+    if (found.has(dir)) return;
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+    if (!runsOn(pkg, platform)) return;
+    found.set(dir, pkg.name);
+    for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, dir, false);
+    for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dir, true);
+  };
+  visit(root, projectRoot, false);
+  return [...found.keys()].map((dir) => path.relative(projectRoot, dir)).sort();
+}
+
+/**
+ * Checks that the platform-specific binary packages of `root` made it in; sharp loads
+ * `@img/sharp-<os>-<cpu>` at runtime and fails at cold start without it.
+ */
+export function assertPlatformBinary(dirs: readonly string[], binaryPackage: string, platform: TargetPlatform): void {
+  if (!dirs.some((dir) => dir.endsWith(path.join('node_modules', binaryPackage)))) {
+    throw new Error(
+      `${binaryPackage} is not installed in node_modules, so the Lambda (${platform.os}-${platform.cpu}) could not load it; ` +
+        `install it with: npm install --os=${platform.os} --cpu=${platform.cpu} --libc=${platform.libc} sharp`,
+    );
+  }
+}
+
+/**
+ * Shell commands (run after esbuild, in the bundling shell) that copy `dirs` into the asset.
+ * They only copy when the bundle actually requires `moduleName`, so a handler that never
+ * loads it does not carry its ~20 MB.
+ */
+export function copyCommandsIfRequired(
+  projectRoot: string,
+  dirs: readonly string[],
+  moduleName: string,
+  outputDir: string,
+): string[] {
+  const bundle = shellQuote(path.join(outputDir, 'index.js'));
+  const copies = dirs.map((dir) => {
+    const target = shellQuote(path.join(outputDir, dir));
+    return `mkdir -p ${target} && cp -R ${shellQuote(path.join(projectRoot, dir))}/. ${target}/`;
+  });
+  return [`if grep -q 'require("${moduleName}")' ${bundle}; then ${copies.join(' && ')}; fi`];
+}
+
+/** Node's lookup: `<dir>/node_modules/<name>`, then each parent's, never above the project. */
+function resolvePackageDir(name: string, fromDir: string, projectRoot: string): string | undefined {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (dir === projectRoot || path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function runsOn(pkg: PackageJson, platform: TargetPlatform): boolean {
+  // npm semantics: a list of allowed values, or of `!excluded` ones; absent = any.
+  const allows = (list: readonly string[] | undefined, value: string): boolean => {
+    if (list === undefined) return true;
+    if (list.includes(`!${value}`)) return false;
+    const allowed = list.filter((entry) => !entry.startsWith('!'));
+    return allowed.length === 0 || allowed.includes(value);
+  };
+  return allows(pkg.os, platform.os) && allows(pkg.cpu, platform.cpu) && allows(pkg.libc, platform.libc);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

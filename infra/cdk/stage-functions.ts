@@ -1,0 +1,141 @@
+/**
+ * The Lambda functions a pipeline's state machine invokes: one per handler in
+ * `lambdas/handlers/`, bundled locally by esbuild (never Docker), x86_64 because the sharp
+ * binary shipped with them is linux-x64.
+ */
+import * as path from 'node:path';
+import { Aws, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { grantExternalRead, grantRunAccess } from './bucket-access';
+import { entryFor } from './handler-entries';
+import { LAMBDA_X86_64, assertPlatformBinary, copyCommandsIfRequired, runtimePackageDirs } from './native-modules';
+
+/** Memory, timeout and /tmp of one function. */
+export interface FunctionSizing {
+  readonly memoryMiB: number;
+  readonly timeout: Duration;
+  readonly ephemeralStorageMiB: number;
+}
+
+/** Every handler the compiler can reference, with its default sizing. */
+export const STAGE_FUNCTIONS = {
+  /** Lists input shards and writes manifests: I/O bound, many LIST calls on big inputs. */
+  plan: { memoryMiB: 1024, timeout: Duration.minutes(5), ephemeralStorageMiB: 512 },
+  /** Streams a shard through the fused operators; images decoded by sharp in memory and /tmp. */
+  curate: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
+  /** Runs a captioning model over a shard: the most memory Lambda offers. */
+  caption: { memoryMiB: 10240, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
+  /** Reads every shard's stats and writes the dataset manifest. */
+  finalize: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
+  /** Samples a weighted mixture from dataset manifests. */
+  mix: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
+  /** Writes summary.json from the final state. */
+  summary: { memoryMiB: 512, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
+} as const satisfies Record<string, FunctionSizing>;
+
+export type StageFunctionName = keyof typeof STAGE_FUNCTIONS;
+
+export function isStageFunctionName(name: string): name is StageFunctionName {
+  return Object.hasOwn(STAGE_FUNCTIONS, name);
+}
+
+/** `curate` → `CurateFunctionArn`, the placeholder the compiler writes into the definition. */
+export function functionArnPlaceholder(name: StageFunctionName): string {
+  return `${name[0]?.toUpperCase()}${name.slice(1)}FunctionArn`;
+}
+
+export interface StageFunctionsProps {
+  /** Repository root: holds package-lock.json, lambdas/ and node_modules/. */
+  readonly projectRoot: string;
+  readonly pipelineName: string;
+  /** Absolute path of the module whose default export is the pipeline (for custom operators). */
+  readonly pipelineFile: string;
+  /** The functions to create (those the compiled definition references). */
+  readonly functions: readonly StageFunctionName[];
+  /** Bucket holding inputs (read anywhere) and runs (read/write under `runs/`). */
+  readonly bucket: s3.IBucket;
+  /**
+   * Buckets outside the stack the plan and shard functions may read inputs from, as
+   * `bucket` or `bucket/prefix`.
+   * @default - none
+   */
+  readonly inputLocations?: readonly string[];
+  /** @default - STAGE_FUNCTIONS */
+  readonly sizing?: Partial<Readonly<Record<StageFunctionName, FunctionSizing>>>;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** What happens to the log groups when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Functions that read the pipeline's inputs (anywhere in the bucket or in input buckets). */
+const INPUT_READERS: readonly StageFunctionName[] = ['plan', 'curate', 'caption'];
+
+export class StageFunctions extends Construct {
+  readonly functions: ReadonlyMap<StageFunctionName, lambda.IFunction>;
+
+  constructor(scope: Construct, id: string, props: StageFunctionsProps) {
+    super(scope, id);
+    const entryOptions = { projectRoot: props.projectRoot, pipelineName: props.pipelineName, pipelineFile: props.pipelineFile };
+    const created = new Map<StageFunctionName, lambda.IFunction>();
+    for (const name of new Set(props.functions)) {
+      const sizing = props.sizing?.[name] ?? STAGE_FUNCTIONS[name];
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      const fn = new NodejsFunction(this, name, {
+        description: `vlmflow ${props.pipelineName}: ${name}`,
+        entry: entryFor(name, entryOptions),
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.X86_64,
+        memorySize: sizing.memoryMiB,
+        timeout: sizing.timeout,
+        ephemeralStorageSize: Size.mebibytes(sizing.ephemeralStorageMiB),
+        environment: { NODE_OPTIONS: '--enable-source-maps' },
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup,
+        bundling: bundlingOptions(props.projectRoot),
+      });
+      const readsInputs = INPUT_READERS.includes(name);
+      grantRunAccess(fn, props.bucket, { readInputs: readsInputs });
+      if (readsInputs) for (const location of props.inputLocations ?? []) grantExternalRead(fn, Aws.PARTITION, location);
+      created.set(name, fn);
+    }
+    this.functions = created;
+  }
+
+  /** The function, or an error naming what is missing. */
+  get(name: StageFunctionName): lambda.IFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`stage function "${name}" was not created (created: ${[...this.functions.keys()].join(', ')})`);
+    return fn;
+  }
+}
+
+function bundlingOptions(projectRoot: string) {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.CJS,
+    sourceMap: true,
+    // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
+    externalModules: ['sharp'],
+    commandHooks: {
+      beforeBundling: (): string[] => [],
+      beforeInstall: (): string[] => [],
+      afterBundling: (_inputDir: string, outputDir: string): string[] => {
+        // Resolved only when bundling actually runs (never in tests that skip bundling).
+        const dirs = runtimePackageDirs(projectRoot, 'sharp', LAMBDA_X86_64);
+        assertPlatformBinary(dirs, '@img/sharp-linux-x64', LAMBDA_X86_64);
+        return copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir);
+      },
+    },
+  };
+}

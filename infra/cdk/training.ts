@@ -1,0 +1,126 @@
+/**
+ * GPU training on AWS Batch: one job queue and one job definition for every train stage of a
+ * pipeline (the state machine overrides command, GPUs, vCPUs and memory per stage), on a
+ * managed EC2 compute environment of GPU instances that scales to zero.
+ *
+ * The instances sit in public subnets of a VPC made for them, with no inbound rule: they only
+ * pull the image from ECR and talk to S3, so a NAT gateway (billed by the hour) buys nothing.
+ */
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { TrainNode } from '../dsl/ir';
+import { grantRunAccess } from './bucket-access';
+
+export interface TrainingProps {
+  /** The pipeline's train stages (at least one); the job definition fits the largest. */
+  readonly trains: readonly TrainNode[];
+  /** Folder with the training image's Dockerfile (built by `cdk deploy`, not by synth). */
+  readonly imageDirectory: string;
+  /** Bucket the job reads datasets from and writes models to (under `runs/`). */
+  readonly bucket: s3.IBucket;
+  /**
+   * EC2 instance types or families (`g5` lets Batch pick the smallest size that fits a job).
+   * @default ['g5']
+   */
+  readonly instanceTypes?: readonly string[];
+  /** Spot instances (jobs are retried when reclaimed) instead of on-demand. @default false */
+  readonly spot?: boolean;
+  /** Upper bound of the compute environment. @default max(64, largest stage's vCPUs) */
+  readonly maxvCpus?: number;
+  /** @default 3 */
+  readonly retryAttempts?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class Training extends Construct {
+  readonly jobQueue: batch.JobQueue;
+  readonly jobDefinition: batch.EcsJobDefinition;
+  readonly vpc: ec2.Vpc;
+
+  constructor(scope: Construct, id: string, props: TrainingProps) {
+    super(scope, id);
+    if (props.trains.length === 0) throw new Error('Training needs at least one train stage');
+    const largest = {
+      gpus: Math.max(...props.trains.map((t) => t.gpus)),
+      vcpus: Math.max(...props.trains.map((t) => t.vcpus)),
+      memoryMiB: Math.max(...props.trains.map((t) => t.memoryMiB)),
+      timeoutSeconds: Math.max(...props.trains.map((t) => t.timeoutSeconds)),
+    };
+
+    const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
+    });
+
+    const spot = props.spot ?? false;
+    const computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuInstances', {
+      vpc: this.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      ...instanceSelection(props.instanceTypes ?? ['g5']),
+      useOptimalInstanceClasses: false,
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
+      spot,
+      allocationStrategy: spot
+        ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED
+        : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
+      minvCpus: 0,
+      maxvCpus: props.maxvCpus ?? Math.max(64, largest.vcpus),
+    });
+    this.jobQueue = new batch.JobQueue(this, 'Queue', {
+      computeEnvironments: [{ computeEnvironment, order: 1 }],
+    });
+
+    const jobLogs = new logs.LogGroup(this, 'JobLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // The training script's own AWS access: datasets in, checkpoints and weights out.
+    const jobRole = new iam.Role(this, 'JobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    grantRunAccess(jobRole, props.bucket);
+    const container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
+      jobRole,
+      image: ecs.ContainerImage.fromAsset(props.imageDirectory),
+      gpu: largest.gpus,
+      cpu: largest.vcpus,
+      memory: Size.mebibytes(largest.memoryMiB),
+      logging: ecs.LogDriver.awsLogs({ streamPrefix: 'train', logGroup: jobLogs }),
+    });
+
+    this.jobDefinition = new batch.EcsJobDefinition(this, 'Job', {
+      container,
+      timeout: Duration.seconds(largest.timeoutSeconds),
+      retryAttempts: props.retryAttempts ?? 3,
+      retryStrategies: [
+        // Batch matches these in order: a reclaimed Spot host is worth another attempt; a
+        // failing training script is not (it would fail the same way, on GPU hours).
+        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
+      ],
+    });
+  }
+}
+
+/** `g5.xlarge` is an instance type, `g5` a family (Batch then picks the size per job). */
+function instanceSelection(names: readonly string[]): { instanceTypes: ec2.InstanceType[]; instanceClasses: ec2.InstanceClass[] } {
+  const families = new Set<string>(Object.values(ec2.InstanceClass));
+  const instanceClasses = names.filter((name) => !name.includes('.')).map((name) => {
+    if (!families.has(name)) throw new Error(`unknown EC2 instance family "${name}" (expected e.g. g5, g6, p4d or a type like g5.xlarge)`);
+    return name as ec2.InstanceClass;
+  });
+  return { instanceTypes: names.filter((name) => name.includes('.')).map((name) => new ec2.InstanceType(name)), instanceClasses };
+}

@@ -1,0 +1,83 @@
+import { compile } from '../compiler';
+import { createProgressRenderer } from '../local/progress';
+import { runLocal } from '../local/runner';
+import { normaliseUri } from '../../lambdas/shards/uri';
+import type { RunSummary } from '../../lambdas/handlers/contracts';
+import { parseInputFlags, parseParamFlags } from './options';
+import { findPipeline } from './pipelines';
+
+export interface RunFlags {
+  readonly local?: boolean;
+  readonly input: string[];
+  readonly workdir: string;
+  readonly param: string[];
+  readonly maxShards?: number;
+  readonly runId?: string;
+  readonly concurrency?: number;
+  readonly json?: boolean;
+}
+
+/** The printed summary: the documented `--json` shape, nothing more. */
+export function publicSummary(s: RunSummary): Pick<RunSummary, 'runId' | 'stages' | 'outputs'> & Partial<RunSummary> {
+  const failed = Object.values(s.failedShards ?? {}).some((list) => list.length > 0);
+  return {
+    runId: s.runId,
+    pipeline: s.pipeline,
+    status: s.status,
+    stages: s.stages,
+    outputs: s.outputs,
+    ...(failed ? { failedShards: s.failedShards } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  };
+}
+
+export async function runCommand(name: string, flags: RunFlags): Promise<void> {
+  if (!flags.local) throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
+  const { pipeline, modulePath } = findPipeline(name);
+  const params = parseParamFlags(flags.param, pipeline.graph.params);
+  // CLI paths are file-system paths, relative to where the command runs.
+  const inputs = Object.fromEntries(
+    Object.entries(parseInputFlags(flags.input, pipeline.graph.sources.map((s) => s.name))).map(([k, v]) => [k, normaliseUri(v)]),
+  );
+  const input = {
+    ...(flags.runId ? { runId: flags.runId } : {}),
+    ...(Object.keys(params).length > 0 ? { params } : {}),
+    ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
+    ...(flags.maxShards ? { maxShards: flags.maxShards } : {}),
+  };
+  const progress = flags.json ? undefined : createProgressRenderer(process.stderr);
+  const result = await runLocal({
+    definition: compile(pipeline.graph).definition,
+    pipeline: { name: pipeline.name, modulePath },
+    dataRoot: normaliseUri(flags.workdir),
+    input,
+    ...(flags.runId ? { executionName: flags.runId } : {}),
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(progress ? { onEvent: progress.onEvent } : {}),
+  });
+  progress?.finish();
+  const summary = result.output as RunSummary | undefined;
+  if (flags.json) {
+    console.log(JSON.stringify(summary ? publicSummary(summary) : { status: result.status, error: result.error }, null, 2));
+  } else {
+    printHuman(result.status, summary, result.error);
+  }
+  if (result.status !== 'SUCCEEDED') process.exitCode = 1;
+}
+
+function printHuman(status: string, s: RunSummary | undefined, error: unknown): void {
+  if (!s) {
+    console.log(`run ${status}: ${JSON.stringify(error)}`);
+    return;
+  }
+  console.log(`run ${s.runId} of ${s.pipeline}: ${s.status}`);
+  for (const [stage, c] of Object.entries(s.stages)) {
+    console.log(`  ${stage}: in ${c.in}, kept ${c.kept}, rejected ${c.in - c.kept}`);
+    for (const [reason, n] of Object.entries(c.rejected)) console.log(`    ${reason.padEnd(32)} ${n}`);
+  }
+  for (const [dataset, uri] of Object.entries(s.outputs)) console.log(`  dataset ${dataset}: ${uri}`);
+  for (const [stage, shards] of Object.entries(s.failedShards ?? {})) {
+    if (shards.length > 0) console.log(`  failed shards of ${stage}: ${shards.join(', ')}`);
+  }
+  if (s.error) console.log(`  error: ${s.error.error}: ${s.error.cause}`);
+}

@@ -1,0 +1,131 @@
+/**
+ * `arn:aws:states:::batch:submitJob.sync` run locally: the container's command runs as a
+ * subprocess (same Python entry point as in the image), its output goes to a log file, and
+ * the Task gets what Step Functions returns for a finished job (DescribeJobs' job detail), or
+ * fails with States.TaskFailed and that detail as the Cause, as on AWS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { isJsonObject, toJson, type JsonObject, type JsonValue } from './asl';
+import { TaskError } from './errors';
+import type { TaskHandler } from './lambda-invoke';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './substitute';
+
+/** The resampler job's directory: the container's working directory. */
+export const DEFAULT_JOB_DIR = path.resolve(__dirname, '../../gpu-jobs/resampler');
+
+export interface BatchJobStarted {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly command: readonly string[];
+  readonly logFile: string;
+}
+
+export interface BatchOptions {
+  /** Working directory of the command. @default DEFAULT_JOB_DIR */
+  readonly workingDir?: string;
+  /** Folder for `<JobName>-<JobId>.log`; a function so it can follow the run folder once known. */
+  readonly logDir: () => string;
+  /** Kill the job after this many seconds (the Task's TimeoutSeconds), by Task state name. */
+  readonly timeoutSeconds?: (stateName: string) => number | undefined;
+  readonly onStart?: (job: BatchJobStarted) => void;
+}
+
+export interface BatchRunner {
+  handlerFor(stateName: string): TaskHandler;
+  /** Kills every job still running (the execution ended or was aborted). */
+  killAll(): void;
+}
+
+function commandOf(overrides: JsonObject): string[] {
+  const command = overrides.Command;
+  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
+    throw new TaskError('States.Runtime', 'Batch job needs ContainerOverrides.Command as a non-empty array of strings');
+  }
+  return command as string[];
+}
+
+function environmentOf(overrides: JsonObject): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of Array.isArray(overrides.Environment) ? overrides.Environment : []) {
+    if (isJsonObject(entry) && typeof entry.Name === 'string') env[entry.Name] = String(entry.Value ?? '');
+  }
+  return env;
+}
+
+export function createBatchRunner(options: BatchOptions): BatchRunner {
+  const running = new Set<ChildProcess>();
+
+  const handlerFor =
+    (stateName: string): TaskHandler =>
+    async (input) => {
+      const params = isJsonObject(input) ? input : {};
+      const overrides = isJsonObject(params.ContainerOverrides) ? params.ContainerOverrides : {};
+      const command = commandOf(overrides);
+      const jobName = typeof params.JobName === 'string' ? params.JobName : 'job';
+      const jobId = randomUUID();
+      const logDir = options.logDir();
+      mkdirSync(logDir, { recursive: true });
+      const logFile = path.join(logDir, `${jobName.replace(/[^A-Za-z0-9._-]/g, '_')}-${jobId}.log`);
+      options.onStart?.({ jobId, jobName, command, logFile });
+
+      const createdAt = Date.now();
+      const log = createWriteStream(logFile);
+      const child = spawn(command[0]!, command.slice(1), {
+        cwd: options.workingDir ?? DEFAULT_JOB_DIR,
+        env: { ...process.env, ...environmentOf(overrides), VLMFLOW_LOCAL: '1', AWS_BATCH_JOB_ID: jobId },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running.add(child);
+      child.stdout?.pipe(log, { end: false });
+      child.stderr?.pipe(log, { end: false });
+      const timeout = options.timeoutSeconds?.(stateName);
+      let timedOut = false;
+      const timer = timeout === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeout * 1000);
+
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+        child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
+      });
+      clearTimeout(timer);
+      running.delete(child);
+      await new Promise<void>((resolve) => log.end(resolve));
+
+      const succeeded = exit.code === 0;
+      const reason = exit.spawnError
+        ? `cannot start ${command[0]}: ${exit.spawnError.message}`
+        : timedOut
+          ? `Job attempt duration exceeded timeout (${timeout} s)`
+          : succeeded
+            ? 'Essential container in task exited'
+            : `Essential container in task exited (exit code ${exit.code ?? `signal ${exit.signal}`}); log: ${logFile}`;
+      const detail = toJson({
+        JobArn: `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job/${jobId}`,
+        JobId: jobId,
+        JobName: jobName,
+        JobQueue: params.JobQueue,
+        JobDefinition: params.JobDefinition,
+        Status: succeeded ? 'SUCCEEDED' : 'FAILED',
+        StatusReason: reason,
+        CreatedAt: createdAt,
+        StartedAt: createdAt,
+        StoppedAt: Date.now(),
+        Container: { Command: command, ExitCode: exit.code, Reason: reason, LogStreamName: logFile },
+        Attempts: [{ Container: { ExitCode: exit.code, Reason: reason, LogStreamName: logFile } }],
+      });
+      if (timedOut) throw new TaskError('States.Timeout', JSON.stringify(detail));
+      if (!succeeded) throw new TaskError('States.TaskFailed', JSON.stringify(detail));
+      return detail;
+    };
+
+  return {
+    handlerFor,
+    killAll: () => {
+      for (const child of running) child.kill('SIGKILL');
+      running.clear();
+    },
+  };
+}
+

@@ -1,0 +1,169 @@
+/**
+ * Distributed Map semantics the interpreter lacks, as the local handler of the Task a
+ * Distributed Map was rewritten into (see rewrite.ts): ItemReader (JSON/JSONL from storage),
+ * ItemSelector with `$$.Map.Item.*`, ItemBatcher, MaxConcurrency(+Path), one interpreter
+ * execution per item, ToleratedFailurePercentage/Count(+Path), and ResultWriter.
+ */
+import { randomUUID } from 'node:crypto';
+import { StateMachine, type RunOptions, type StateMachineDefinition, type StateMachineOptions } from 'aws-local-stepfunctions';
+import { isJsonObject, optionalNumber, optionalString, type AslState, type JsonObject, type JsonValue } from './asl';
+import { executionFailure, statesRuntimeError, TaskError } from './errors';
+import { createLimiter } from './limit';
+import type { TaskHandler } from './lambda-invoke';
+import { readItems } from './item-reader';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './substitute';
+import { processorOf } from './rewrite';
+import { writeMapResults, type ChildExecution } from './result-writer';
+import { evaluatePath, evaluateTemplate } from './template';
+import { batchItems } from './item-batcher';
+
+export interface MapProgress {
+  readonly state: string;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly running: number;
+}
+
+export interface DistributedMapOptions {
+  readonly stateName: string;
+  /** The prepared Map state (see prepareMachine). */
+  readonly mapState: AslState;
+  /** The root execution's context object: `$$.Execution.*`, `$$.StateMachine.*`. */
+  readonly context: JsonObject;
+  /** Overrides etc. for each item's execution; read when the map runs. */
+  readonly childRunOptions: () => RunOptions;
+  readonly stateMachineOptions?: StateMachineOptions;
+  /** Upper bound on items in flight whatever MaxConcurrency says (the local machine's capacity). */
+  readonly concurrencyCap: number;
+  readonly onProgress?: (progress: MapProgress) => void;
+}
+
+interface Tolerance {
+  readonly percentage?: number;
+  readonly count?: number;
+}
+
+async function numberField(state: AslState, field: string, input: JsonValue, context: JsonObject): Promise<number | undefined> {
+  const path = optionalString(state, `${field}Path`);
+  if (path === undefined) return optionalNumber(state, field);
+  const value = await evaluatePath(path, input, context);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw statesRuntimeError(`${field}Path ${path} must point to a number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+async function toleranceOf(state: AslState, input: JsonValue, context: JsonObject): Promise<Tolerance> {
+  const percentage = await numberField(state, 'ToleratedFailurePercentage', input, context);
+  const count = await numberField(state, 'ToleratedFailureCount', input, context);
+  if (percentage !== undefined && (percentage < 0 || percentage > 100)) {
+    throw statesRuntimeError(`ToleratedFailurePercentage ${percentage} is not within 0..100`);
+  }
+  if (count !== undefined && (count < 0 || !Number.isInteger(count))) {
+    throw statesRuntimeError(`ToleratedFailureCount ${count} is not a non-negative integer`);
+  }
+  return { percentage, count };
+}
+
+/**
+ * AWS fails the Map Run when failures EXCEED a threshold (reaching it is tolerated), when
+ * either one is exceeded if both are given, and on any failure if neither is.
+ */
+export function exceedsTolerance(failed: number, total: number, tolerance: Tolerance): boolean {
+  if (failed === 0) return false;
+  const { percentage, count } = tolerance;
+  if (percentage === undefined && count === undefined) return true;
+  if (count !== undefined && failed > count) return true;
+  return percentage !== undefined && (failed / total) * 100 > percentage;
+}
+
+function describe(tolerance: Tolerance): string {
+  const parts = [
+    tolerance.percentage === undefined ? undefined : `${tolerance.percentage}%`,
+    tolerance.count === undefined ? undefined : `${tolerance.count} items`,
+  ].filter((part) => part !== undefined);
+  return parts.length === 0 ? 'none' : parts.join(' or ');
+}
+
+export function createDistributedMapHandler(options: DistributedMapOptions): TaskHandler {
+  const { stateName, mapState: state, context } = options;
+  const processor = new StateMachine(processorOf(state) as unknown as StateMachineDefinition, options.stateMachineOptions);
+  const stateMachineName = isJsonObject(context.StateMachine) ? String(context.StateMachine.Name ?? 'local') : 'local';
+  const label = optionalString(state, 'Label') ?? stateName;
+  const childMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}/${label}`;
+
+  return async (input) => {
+    const items = await readItems(state, input, context);
+    const selector = state.ItemSelector ?? state.Parameters;
+    const selected: JsonValue[] = [];
+    for (const [index, value] of items.entries()) {
+      const itemContext = { ...context, Map: { Item: { Index: index, Value: value } } };
+      selected.push(selector === undefined ? value : await evaluateTemplate(selector, input, itemContext));
+    }
+    const units = await batchItems(state, selected, input, context);
+    const maxConcurrency = (await numberField(state, 'MaxConcurrency', input, context)) ?? 0;
+    if (maxConcurrency < 0 || !Number.isInteger(maxConcurrency)) {
+      throw statesRuntimeError(`MaxConcurrency ${maxConcurrency} is not a non-negative integer`);
+    }
+    const tolerance = await toleranceOf(state, input, context);
+    // 0 means "as many as possible" on AWS; here that is the machine's capacity.
+    const limit = createLimiter(Math.min(maxConcurrency === 0 ? Infinity : maxConcurrency, options.concurrencyCap));
+
+    const mapRunId = randomUUID();
+    const mapRunArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:mapRun:${stateMachineName}/${label}:${mapRunId}`;
+    const children: ChildExecution[] = [];
+    const counts = { succeeded: 0, failed: 0, running: 0 };
+    let exceeded = false;
+    const report = (): void => options.onProgress?.({ state: stateName, total: units.length, ...counts });
+    report();
+
+    const runChild = async (index: number, childInput: JsonValue): Promise<void> => {
+      if (exceeded) return; // the Map Run has already failed: start nothing new
+      const name = randomUUID();
+      const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName}/${label}:${name}`;
+      const startDate = new Date();
+      counts.running += 1;
+      report();
+      const base = options.childRunOptions();
+      const childContext = { Execution: { Id: executionArn, Name: name }, StateMachine: { Id: childMachineArn, Name: `${stateMachineName}/${label}` } };
+      const common = { index, name, executionArn, input: childInput, startDate };
+      try {
+        const output = (await processor.run(childInput, { ...base, context: childContext }).result) as JsonValue;
+        children.push({ ...common, stopDate: new Date(), status: 'SUCCEEDED', output });
+        counts.succeeded += 1;
+      } catch (error) {
+        children.push({ ...common, stopDate: new Date(), status: 'FAILED', error: executionFailure(error) });
+        counts.failed += 1;
+        if (exceedsTolerance(counts.failed, units.length, tolerance)) exceeded = true;
+      } finally {
+        counts.running -= 1;
+        report();
+      }
+    };
+    await Promise.all(units.map((unit, index) => limit(() => runChild(index, unit))));
+
+    const writer = isJsonObject(state.ResultWriter) ? state.ResultWriter : undefined;
+    let output: JsonValue;
+    if (writer) {
+      const target = await evaluateTemplate(writer.Parameters ?? {}, input, context);
+      if (!isJsonObject(target) || typeof target.Bucket !== 'string' || typeof target.Prefix !== 'string') {
+        throw statesRuntimeError(`ResultWriter.Parameters must give Bucket and Prefix, got ${JSON.stringify(target)}`);
+      }
+      output = { ...(await writeMapResults({ Bucket: target.Bucket, Prefix: target.Prefix }, mapRunArn, mapRunId, childMachineArn, children)) };
+    } else {
+      // Without a ResultWriter AWS returns every child's output in item order.
+      output = [...children]
+        .sort((a, b) => a.index - b.index)
+        .map((child) => (child.status === 'SUCCEEDED' ? (child.output ?? null) : { ...child.error }));
+    }
+    if (exceeded) {
+      throw new TaskError(
+        'States.ExceedToleratedFailureThreshold',
+        `The specified tolerated failure threshold was exceeded: ${counts.failed} of ${units.length} items failed ` +
+          `(tolerated: ${describe(tolerance)}). Map Run ${mapRunArn}`,
+      );
+    }
+    return output;
+  };
+}

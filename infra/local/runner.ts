@@ -1,0 +1,188 @@
+/**
+ * Runs a compiled state machine on this machine. Three things differ from AWS and nothing
+ * else: the interpreter (aws-local-stepfunctions, plus distributed-map.ts for what it lacks),
+ * how a Lambda handler is called (in-process, or a worker pool for the shard functions), and
+ * how the Batch container is launched (a subprocess).
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { StateMachine, type RunOptions, type StateMachineDefinition, type StateMachineOptions } from 'aws-local-stepfunctions';
+import { isJsonObject, type JsonObject, type JsonValue } from './asl';
+import { createBatchRunner } from './batch';
+import { createDistributedMapHandler } from './distributed-map';
+import { executionFailure, type ErrorInfo } from './errors';
+import { stateEventFrom, type RunEvent } from './events';
+import { PRODUCTION_HANDLERS, SHARD_ROLES, type LambdaHandlers } from './handlers';
+import { createLambdaInvokeHandler, type LambdaHandler, type TaskHandler } from './lambda-invoke';
+import { prepareMachine } from './rewrite';
+import { LOCAL_ACCOUNT, LOCAL_REGION, roleOfFunction, substitutePlaceholders } from './substitute';
+import { createShardWorkerPool, type ShardWorkerPool, type WorkerMode } from './workers';
+import { parseUri, normaliseUri } from '../../lambdas/shards/uri';
+import { createShardHandler } from '../../lambdas/handlers/curate';
+import type { ShardEvent } from '../../lambdas/handlers/contracts';
+import type { OperatorDeclaration } from '../../lambdas/ops/operator';
+
+/**
+ * Retry pauses of a local run unless told otherwise: the definition's backoff (2 s doubling,
+ * full jitter) is for throttled AWS services; locally it only slows a failing run down.
+ */
+export const LOCAL_RETRY_PAUSE_MS = 100;
+
+export interface LocalPipeline {
+  readonly name: string;
+  /** Absolute path of the pipeline module (default export: the Pipeline); workers load it. */
+  readonly modulePath?: string;
+  /** The pipeline's operators; used in-process when there is no module path. */
+  readonly operators?: readonly OperatorDeclaration[];
+}
+
+export interface RunLocalOptions {
+  /** The compiled definition (object or JSON text) with its `${Placeholder}`s. */
+  readonly definition: unknown;
+  readonly pipeline: LocalPipeline;
+  /** Root of all runs: file:///dir, a path, or s3://bucket/prefix. */
+  readonly dataRoot: string;
+  /** The execution input. @default {} */
+  readonly input?: JsonValue;
+  /** @default `local-<time>-<random>` */
+  readonly executionName?: string;
+  /** Shards processed at once. @default the number of cores */
+  readonly concurrency?: number;
+  readonly workerMode?: WorkerMode;
+  /** Pause before each retry in ms; `null` honours the definition's IntervalSeconds/BackoffRate/jitter. @default LOCAL_RETRY_PAUSE_MS */
+  readonly retryPauseMs?: number | null;
+  /** Replaces the handler of any Lambda function (tests, debugging). */
+  readonly handlers?: LambdaHandlers;
+  /** Values for placeholders, over the local defaults. */
+  readonly substitutions?: Readonly<Record<string, string>>;
+  /** Working directory of Batch job commands. @default gpu-jobs/resampler */
+  readonly batchWorkingDir?: string;
+  /** Where Batch job logs go before the run folder is known, or when it is not a local folder. */
+  readonly logDir?: string;
+  readonly onEvent?: (event: RunEvent) => void;
+}
+
+export interface RunLocalResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly output?: JsonValue;
+  readonly error?: ErrorInfo;
+}
+
+function defaultExecutionName(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `local-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The local folder of a file:// root, or undefined for s3://. */
+function localFolder(uri: string): string | undefined {
+  const parsed = parseUri(uri);
+  return parsed.scheme === 'file' ? parsed.path : undefined;
+}
+
+export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult> {
+  const dataRoot = normaliseUri(options.dataRoot);
+  const executionName = options.executionName ?? defaultExecutionName();
+  const emit = (event: RunEvent): void => options.onEvent?.(event);
+  const raw = typeof options.definition === 'string' ? (JSON.parse(options.definition) as JsonValue) : (options.definition as JsonValue);
+  const prepared = prepareMachine(substitutePlaceholders(raw, dataRoot, options.substitutions));
+
+  const stateMachineName = `vlmflow-${options.pipeline.name}`;
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName}:${executionName}`;
+  const input = options.input ?? {};
+  const context: JsonObject = {
+    Execution: { Id: executionArn, Name: executionName, Input: input, StartTime: new Date().toISOString() },
+    StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`, Name: stateMachineName },
+  };
+
+  // The run folder is Plan's runRoot; Batch logs go there once it is known.
+  let runFolder: string | undefined;
+  const fallbackLogDir = options.logDir ?? path.join(localFolder(dataRoot) ?? tmpdir(), '.vlmflow', 'logs', executionName);
+
+  let pool: ShardWorkerPool | undefined;
+  const shardHandler = (): LambdaHandler => {
+    const { modulePath, operators } = options.pipeline;
+    if (modulePath) {
+      pool ??= createShardWorkerPool({ pipelineModule: modulePath, mode: options.workerMode, size: options.concurrency });
+      const running = pool;
+      return (event) => running.run(event as JsonValue);
+    }
+    if (!operators) throw new Error(`pipeline ${options.pipeline.name}: give modulePath or operators to run shard functions`);
+    const inProcess = createShardHandler(operators);
+    return (event) => inProcess(event as unknown as ShardEvent);
+  };
+  const handlers = new Map<string, LambdaHandler>();
+  const resolveFunction = (functionName: string): LambdaHandler | undefined => {
+    const role = roleOfFunction(functionName);
+    if (!role) return undefined;
+    let handler = handlers.get(role) ?? options.handlers?.[role];
+    if (!handler) handler = SHARD_ROLES.includes(role) ? shardHandler() : PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
+    if (handler) handlers.set(role, handler);
+    return handler;
+  };
+  const lambdaInvoke = createLambdaInvokeHandler(resolveFunction, (functionName, payload) => {
+    if (roleOfFunction(functionName) === 'plan' && isJsonObject(payload) && typeof payload.runRoot === 'string') {
+      runFolder = localFolder(payload.runRoot);
+    }
+  });
+
+  const batch = createBatchRunner({
+    workingDir: options.batchWorkingDir,
+    logDir: () => (runFolder ? path.join(runFolder, 'logs') : fallbackLogDir),
+    timeoutSeconds: (name) => prepared.tasks.get(name)?.timeoutSeconds,
+    onStart: (job) => emit({ type: 'batch', state: job.jobName, jobName: job.jobName, jobId: job.jobId, logFile: job.logFile }),
+  });
+
+  const stateMachineOptions: StateMachineOptions = { validationOptions: { checkArn: true, checkPaths: true } };
+  const taskHandlers: Record<string, TaskHandler> = {};
+  const retryPauseMs = options.retryPauseMs === undefined ? LOCAL_RETRY_PAUSE_MS : options.retryPauseMs;
+  const runOptions: RunOptions = {
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers,
+      ...(retryPauseMs === null ? {} : { retryIntervalOverrides: Object.fromEntries([...prepared.retryStates].map((name) => [name, retryPauseMs])) }),
+    },
+  };
+  for (const [name, task] of prepared.tasks) {
+    if (task.kind === 'lambda') taskHandlers[name] = lambdaInvoke;
+    else if (task.kind === 'batch') taskHandlers[name] = batch.handlerFor(name);
+    else {
+      const mapState = prepared.distributedMaps.get(name);
+      if (!mapState) throw new Error(`internal: no Distributed Map definition for "${name}"`);
+      taskHandlers[name] = createDistributedMapHandler({
+        stateName: name,
+        mapState,
+        context,
+        childRunOptions: () => runOptions,
+        stateMachineOptions,
+        concurrencyCap: Math.max(1, options.concurrency ?? availableParallelism()),
+        onProgress: (progress) => emit({ type: 'map', ...progress }),
+      });
+    }
+  }
+
+  const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, stateMachineOptions);
+  emit({ type: 'execution', phase: 'started', executionName });
+  const execution = machine.run(input, { ...runOptions, context });
+  const forwarding = (async () => {
+    for await (const entry of execution.eventLogs) {
+      const event = stateEventFrom(entry);
+      if (event) emit(event);
+    }
+  })();
+  try {
+    const output = (await execution.result) as JsonValue;
+    await forwarding;
+    emit({ type: 'execution', phase: 'succeeded', executionName });
+    return { status: 'SUCCEEDED', executionName, executionArn, output };
+  } catch (error) {
+    await forwarding;
+    const failure = executionFailure(error);
+    emit({ type: 'execution', phase: 'failed', executionName, error: failure.Error });
+    return { status: 'FAILED', executionName, executionArn, error: failure };
+  } finally {
+    batch.killAll();
+    await pool?.close();
+  }
+}

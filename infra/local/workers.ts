@@ -1,0 +1,86 @@
+/**
+ * Where the shard Lambdas (curate, caption) run locally. They are CPU bound (decode, resize,
+ * re-encode), so the runner spreads them over the cores:
+ *
+ * - `threads`: a piscina pool of worker threads (default). Measured by
+ *   test/bench/local-concurrency.bench.ts on this 2-core machine: see DEFAULT_WORKER_MODE.
+ * - `processes`: forked Node processes; same parallelism, more memory and start-up per worker.
+ * - `in-process`: the runner's own thread; sharp's libvips threads still overlap, but the
+ *   JS parts (tar parsing, hashing, operator logic) serialise. Simplest to debug.
+ *
+ * Every mode builds the handler from the pipeline module's operators, so custom operators
+ * declared beside a pipeline work the same everywhere.
+ */
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Piscina } from 'piscina';
+import type { JsonValue } from './asl';
+import { ProcessPool } from './process-pool';
+import { errorFrom, runShardJob, type ShardJob, type ShardJobResult } from './shard-worker';
+
+export const WORKER_MODES = ['threads', 'processes', 'in-process'] as const;
+export type WorkerMode = (typeof WORKER_MODES)[number];
+
+/**
+ * Threads: on the 2-core dev machine they matched processes on shards/s (both ~1.8x
+ * in-process) while starting faster and using less memory; see the benchmark's output.
+ */
+export const DEFAULT_WORKER_MODE: WorkerMode = 'threads';
+
+const WORKER_ENTRY = path.join(__dirname, 'shard-worker-bootstrap.cjs');
+
+export interface ShardWorkerPool {
+  readonly mode: WorkerMode;
+  /** How many shards can run at once. */
+  readonly size: number;
+  /** Runs one shard event; rejects with an Error carrying the handler error's name. */
+  run(event: JsonValue): Promise<JsonValue>;
+  close(): Promise<void>;
+}
+
+export interface ShardWorkerPoolOptions {
+  /** Absolute path of the pipeline module whose default export is the Pipeline. */
+  readonly pipelineModule: string;
+  readonly mode?: WorkerMode;
+  /** @default the number of cores */
+  readonly size?: number;
+}
+
+/** A worker that died mid-shard: what Lambda reports for a crashed function. */
+function crashed(error: unknown): Error {
+  return errorFrom({ name: 'Lambda.Unknown', message: `shard worker failed: ${(error as Error)?.message ?? String(error)}` });
+}
+
+function unwrap(result: ShardJobResult): JsonValue {
+  if (result.ok) return result.result;
+  throw errorFrom(result.error);
+}
+
+export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWorkerPool {
+  const mode = options.mode ?? DEFAULT_WORKER_MODE;
+  const size = Math.max(1, options.size ?? availableParallelism());
+  const pipelineModule = path.resolve(options.pipelineModule);
+  const job = (event: JsonValue): ShardJob => ({ pipelineModule, event });
+
+  if (mode === 'in-process') {
+    return { mode, size, run: async (event) => unwrap(await runShardJob(job(event))), close: async () => {} };
+  }
+  if (mode === 'processes') {
+    const pool = new ProcessPool(WORKER_ENTRY, size);
+    return { mode, size, run: async (event) => unwrap(await pool.run(job(event))), close: () => pool.close() };
+  }
+  // glibc unloads sharp's shared libraries when the last thread using them exits unless the
+  // main thread holds them too (sharp issue #2263).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('sharp');
+  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: size, maxThreads: size, idleTimeout: 60_000 });
+  return {
+    mode,
+    size,
+    run: async (event) => {
+      const result = (await pool.run(job(event)).catch((error: unknown) => Promise.reject(crashed(error)))) as ShardJobResult;
+      return unwrap(result);
+    },
+    close: () => pool.destroy(),
+  };
+}

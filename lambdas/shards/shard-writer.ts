@@ -1,0 +1,2 @@
+/** Alias module: the shard writer lives in tar-writer.ts. */
+export { ShardWriter } from './tar-writer';

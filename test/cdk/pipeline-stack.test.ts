@@ -1,0 +1,165 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { compile } from '../../infra/compiler';
+import { buildStack, loadFixture, logicalIdOf, type Built } from './helpers';
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+/** Every statement of the policies attached to a role. */
+function statementsOf({ template }: Built, roleLogicalId: string): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+
+/** Logical id of the role a function or the state machine runs as. */
+function roleOf(built: Built, owner: { readonly role?: iam.IRole }): string {
+  if (!owner.role) throw new Error('no role');
+  return logicalIdOf(built.stack, owner.role);
+}
+
+describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
+  const built = buildStack('curate-custom');
+  const { stack, template } = built;
+  const fnId = (name: 'plan' | 'curate' | 'finalize' | 'summary') => logicalIdOf(stack, stack.stageFunctions.get(name));
+
+  test('the state machine runs the compiled definition with every placeholder mapped', () => {
+    const compiled = compile(loadFixture('curate-custom').pipeline.graph);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'vlmflow-cdk-curate',
+      StateMachineType: 'STANDARD',
+      DefinitionString: JSON.stringify(compiled.definition),
+      DefinitionSubstitutions: {
+        PlanFunctionArn: { 'Fn::GetAtt': [fnId('plan'), 'Arn'] },
+        CurateFunctionArn: { 'Fn::GetAtt': [fnId('curate'), 'Arn'] },
+        FinalizeFunctionArn: { 'Fn::GetAtt': [fnId('finalize'), 'Arn'] },
+        SummaryFunctionArn: { 'Fn::GetAtt': [fnId('summary'), 'Arn'] },
+        DataRoot: { 'Fn::Join': ['', ['s3://', { Ref: logicalIdOf(stack, stack.dataBucket.bucket) }]] },
+      },
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
+    });
+    expect(compiled.substitutions).toEqual([
+      'PlanFunctionArn',
+      'CurateFunctionArn',
+      'FinalizeFunctionArn',
+      'SummaryFunctionArn',
+      'DataRoot',
+    ]);
+  });
+
+  test('only the functions the definition calls exist, sized per stage', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    const common = {
+      Runtime: 'nodejs24.x',
+      Architectures: ['x86_64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+    };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ...common,
+      MemorySize: 3008,
+      Timeout: 900,
+      EphemeralStorage: { Size: 10240 },
+      Description: 'vlmflow cdk-curate: curate',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ...common,
+      MemorySize: 1024,
+      Timeout: 300,
+      EphemeralStorage: { Size: 512 },
+      Description: 'vlmflow cdk-curate: plan',
+    });
+  });
+
+  test('the data bucket is private, encrypted, TLS-only, unversioned and retained', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LifecycleConfiguration: {
+          Rules: [{ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }],
+        },
+        VersioningConfiguration: Match.absent(),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    expect(Object.keys(template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
+  });
+
+  test('the state machine role invokes the functions, uses runs/ and starts its own child executions', () => {
+    const statements = statementsOf(built, roleOf(built, stack.stateMachine.stateMachine));
+    expect(actionsOf(statements)).toEqual(
+      [
+        'lambda:InvokeFunction',
+        's3:ListBucket',
+        's3:GetObject',
+        's3:PutObject',
+        's3:AbortMultipartUpload',
+        's3:ListMultipartUploadParts',
+        's3:DeleteObject',
+        'states:StartExecution',
+        'states:DescribeExecution',
+        'states:StopExecution',
+        'states:RedriveExecution',
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ].sort(),
+    );
+    const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invoke?.Resource).toEqual((['plan', 'curate', 'finalize', 'summary'] as const).map((n) => ({ 'Fn::GetAtt': [fnId(n), 'Arn'] })));
+    const start = statements.find((s) => s.Action === 'states:StartExecution');
+    expect(JSON.stringify(start?.Resource)).toContain(':stateMachine:vlmflow-cdk-curate"');
+    const listing = statements.find((s) => s.Action === 's3:ListBucket');
+    expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*'] } });
+  });
+
+  test('input readers may get any object of the bucket; later stages only runs/', () => {
+    const bucket = logicalIdOf(stack, stack.dataBucket.bucket);
+    const getObject = (name: 'plan' | 'finalize') =>
+      statementsOf(built, roleOf(built, stack.stageFunctions.get(name))).find((s) => s.Action === 's3:GetObject')?.Resource;
+    expect(getObject('plan')).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] });
+    expect(getObject('finalize')).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/runs/*']] });
+  });
+
+  test('no Batch resources without a train stage', () => {
+    template.resourceCountIs('AWS::Batch::JobQueue', 0);
+    template.resourceCountIs('AWS::Batch::JobDefinition', 0);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+  });
+
+  test('outputs: state machine, console link, bucket, example input', () => {
+    template.hasOutput('StateMachineArn', {});
+    template.hasOutput('BucketName', {});
+    template.hasOutput('ExampleInput', { Value: '{}' });
+    const link = JSON.stringify(template.findOutputs('ConsoleLink'));
+    expect(link).toContain('https://console.aws.amazon.com/states/home?region=');
+    expect(link).toContain('#/statemachines/view/');
+  });
+});
