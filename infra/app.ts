@@ -14,9 +14,13 @@ import { PipelineStack, stackNameOf } from './cdk/pipeline-stack';
 const projectRoot = path.resolve(__dirname, '..');
 const app = new App();
 const only: unknown = app.node.tryGetContext(CONTEXT_KEYS.pipeline);
-if (only !== undefined && typeof only !== 'string') throw new Error(`-c ${CONTEXT_KEYS.pipeline}: expected a pipeline name`);
+if (only !== undefined && typeof only !== 'string')
+  throw new Error(`-c ${CONTEXT_KEYS.pipeline}: expected a pipeline name`);
 
-for (const { pipeline, file } of selectPipelines(discoverPipelines(path.join(projectRoot, 'pipelines')), only)) {
+for (const { pipeline, file } of selectPipelines(
+  discoverPipelines(path.join(projectRoot, 'pipelines')),
+  only,
+)) {
   new PipelineStack(app, stackNameOf(pipeline.name), {
     pipeline,
     pipelineFile: file,

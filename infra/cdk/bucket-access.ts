@@ -23,7 +23,11 @@ export interface RunAccessOptions {
  * Read and write under `runs/`: list (stats, shards), get/head (manifests, done markers),
  * put and multipart upload (lib-storage, ResultWriter), abort, delete (re-runs).
  */
-export function grantRunAccess(grantee: iam.IGrantable, bucket: s3.IBucket, options: RunAccessOptions = {}): void {
+export function grantRunAccess(
+  grantee: iam.IGrantable,
+  bucket: s3.IBucket,
+  options: RunAccessOptions = {},
+): void {
   const readInputs = options.readInputs ?? false;
   const runObjects = bucket.arnForObjects(`${RUNS_PREFIX}*`);
   iam.Grant.addToPrincipal({
@@ -32,16 +36,29 @@ export function grantRunAccess(grantee: iam.IGrantable, bucket: s3.IBucket, opti
     resourceArns: [bucket.bucketArn],
     ...(readInputs ? {} : { conditions: { StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] } } }),
   });
-  iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [readInputs ? bucket.arnForObjects('*') : runObjects] });
   iam.Grant.addToPrincipal({
     grantee,
-    actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject'],
+    actions: ['s3:GetObject'],
+    resourceArns: [readInputs ? bucket.arnForObjects('*') : runObjects],
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+      's3:DeleteObject',
+    ],
     resourceArns: [runObjects],
   });
 }
 
 /** `bucket/prefix` or `s3://bucket/prefix` → the bucket and the object key pattern under it. */
-export function externalLocation(location: string): { readonly bucketName: string; readonly prefix: string; readonly objects: string } {
+export function externalLocation(location: string): {
+  readonly bucketName: string;
+  readonly prefix: string;
+  readonly objects: string;
+} {
   const [bucketName = '', ...rest] = location.replace(/^s3:\/\//, '').split('/');
   const prefix = rest.filter((part) => part.length > 0).join('/');
   return { bucketName, prefix, objects: prefix ? `${prefix}/*` : '*' };
@@ -51,7 +68,11 @@ export function externalLocation(location: string): { readonly bucketName: strin
  * Read access to a `bucket` or `bucket/prefix` location outside the stack (inputs in
  * another bucket; a run's input may point there).
  */
-export function grantExternalRead(grantee: iam.IGrantable, partition: string, location: string): void {
+export function grantExternalRead(
+  grantee: iam.IGrantable,
+  partition: string,
+  location: string,
+): void {
   const { bucketName, prefix, objects } = externalLocation(location);
   const bucketArn = `arn:${partition}:s3:::${bucketName}`;
   iam.Grant.addToPrincipal({
@@ -60,5 +81,9 @@ export function grantExternalRead(grantee: iam.IGrantable, partition: string, lo
     resourceArns: [bucketArn],
     ...(prefix ? { conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}/*`] } } } : {}),
   });
-  iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [`${bucketArn}/${objects}`] });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:GetObject'],
+    resourceArns: [`${bucketArn}/${objects}`],
+  });
 }

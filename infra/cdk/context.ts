@@ -33,16 +33,22 @@ export function settingsFromContext(node: Node): DeploymentSettings {
   const get = (key: string): unknown => node.tryGetContext(key);
   const removal = optionalString(get(CONTEXT_KEYS.removalPolicy), CONTEXT_KEYS.removalPolicy);
   if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') {
-    throw new Error(`${CONTEXT_KEYS.removalPolicy}: expected "retain" or "destroy", got "${removal}"`);
+    throw new Error(
+      `${CONTEXT_KEYS.removalPolicy}: expected "retain" or "destroy", got "${removal}"`,
+    );
   }
   const spot = get(CONTEXT_KEYS.gpuSpot);
   const maxVcpus = get(CONTEXT_KEYS.gpuMaxVcpus);
   const maxVcpusNumber = maxVcpus === undefined ? undefined : Number(maxVcpus);
   if (maxVcpusNumber !== undefined && !(Number.isInteger(maxVcpusNumber) && maxVcpusNumber > 0)) {
-    throw new Error(`${CONTEXT_KEYS.gpuMaxVcpus}: expected a positive integer, got ${JSON.stringify(maxVcpus)}`);
+    throw new Error(
+      `${CONTEXT_KEYS.gpuMaxVcpus}: expected a positive integer, got ${JSON.stringify(maxVcpus)}`,
+    );
   }
   return {
-    ...(removal && { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
+    ...(removal && {
+      removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    }),
     ...(get(CONTEXT_KEYS.gpuInstanceTypes) !== undefined && {
       gpuInstanceTypes: list(get(CONTEXT_KEYS.gpuInstanceTypes), CONTEXT_KEYS.gpuInstanceTypes),
     }),
@@ -56,15 +62,22 @@ export function settingsFromContext(node: Node): DeploymentSettings {
 
 function optionalString(value: unknown, key: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new Error(`${key}: expected a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new Error(`${key}: expected a string, got ${JSON.stringify(value)}`);
   return value.toLowerCase();
 }
 
 /** A JSON array of strings or a comma-separated string. */
 function list(value: unknown, key: string): string[] {
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  const items = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(',')
+      : undefined;
   if (!items || !items.every((item) => typeof item === 'string')) {
-    throw new Error(`${key}: expected a comma-separated string or a list of strings, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${key}: expected a comma-separated string or a list of strings, got ${JSON.stringify(value)}`,
+    );
   }
   return items.map((item) => item.trim()).filter((item) => item.length > 0);
 }

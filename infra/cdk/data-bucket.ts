@@ -43,7 +43,8 @@ export class DataBucket extends Construct {
       lifecycleRules: [
         {
           id: 'abort-incomplete-multipart-uploads',
-          abortIncompleteMultipartUploadAfter: props.abortIncompleteUploadsAfter ?? Duration.days(7),
+          abortIncompleteMultipartUploadAfter:
+            props.abortIncompleteUploadsAfter ?? Duration.days(7),
         },
       ],
     });

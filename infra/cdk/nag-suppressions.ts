@@ -25,7 +25,8 @@ const REASONS = {
     'Run objects are created at run time under runs/<pipeline>/<runId>/; the key pattern is the narrowest static scope.',
   inputObjects:
     'Inputs are addressed by bare keys anywhere in the data bucket (the run input chooses them), so input readers may get any object of this one bucket.',
-  externalInputs: 'Read-only access to the input location the pipeline (or the deployment context) names.',
+  externalInputs:
+    'Read-only access to the input location the pipeline (or the deployment context) names.',
   xray: 'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions.',
   lambdaLogs:
     'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs; an inline copy would say the same with more to maintain.',
@@ -39,16 +40,24 @@ export function addNagSuppressions(subjects: NagSubjects): void {
   ack(
     data,
     'AwsSolutions-S1',
-    'Only this stack\'s roles read or write the bucket; per-request access logs would need a second bucket per pipeline. Use CloudTrail S3 data events where an audit trail is required.',
+    "Only this stack's roles read or write the bucket; per-request access logs would need a second bucket per pipeline. Use CloudTrail S3 data events where an audit trail is required.",
   );
 
-  ack(functions, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', REASONS.lambdaLogs);
+  ack(
+    functions,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    REASONS.lambdaLogs,
+  );
   ack(functions, 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
   ack(functions, `AwsSolutions-IAM5[${runObjects}]`, REASONS.runObjects);
   ack(functions, `AwsSolutions-IAM5[Resource::${bucketArn}/*]`, REASONS.inputObjects);
   for (const location of subjects.inputLocations) {
     const { bucketName, objects } = externalLocation(location);
-    ack(functions, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${objects}]`, REASONS.externalInputs);
+    ack(
+      functions,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${objects}]`,
+      REASONS.externalInputs,
+    );
   }
 
   const name = workflow.stateMachineName;
@@ -63,7 +72,11 @@ export function addNagSuppressions(subjects: NagSubjects): void {
     'AwsSolutions-IAM5[Resource::*]',
     `${REASONS.xray} The CloudWatch Logs delivery actions Step Functions needs for logging (logs:CreateLogDelivery …) are not resource-scoped either.`,
   );
-  ack(workflow, `AwsSolutions-IAM5[${runObjects}]`, 'Distributed Map ItemReader reads manifests and ResultWriter writes results under runs/<pipeline>/<runId>/.');
+  ack(
+    workflow,
+    `AwsSolutions-IAM5[${runObjects}]`,
+    'Distributed Map ItemReader reads manifests and ResultWriter writes results under runs/<pipeline>/<runId>/.',
+  );
   for (const pattern of [`${name}:*`, `${name}/*`]) {
     ack(
       workflow,
@@ -78,7 +91,11 @@ export function addNagSuppressions(subjects: NagSubjects): void {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*]',
       'batch:TerminateJob on the jobs this workflow submits (cancelling a run stops its training job); job ids are generated at run time.',
     );
-    ack(training, `AwsSolutions-IAM5[${runObjects}]`, `${REASONS.runObjects} The training job reads its dataset and writes models there.`);
+    ack(
+      training,
+      `AwsSolutions-IAM5[${runObjects}]`,
+      `${REASONS.runObjects} The training job reads its dataset and writes models there.`,
+    );
     ack(
       training,
       'AwsSolutions-IAM5[Resource::*]',

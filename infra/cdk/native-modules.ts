@@ -6,6 +6,8 @@
  * which needs the registry (synth must work offline) and resolves sharp's platform package for
  * the synth machine anyway. Copying the installed packages is offline, exact (the versions the
  * tests ran against) and fails with a clear message when the Lambda platform's binary is absent.
+ * The dependency walk is hand-written (a few lines of Node's lookup rules) because no file
+ * tracer such as @vercel/nft is installed here.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,30 +35,40 @@ interface PackageJson {
  * and every package it needs at runtime on `platform`: its dependencies and those optional
  * dependencies that are installed and built for that platform.
  */
-export function runtimePackageDirs(projectRoot: string, root: string, platform: TargetPlatform): string[] {
-  const found = new Map<string, string>();
+export function runtimePackageDirs(
+  projectRoot: string,
+  root: string,
+  platform: TargetPlatform,
+): string[] {
+  const found = new Set<string>();
   const visit = (name: string, fromDir: string, optional: boolean): void => {
     const dir = resolvePackageDir(name, fromDir, projectRoot);
     if (!dir) {
       if (optional) return;
-      throw new Error(`native module "${name}" (needed by ${path.relative(projectRoot, fromDir) || 'the handler'}) is not installed`);
+      throw new Error(
+        `package "${name}" (needed by ${path.relative(projectRoot, fromDir) || 'the handler'}) is not installed`,
+      );
     }
     if (found.has(dir)) return;
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
     if (!runsOn(pkg, platform)) return;
-    found.set(dir, pkg.name);
+    found.add(dir);
     for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, dir, false);
     for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dir, true);
   };
   visit(root, projectRoot, false);
-  return [...found.keys()].map((dir) => path.relative(projectRoot, dir)).sort();
+  return [...found].map((dir) => path.relative(projectRoot, dir)).sort();
 }
 
 /**
  * Checks that the platform-specific binary packages of `root` made it in; sharp loads
  * `@img/sharp-<os>-<cpu>` at runtime and fails at cold start without it.
  */
-export function assertPlatformBinary(dirs: readonly string[], binaryPackage: string, platform: TargetPlatform): void {
+export function assertPlatformBinary(
+  dirs: readonly string[],
+  binaryPackage: string,
+  platform: TargetPlatform,
+): void {
   if (!dirs.some((dir) => dir.endsWith(path.join('node_modules', binaryPackage)))) {
     throw new Error(
       `${binaryPackage} is not installed in node_modules, so the Lambda (${platform.os}-${platform.cpu}) could not load it; ` +
@@ -101,7 +113,9 @@ function runsOn(pkg: PackageJson, platform: TargetPlatform): boolean {
     const allowed = list.filter((entry) => !entry.startsWith('!'));
     return allowed.length === 0 || allowed.includes(value);
   };
-  return allows(pkg.os, platform.os) && allows(pkg.cpu, platform.cpu) && allows(pkg.libc, platform.libc);
+  return (
+    allows(pkg.os, platform.os) && allows(pkg.cpu, platform.cpu) && allows(pkg.libc, platform.libc)
+  );
 }
 
 function shellQuote(value: string): string {

@@ -30,7 +30,9 @@ export function stackNameOf(pipelineName: string): string {
 }
 
 const FUNCTION_BY_PLACEHOLDER: ReadonlyMap<string, StageFunctionName> = new Map(
-  Object.entries(PLACEHOLDERS).flatMap(([key, placeholder]) => (isStageFunctionName(key) ? [[placeholder, key]] : [])),
+  Object.entries(PLACEHOLDERS).flatMap(([key, placeholder]) =>
+    isStageFunctionName(key) ? [[placeholder, key]] : [],
+  ),
 );
 
 export class PipelineStack extends Stack {
@@ -48,8 +50,13 @@ export class PipelineStack extends Stack {
 
     this.dataBucket = new DataBucket(this, 'Data', { removalPolicy: settings.removalPolicy });
     const bucket = this.dataBucket.bucket;
-    const functionNames = compiled.substitutions.flatMap((name) => FUNCTION_BY_PLACEHOLDER.get(name) ?? []);
-    const inputLocations = [...externalInputLocations(pipeline), ...(settings.inputLocations ?? [])];
+    const functionNames = compiled.substitutions.flatMap(
+      (name) => FUNCTION_BY_PLACEHOLDER.get(name) ?? [],
+    );
+    const inputLocations = [
+      ...externalInputLocations(pipeline),
+      ...(settings.inputLocations ?? []),
+    ];
     this.stageFunctions = new StageFunctions(this, 'Functions', {
       projectRoot,
       pipelineName: pipeline.name,
@@ -72,16 +79,12 @@ export class PipelineStack extends Stack {
       });
     }
 
-    const values: Record<Placeholder, string | undefined> = {
-      ...Object.fromEntries([...FUNCTION_BY_PLACEHOLDER].map(([p, fn]) => [p, this.stageFunctions.functions.get(fn)?.functionArn])),
-      [PLACEHOLDERS.trainQueue]: this.training?.jobQueue.jobQueueArn,
-      [PLACEHOLDERS.trainDefinition]: this.training?.jobDefinition.jobDefinitionArn,
-      [PLACEHOLDERS.dataRoot]: this.dataBucket.dataRoot,
-    } as Record<Placeholder, string | undefined>;
     const substitutions: Record<string, string> = {};
     for (const name of compiled.substitutions) {
-      const value = values[name];
-      if (value === undefined) throw new Error(`pipeline "${pipeline.name}": nothing in the stack provides \${${name}}`);
+      const value = this.placeholderValue(name);
+      if (value === undefined) {
+        throw new Error(`pipeline "${pipeline.name}": nothing in the stack provides \${${name}}`);
+      }
       substitutions[name] = value;
     }
 
@@ -107,7 +110,10 @@ export class PipelineStack extends Stack {
       value: `https://console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${arn}`,
     });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
-    new CfnOutput(this, 'ExampleInput', { value: '{}', description: 'Starts a run with every parameter at its default' });
+    new CfnOutput(this, 'ExampleInput', {
+      value: '{}',
+      description: 'Starts a run with every parameter at its default',
+    });
     addNagSuppressions({
       data: this.dataBucket,
       functions: this.stageFunctions,
@@ -116,9 +122,27 @@ export class PipelineStack extends Stack {
       ...(this.training && { training: this.training }),
     });
   }
+
+  /** What fills `${name}` in the definition: a function ARN, a Batch ARN or the data root. */
+  private placeholderValue(name: Placeholder): string | undefined {
+    const fn = FUNCTION_BY_PLACEHOLDER.get(name);
+    if (fn) return this.stageFunctions.functions.get(fn)?.functionArn;
+    switch (name) {
+      case PLACEHOLDERS.trainQueue:
+        return this.training?.jobQueue.jobQueueArn;
+      case PLACEHOLDERS.trainDefinition:
+        return this.training?.jobDefinition.jobDefinitionArn;
+      case PLACEHOLDERS.dataRoot:
+        return this.dataBucket.dataRoot;
+      default:
+        return undefined;
+    }
+  }
 }
 
 /** Sources whose default shards are `s3://` URIs: in another bucket (bare keys are read from the data bucket). */
 function externalInputLocations(pipeline: Pipeline): string[] {
-  return pipeline.graph.sources.flatMap((source) => (source.uri.startsWith('s3://') ? [source.uri] : []));
+  return pipeline.graph.sources.flatMap((source) =>
+    source.uri.startsWith('s3://') ? [source.uri] : [],
+  );
 }

@@ -49,8 +49,11 @@ export class PipelineStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     this.stateMachineName = props.stateMachineName;
-    const missing = placeholdersOf(props.definitionJson).filter((name) => !Object.hasOwn(props.substitutions, name));
-    if (missing.length > 0) throw new Error(`no value for placeholder(s) ${missing.map((m) => `\${${m}}`).join(', ')}`);
+    const missing = placeholdersOf(props.definitionJson).filter(
+      (name) => !Object.hasOwn(props.substitutions, name),
+    );
+    if (missing.length > 0)
+      throw new Error(`no value for placeholder(s) ${missing.map((m) => `\${${m}}`).join(', ')}`);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -68,7 +71,10 @@ export class PipelineStateMachine extends Construct {
     });
 
     // Unqualified ARNs only: the definition never invokes a version or an alias.
-    this.addToRole(['lambda:InvokeFunction'], props.functions.map((fn) => fn.functionArn));
+    this.addToRole(
+      ['lambda:InvokeFunction'],
+      props.functions.map((fn) => fn.functionArn),
+    );
     // ItemReader reads the manifests, ResultWriter writes the map results, both under runs/.
     grantRunAccess(this.stateMachine, props.bucket);
     this.grantOwnChildExecutions(props.stateMachineName);
@@ -79,7 +85,12 @@ export class PipelineStateMachine extends Construct {
   private grantOwnChildExecutions(name: string): void {
     const stack = Stack.of(this);
     const arn = (resource: string, resourceName: string) =>
-      stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      stack.formatArn({
+        service: 'states',
+        resource,
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     this.addToRole(['states:StartExecution'], [arn('stateMachine', name)]);
     // Child executions are named `<machine>/<map run label>:<id>`.
     this.addToRole(
@@ -94,7 +105,10 @@ export class PipelineStateMachine extends Construct {
     this.addToRole(['batch:SubmitJob'], [training.jobQueueArn, training.jobDefinitionArn]);
     // DescribeJobs has no resource-level permissions; job ids are only known at run time.
     this.addToRole(['batch:DescribeJobs'], ['*']);
-    this.addToRole(['batch:TerminateJob'], [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })]);
+    this.addToRole(
+      ['batch:TerminateJob'],
+      [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+    );
     this.addToRole(
       ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
       [stack.formatArn({ service: 'events', resource: 'rule', resourceName: BATCH_SYNC_RULE })],
@@ -108,6 +122,9 @@ export class PipelineStateMachine extends Construct {
 
 /** `${Name}` placeholders in a definition, each once. */
 export function placeholdersOf(definitionJson: string): string[] {
-  return [...new Set([...definitionJson.matchAll(/\$\{([A-Za-z][A-Za-z0-9]*)\}/g)].map((m) => m[1] ?? ''))];
+  return [
+    ...new Set(
+      [...definitionJson.matchAll(/\$\{([A-Za-z][A-Za-z0-9]*)\}/g)].map((m) => m[1] ?? ''),
+    ),
+  ];
 }
-

@@ -6,13 +6,18 @@
 import * as path from 'node:path';
 import { Aws, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { grantExternalRead, grantRunAccess } from './bucket-access';
 import { entryFor } from './handler-entries';
-import { LAMBDA_X86_64, assertPlatformBinary, copyCommandsIfRequired, runtimePackageDirs } from './native-modules';
+import {
+  LAMBDA_X86_64,
+  assertPlatformBinary,
+  copyCommandsIfRequired,
+  runtimePackageDirs,
+} from './native-modules';
 
 /** Memory, timeout and /tmp of one function. */
 export interface FunctionSizing {
@@ -80,7 +85,11 @@ export class StageFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: StageFunctionsProps) {
     super(scope, id);
-    const entryOptions = { projectRoot: props.projectRoot, pipelineName: props.pipelineName, pipelineFile: props.pipelineFile };
+    const entryOptions = {
+      projectRoot: props.projectRoot,
+      pipelineName: props.pipelineName,
+      pipelineFile: props.pipelineFile,
+    };
     const created = new Map<StageFunctionName, lambda.IFunction>();
     for (const name of new Set(props.functions)) {
       const sizing = props.sizing?.[name] ?? STAGE_FUNCTIONS[name];
@@ -106,7 +115,8 @@ export class StageFunctions extends Construct {
       });
       const readsInputs = INPUT_READERS.includes(name);
       grantRunAccess(fn, props.bucket, { readInputs: readsInputs });
-      if (readsInputs) for (const location of props.inputLocations ?? []) grantExternalRead(fn, Aws.PARTITION, location);
+      const externalInputs = readsInputs ? (props.inputLocations ?? []) : [];
+      for (const location of externalInputs) grantExternalRead(fn, Aws.PARTITION, location);
       created.set(name, fn);
     }
     this.functions = created;
@@ -115,12 +125,13 @@ export class StageFunctions extends Construct {
   /** The function, or an error naming what is missing. */
   get(name: StageFunctionName): lambda.IFunction {
     const fn = this.functions.get(name);
-    if (!fn) throw new Error(`stage function "${name}" was not created (created: ${[...this.functions.keys()].join(', ')})`);
-    return fn;
+    if (fn) return fn;
+    const created = [...this.functions.keys()].join(', ');
+    throw new Error(`stage function "${name}" was not created (created: ${created})`);
   }
 }
 
-function bundlingOptions(projectRoot: string) {
+function bundlingOptions(projectRoot: string): BundlingOptions {
   return {
     forceDockerBundling: false,
     format: OutputFormat.CJS,

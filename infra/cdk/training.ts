@@ -90,7 +90,9 @@ export class Training extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     // The training script's own AWS access: datasets in, checkpoints and weights out.
-    const jobRole = new iam.Role(this, 'JobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
     grantRunAccess(jobRole, props.bucket);
     const container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
       jobRole,
@@ -116,11 +118,24 @@ export class Training extends Construct {
 }
 
 /** `g5.xlarge` is an instance type, `g5` a family (Batch then picks the size per job). */
-function instanceSelection(names: readonly string[]): { instanceTypes: ec2.InstanceType[]; instanceClasses: ec2.InstanceClass[] } {
+function instanceSelection(names: readonly string[]): {
+  instanceTypes: ec2.InstanceType[];
+  instanceClasses: ec2.InstanceClass[];
+} {
   const families = new Set<string>(Object.values(ec2.InstanceClass));
-  const instanceClasses = names.filter((name) => !name.includes('.')).map((name) => {
-    if (!families.has(name)) throw new Error(`unknown EC2 instance family "${name}" (expected e.g. g5, g6, p4d or a type like g5.xlarge)`);
-    return name as ec2.InstanceClass;
-  });
-  return { instanceTypes: names.filter((name) => name.includes('.')).map((name) => new ec2.InstanceType(name)), instanceClasses };
+  const instanceClasses = names
+    .filter((name) => !name.includes('.'))
+    .map((name) => {
+      if (!families.has(name))
+        throw new Error(
+          `unknown EC2 instance family "${name}" (expected e.g. g5, g6, p4d or a type like g5.xlarge)`,
+        );
+      return name as ec2.InstanceClass;
+    });
+  return {
+    instanceTypes: names
+      .filter((name) => name.includes('.'))
+      .map((name) => new ec2.InstanceType(name)),
+    instanceClasses,
+  };
 }

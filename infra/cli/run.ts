@@ -3,6 +3,8 @@ import { createProgressRenderer } from '../local/progress';
 import { runLocal } from '../local/runner';
 import { normaliseUri } from '../../lambdas/shards/uri';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
+import { runRootOf, summaryUri } from '../../lambdas/handlers/layout';
+import { readJson } from '../../lambdas/shards/json-io';
 import { parseInputFlags, parseParamFlags } from './options';
 import { findPipeline } from './pipelines';
 
@@ -56,20 +58,52 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(progress ? { onEvent: progress.onEvent } : {}),
   });
   progress?.finish();
-  const summary = result.output as RunSummary | undefined;
+  const summary =
+    result.status === 'SUCCEEDED'
+      ? (result.output as RunSummary)
+      : await failedRunSummary(normaliseUri(flags.workdir), pipeline.name, result.executionName, result.error);
   if (flags.json) {
-    console.log(JSON.stringify(summary ? publicSummary(summary) : { status: result.status, error: result.error }, null, 2));
+    console.log(JSON.stringify(publicSummary(summary), null, 2));
   } else {
-    printHuman(result.status, summary, result.error);
+    printHuman(summary);
   }
   if (result.status !== 'SUCCEEDED') process.exitCode = 1;
 }
 
-function printHuman(status: string, s: RunSummary | undefined, error: unknown): void {
-  if (!s) {
-    console.log(`run ${status}: ${JSON.stringify(error)}`);
-    return;
+/** A failed execution has no output; Record failure wrote summary.json, or the error says why. */
+async function failedRunSummary(
+  dataRoot: string,
+  pipeline: string,
+  runId: string,
+  error: { Error?: string; Cause?: string } | undefined,
+): Promise<RunSummary> {
+  try {
+    return await readJson<RunSummary>(summaryUri(runRootOf(dataRoot, pipeline, runId)));
+  } catch {
+    return {
+      runId,
+      pipeline,
+      status: 'FAILED',
+      stages: {},
+      outputs: {},
+      failedShards: {},
+      error: { error: error?.Error ?? 'Error', cause: causeMessage(error?.Cause) },
+    };
   }
+}
+
+/** Lambda causes are JSON ({errorType, errorMessage, trace}); show the message. */
+function causeMessage(cause: string | undefined): string {
+  try {
+    const parsed = JSON.parse(cause ?? '') as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: shown as it is
+  }
+  return cause ?? '';
+}
+
+function printHuman(s: RunSummary): void {
   console.log(`run ${s.runId} of ${s.pipeline}: ${s.status}`);
   for (const [stage, c] of Object.entries(s.stages)) {
     console.log(`  ${stage}: in ${c.in}, kept ${c.kept}, rejected ${c.in - c.kept}`);

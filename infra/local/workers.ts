@@ -2,11 +2,12 @@
  * Where the shard Lambdas (curate, caption) run locally. They are CPU bound (decode, resize,
  * re-encode), so the runner spreads them over the cores:
  *
- * - `threads`: a piscina pool of worker threads (default). Measured by
- *   test/bench/local-concurrency.bench.ts on this 2-core machine: see DEFAULT_WORKER_MODE.
- * - `processes`: forked Node processes; same parallelism, more memory and start-up per worker.
+ * - `processes` (default): forked Node processes, one shard each at a time, each with one
+ *   libvips thread; nothing shared but the disk.
+ * - `threads`: a piscina pool of worker threads; less memory, but the threads share one
+ *   process's libvips (operation cache, thread pool) and malloc arenas.
  * - `in-process`: the runner's own thread; sharp's libvips threads still overlap, but the
- *   JS parts (tar parsing, hashing, operator logic) serialise. Simplest to debug.
+ *   JS parts (tar parsing, hashing, operator logic) serialise. Fastest start, simplest to debug.
  *
  * Every mode builds the handler from the pipeline module's operators, so custom operators
  * declared beside a pipeline work the same everywhere.
@@ -22,10 +23,12 @@ export const WORKER_MODES = ['threads', 'processes', 'in-process'] as const;
 export type WorkerMode = (typeof WORKER_MODES)[number];
 
 /**
- * Threads: on the 2-core dev machine they matched processes on shards/s (both ~1.8x
- * in-process) while starting faster and using less memory; see the benchmark's output.
+ * Processes, by measurement (test/bench/local-concurrency.bench.ts, pairs-basic, 24 shards x
+ * 24 samples, 2 cores, pool of 2, median of 5 interleaved rounds on a busy machine):
+ * processes 4.14 shards/s, in-process 3.65, threads 3.51. Processes beat threads in every run
+ * and matched or beat in-process; their extra start-up (~0.2 s) is noise next to a real run.
  */
-export const DEFAULT_WORKER_MODE: WorkerMode = 'threads';
+export const DEFAULT_WORKER_MODE: WorkerMode = 'processes';
 
 const WORKER_ENTRY = path.join(__dirname, 'shard-worker-bootstrap.cjs');
 

@@ -24,33 +24,56 @@ function segmentsOfFirstMap(): JsonValue {
   return map.ItemSelector.segments;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 async function main(): Promise<void> {
   const shards = Number(process.argv[2] ?? 12);
   const samplesPerShard = Number(process.argv[3] ?? 24);
+  const rounds = Number(process.argv[4] ?? 3);
   const dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-bench-'));
   const { paths } = await makeSampleShards(path.join(dir, 'inputs'), { shards, samplesPerShard, seed: 42 });
   const params = Object.fromEntries(Object.entries(pairsBasic.graph.params).map(([name, spec]) => [name, spec.default]));
   const segments = segmentsOfFirstMap();
   const size = availableParallelism();
-  console.log(`${shards} shards x ${samplesPerShard} samples, pairs-basic curate, ${size} cores, pool size ${size}`);
+  console.log(`${shards} shards x ${samplesPerShard} samples, pairs-basic curate, ${size} cores, pool size ${size}, ${rounds} rounds`);
 
+  const event = (mode: string, uri: string, run: string): JsonValue => ({
+    task: {
+      pipeline: pairsBasic.name,
+      stage: 'pairs',
+      runId: run,
+      runRoot: `file://${dir}/runs/${mode}/${run}`,
+      params,
+      item: { key: path.basename(uri, '.tar'), uri: `file://${uri}` },
+      segments,
+    },
+    segment: 0,
+  });
+  const pools = [];
   for (const mode of WORKER_MODES) {
-    const runRoot = `file://${dir}/runs/${mode}`;
-    const event = (uri: string, run: string): JsonValue => ({
-      task: { pipeline: pairsBasic.name, stage: 'pairs', runId: run, runRoot: `${runRoot}/${run}`, params, item: { key: path.basename(uri, '.tar'), uri: `file://${uri}` }, segments },
-      segment: 0,
-    });
     const started = performance.now();
     const pool = createShardWorkerPool({ pipelineModule: PIPELINE_MODULE, mode, size });
     // Warm-up: one shard per worker, so module loading (tsx compiles the handlers) is not timed.
-    await Promise.all(paths.slice(0, size).map((uri) => pool.run(event(uri, 'warmup'))));
-    const warm = performance.now();
-    await Promise.all(paths.map((uri) => pool.run(event(uri, 'timed'))));
-    const done = performance.now();
+    await Promise.all(paths.slice(0, size).map((uri) => pool.run(event(mode, uri, 'warmup'))));
+    pools.push({ mode, pool, startup: (performance.now() - started) / 1000, seconds: [] as number[] });
+  }
+  // Modes take turns each round, so a busy neighbour on the machine slows all of them alike.
+  for (let round = 0; round < rounds; round += 1) {
+    for (const entry of pools) {
+      const began = performance.now();
+      await Promise.all(paths.map((uri) => entry.pool.run(event(entry.mode, uri, `round${round}`))));
+      entry.seconds.push((performance.now() - began) / 1000);
+    }
+  }
+  for (const { mode, pool, startup, seconds } of pools) {
     await pool.close();
-    const seconds = (done - warm) / 1000;
+    const s = median(seconds);
     console.log(
-      `${mode.padEnd(10)} ${(shards / seconds).toFixed(2).padStart(6)} shards/s  ${((shards * samplesPerShard) / seconds).toFixed(1).padStart(7)} samples/s  (start-up + warm-up ${((warm - started) / 1000).toFixed(1)} s)`,
+      `${mode.padEnd(10)} ${(shards / s).toFixed(2).padStart(6)} shards/s  ${((shards * samplesPerShard) / s).toFixed(1).padStart(7)} samples/s` +
+        `  (median of ${rounds}; rounds ${seconds.map((x) => (shards / x).toFixed(2)).join(', ')}; start-up + warm-up ${startup.toFixed(1)} s)`,
     );
   }
   await rm(dir, { recursive: true, force: true });

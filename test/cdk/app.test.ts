@@ -12,8 +12,12 @@ describe('pipeline discovery', () => {
       ['cdk-curate', 'curate-custom.ts'],
       ['cdk-train', 'mix-train.ts'],
     ]);
-    expect(selectPipelines(found, 'cdk-train').map(({ pipeline }) => pipeline.name)).toEqual(['cdk-train']);
-    expect(() => selectPipelines(found, 'nope')).toThrow('no pipeline named "nope" (available: cdk-curate, cdk-train)');
+    expect(selectPipelines(found, 'cdk-train').map(({ pipeline }) => pipeline.name)).toEqual([
+      'cdk-train',
+    ]);
+    expect(() => selectPipelines(found, 'nope')).toThrow(
+      'no pipeline named "nope" (available: cdk-curate, cdk-train)',
+    );
   });
 
   test('a module without a pipeline and a name defined twice are errors', () => {
@@ -22,11 +26,15 @@ describe('pipeline discovery', () => {
       const fixture = JSON.stringify(path.join(FIXTURES, 'curate-custom'));
       fs.writeFileSync(path.join(dir, 'a.ts'), `export { default } from ${fixture};\n`);
       fs.writeFileSync(path.join(dir, 'b.ts'), `export { default } from ${fixture};\n`);
-      expect(() => discoverPipelines(dir)).toThrow(`pipeline "cdk-curate" is defined twice: ${path.join(dir, 'a.ts')} and ${path.join(dir, 'b.ts')}`);
+      expect(() => discoverPipelines(dir)).toThrow(
+        `pipeline "cdk-curate" is defined twice: ${path.join(dir, 'a.ts')} and ${path.join(dir, 'b.ts')}`,
+      );
       // A new file name: require() caches modules by path.
       fs.rmSync(path.join(dir, 'b.ts'));
       fs.writeFileSync(path.join(dir, 'c.ts'), 'export default 42;\n');
-      expect(() => discoverPipelines(dir)).toThrow(`${path.join(dir, 'c.ts')}: the default export is not a pipeline`);
+      expect(() => discoverPipelines(dir)).toThrow(
+        `${path.join(dir, 'c.ts')}: the default export is not a pipeline`,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -38,12 +46,22 @@ describe('infra/app.ts (the app cdk.json names)', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'vlmflow-app-'));
     try {
       // What the CDK CLI does: context and output folder through the environment.
-      execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/node'), ['--import', 'tsx', 'infra/app.ts'], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }) },
-        stdio: 'pipe',
-      });
-      const expected = discoverPipelines(path.join(PROJECT_ROOT, 'pipelines')).map(({ pipeline }) => `vlmflow-${pipeline.name}.template.json`);
+      execFileSync(
+        path.join(PROJECT_ROOT, 'node_modules/.bin/node'),
+        ['--import', 'tsx', 'infra/app.ts'],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            CDK_OUTDIR: outdir,
+            CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
+          },
+          stdio: 'pipe',
+        },
+      );
+      const expected = discoverPipelines(path.join(PROJECT_ROOT, 'pipelines')).map(
+        ({ pipeline }) => `vlmflow-${pipeline.name}.template.json`,
+      );
       const templates = fs.readdirSync(outdir).filter((file) => file.endsWith('.template.json'));
       expect(templates.sort()).toEqual(expected.sort());
       expect(expected.length).toBeGreaterThan(0);

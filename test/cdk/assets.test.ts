@@ -1,9 +1,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { entryFor, generatedEntriesDir, handlerFile, shardEntrySource } from '../../infra/cdk/handler-entries';
-import { LAMBDA_X86_64, assertPlatformBinary, runtimePackageDirs } from '../../infra/cdk/native-modules';
-import { FIXTURES, PROJECT_ROOT } from './helpers';
+import {
+  entryFor,
+  generatedEntriesDir,
+  handlerFile,
+  shardEntrySource,
+} from '../../infra/cdk/handler-entries';
+import {
+  LAMBDA_X86_64,
+  assertPlatformBinary,
+  runtimePackageDirs,
+} from '../../infra/cdk/native-modules';
+import { FIXTURES, PROJECT_ROOT, buildStack } from './helpers';
 
 describe('native modules shipped beside the bundle', () => {
   test("sharp's runtime closure for Lambda x86_64 comes from this checkout's node_modules", () => {
@@ -28,14 +37,18 @@ describe('native modules shipped beside the bundle', () => {
   });
 
   test('a missing required package is named', () => {
-    expect(() => runtimePackageDirs(PROJECT_ROOT, 'no-such-package-vlmflow', LAMBDA_X86_64)).toThrow(
-      'native module "no-such-package-vlmflow" (needed by the handler) is not installed',
-    );
+    expect(() =>
+      runtimePackageDirs(PROJECT_ROOT, 'no-such-package-vlmflow', LAMBDA_X86_64),
+    ).toThrow('package "no-such-package-vlmflow" (needed by the handler) is not installed');
   });
 });
 
 describe('handler entries', () => {
-  const options = { projectRoot: PROJECT_ROOT, pipelineName: 'cdk-curate', pipelineFile: path.join(FIXTURES, 'curate-custom.ts') };
+  const options = {
+    projectRoot: PROJECT_ROOT,
+    pipelineName: 'cdk-curate',
+    pipelineFile: path.join(FIXTURES, 'curate-custom.ts'),
+  };
 
   test('functions without operators bundle their handler file', () => {
     expect(entryFor('plan', options)).toBe(path.join(PROJECT_ROOT, 'lambdas/handlers/plan.ts'));
@@ -63,17 +76,21 @@ describe('bundled assets (real esbuild, no Docker)', () => {
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test("curate carries the pipeline's custom operator and sharp's linux-x64 binary; plan carries neither", () => {
-    // Imported here so the slow bundling runs only in this test.
-    const { buildStack } = require('./helpers') as typeof import('./helpers');
     const { template } = buildStack('curate-custom', { bundle: true, outdir });
     const assetDir = (name: 'plan' | 'curate') => {
-      const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: `vlmflow cdk-curate: ${name}` } }));
+      const [fn] = Object.values(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Description: `vlmflow cdk-curate: ${name}` },
+        }),
+      );
       const key = fn?.Properties.Code.S3Key as string;
       return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
     };
     const curate = assetDir('curate');
     const binaries = fs.readdirSync(path.join(curate, 'node_modules/@img/sharp-linux-x64/lib'));
-    expect(binaries.filter((file) => file.startsWith('sharp-linux-x64') && file.endsWith('.node'))).toHaveLength(1);
+    expect(
+      binaries.filter((file) => file.startsWith('sharp-linux-x64') && file.endsWith('.node')),
+    ).toHaveLength(1);
     expect(fs.readFileSync(path.join(curate, 'index.js'), 'utf8')).toContain('test.keep-all');
     expect(fs.existsSync(path.join(assetDir('plan'), 'node_modules'))).toBe(false);
   });

@@ -4,6 +4,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Pipeline } from '../../infra/dsl';
 import { PipelineStack, stackNameOf } from '../../infra/cdk/pipeline-stack';
+import curateCustom from './fixtures/curate-custom';
+import mixTrain from './fixtures/mix-train';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -23,18 +25,24 @@ export interface BuildOptions {
   readonly outdir?: string;
 }
 
-export function loadFixture(name: string): { pipeline: Pipeline; file: string } {
-  const file = path.join(FIXTURES, `${name}.ts`);
-  return { pipeline: (require(file) as { default: Pipeline }).default, file };
+const PIPELINES = { 'curate-custom': curateCustom, 'mix-train': mixTrain } as const;
+export type FixtureName = keyof typeof PIPELINES;
+
+export function loadFixture(name: FixtureName): { pipeline: Pipeline; file: string } {
+  return { pipeline: PIPELINES[name], file: path.join(FIXTURES, `${name}.ts`) };
 }
 
-export function buildStack(fixture: string, options: BuildOptions = {}): Built {
+export function buildStack(fixture: FixtureName, options: BuildOptions = {}): Built {
   const { pipeline, file } = loadFixture(fixture);
   const app = new App({
     ...(options.outdir && { outdir: options.outdir }),
     context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context },
   });
-  const stack = new PipelineStack(app, stackNameOf(pipeline.name), { pipeline, pipelineFile: file, projectRoot: PROJECT_ROOT });
+  const stack = new PipelineStack(app, stackNameOf(pipeline.name), {
+    pipeline,
+    pipelineFile: file,
+    projectRoot: PROJECT_ROOT,
+  });
   let template: Template | undefined;
   return {
     app,
@@ -47,6 +55,11 @@ export function buildStack(fixture: string, options: BuildOptions = {}): Built {
 }
 
 /** The logical id CloudFormation references a construct's resource by. */
-export function logicalIdOf(stack: PipelineStack, construct: { node: { defaultChild?: unknown } }): string {
-  return stack.getLogicalId(construct.node.defaultChild as Parameters<PipelineStack['getLogicalId']>[0]);
+export function logicalIdOf(
+  stack: PipelineStack,
+  construct: { node: { defaultChild?: unknown } },
+): string {
+  return stack.getLogicalId(
+    construct.node.defaultChild as Parameters<PipelineStack['getLogicalId']>[0],
+  );
 }

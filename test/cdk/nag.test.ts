@@ -1,10 +1,10 @@
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildStack } from './helpers';
+import { buildStack, type FixtureName } from './helpers';
 
 /** Synthesizes with the AwsSolutions pack; cdk-nag v3 fails synth on any unacknowledged finding. */
-function nagViolations(fixture: string): string[] {
+function nagViolations(fixture: FixtureName): string[] {
   const { app } = buildStack(fixture);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
@@ -16,9 +16,12 @@ function nagViolations(fixture: string): string[] {
 }
 
 describe('cdk-nag AwsSolutions', () => {
-  test.each(['curate-custom', 'mix-train'])('%s: every finding is acknowledged with a reason', (fixture) => {
-    expect(nagViolations(fixture)).toEqual([]);
-  });
+  test.each<FixtureName>(['curate-custom', 'mix-train'])(
+    '%s: every finding is acknowledged with a reason',
+    (fixture) => {
+      expect(nagViolations(fixture)).toEqual([]);
+    },
+  );
 
   test('a new wildcard is not hidden by the acknowledgements', () => {
     const { app, stack } = buildStack('curate-custom');

@@ -8,11 +8,15 @@ type Statement = { Action: string | string[]; Resource: unknown; Condition?: unk
 /** Every statement of the policies attached to a role. */
 function statementsOf({ template }: Built, roleLogicalId: string): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
+    .filter(
+      (policy) =>
+        JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]),
+    )
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 /** Logical id of the role a function or the state machine runs as. */
 function roleOf(built: Built, owner: { readonly role?: iam.IRole }): string {
@@ -23,7 +27,8 @@ function roleOf(built: Built, owner: { readonly role?: iam.IRole }): string {
 describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
   const built = buildStack('curate-custom');
   const { stack, template } = built;
-  const fnId = (name: 'plan' | 'curate' | 'finalize' | 'summary') => logicalIdOf(stack, stack.stageFunctions.get(name));
+  const fnId = (name: 'plan' | 'curate' | 'finalize' | 'summary') =>
+    logicalIdOf(stack, stack.stageFunctions.get(name));
 
   test('the state machine runs the compiled definition with every placeholder mapped', () => {
     const compiled = compile(loadFixture('curate-custom').pipeline.graph);
@@ -36,7 +41,9 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
         CurateFunctionArn: { 'Fn::GetAtt': [fnId('curate'), 'Arn'] },
         FinalizeFunctionArn: { 'Fn::GetAtt': [fnId('finalize'), 'Arn'] },
         SummaryFunctionArn: { 'Fn::GetAtt': [fnId('summary'), 'Arn'] },
-        DataRoot: { 'Fn::Join': ['', ['s3://', { Ref: logicalIdOf(stack, stack.dataBucket.bucket) }]] },
+        DataRoot: {
+          'Fn::Join': ['', ['s3://', { Ref: logicalIdOf(stack, stack.dataBucket.bucket) }]],
+        },
       },
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
@@ -86,9 +93,19 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
           IgnorePublicAcls: true,
           RestrictPublicBuckets: true,
         },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+          ],
+        },
         LifecycleConfiguration: {
-          Rules: [{ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }],
+          Rules: [
+            {
+              Id: 'abort-incomplete-multipart-uploads',
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+              Status: 'Enabled',
+            },
+          ],
         },
         VersioningConfiguration: Match.absent(),
       },
@@ -96,7 +113,11 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -133,7 +154,11 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
       ].sort(),
     );
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction');
-    expect(invoke?.Resource).toEqual((['plan', 'curate', 'finalize', 'summary'] as const).map((n) => ({ 'Fn::GetAtt': [fnId(n), 'Arn'] })));
+    expect(invoke?.Resource).toEqual(
+      (['plan', 'curate', 'finalize', 'summary'] as const).map((n) => ({
+        'Fn::GetAtt': [fnId(n), 'Arn'],
+      })),
+    );
     const start = statements.find((s) => s.Action === 'states:StartExecution');
     expect(JSON.stringify(start?.Resource)).toContain(':stateMachine:vlmflow-cdk-curate"');
     const listing = statements.find((s) => s.Action === 's3:ListBucket');
@@ -143,9 +168,15 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
   test('input readers may get any object of the bucket; later stages only runs/', () => {
     const bucket = logicalIdOf(stack, stack.dataBucket.bucket);
     const getObject = (name: 'plan' | 'finalize') =>
-      statementsOf(built, roleOf(built, stack.stageFunctions.get(name))).find((s) => s.Action === 's3:GetObject')?.Resource;
-    expect(getObject('plan')).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] });
-    expect(getObject('finalize')).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/runs/*']] });
+      statementsOf(built, roleOf(built, stack.stageFunctions.get(name))).find(
+        (s) => s.Action === 's3:GetObject',
+      )?.Resource;
+    expect(getObject('plan')).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']],
+    });
+    expect(getObject('finalize')).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/runs/*']],
+    });
   });
 
   test('no Batch resources without a train stage', () => {

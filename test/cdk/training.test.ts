@@ -12,7 +12,9 @@ describe('PipelineStack: sources in two buckets, a caption operator, a mixture a
       MemorySize: 10240,
       EphemeralStorage: { Size: 10240 },
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: 'vlmflow cdk-train: mix' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'vlmflow cdk-train: mix',
+    });
   });
 
   test('maps the Batch placeholders to the queue and the job definition', () => {
@@ -44,7 +46,10 @@ describe('PipelineStack: sources in two buckets, a caption operator, a mixture a
       ContainerProperties: Match.objectLike({ JobRoleArn: Match.anyValue() }),
     });
     const [definition] = Object.values(template.findResources('AWS::Batch::JobDefinition'));
-    const requirements = definition?.Properties.ContainerProperties.ResourceRequirements as { Type: string; Value: string }[];
+    const requirements = definition?.Properties.ContainerProperties.ResourceRequirements as {
+      Type: string;
+      Value: string;
+    }[];
     expect([...requirements].sort((a, b) => a.Type.localeCompare(b.Type))).toEqual([
       { Type: 'GPU', Value: '2' },
       { Type: 'MEMORY', Value: '120000' },
@@ -119,20 +124,31 @@ describe('PipelineStack: sources in two buckets, a caption operator, a mixture a
           {
             Action: 's3:ListBucket',
             Effect: 'Allow',
-            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shared-corpus']] },
+            Resource: {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shared-corpus']],
+            },
             Condition: { StringLike: { 's3:prefix': ['web/shards', 'web/shards/*'] } },
           },
           {
             Action: 's3:GetObject',
             Effect: 'Allow',
-            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shared-corpus/web/shards/*']] },
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shared-corpus/web/shards/*'],
+              ],
+            },
           },
         ]),
       },
     });
     const mix = stack.stageFunctions.get('mix');
     if (!mix.role) throw new Error('no role');
-    const mixPolicies = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalIdOf(stack, mix.role) }] } }));
+    const mixPolicies = JSON.stringify(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: logicalIdOf(stack, mix.role) }] },
+      }),
+    );
     expect(mixPolicies).not.toContain('shared-corpus');
   });
 });
@@ -160,12 +176,12 @@ describe('deployment settings from context', () => {
   });
 
   test('invalid values fail synth with the key named', () => {
-    expect(() => buildStack('curate-custom', { context: { 'vlmflow:removalPolicy': 'snapshot' } })).toThrow(
-      'vlmflow:removalPolicy: expected "retain" or "destroy", got "snapshot"',
-    );
-    expect(() => buildStack('mix-train', { context: { 'vlmflow:gpuInstanceTypes': 'gpu9000' } })).toThrow(
-      'unknown EC2 instance family "gpu9000"',
-    );
+    expect(() =>
+      buildStack('curate-custom', { context: { 'vlmflow:removalPolicy': 'snapshot' } }),
+    ).toThrow('vlmflow:removalPolicy: expected "retain" or "destroy", got "snapshot"');
+    expect(() =>
+      buildStack('mix-train', { context: { 'vlmflow:gpuInstanceTypes': 'gpu9000' } }),
+    ).toThrow('unknown EC2 instance family "gpu9000"');
     expect(() => buildStack('mix-train', { context: { 'vlmflow:gpuMaxVcpus': '-4' } })).toThrow(
       'vlmflow:gpuMaxVcpus: expected a positive integer, got "-4"',
     );

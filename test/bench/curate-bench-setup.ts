@@ -1,0 +1,73 @@
+/**
+ * Set-up for the curate benchmark: the input shard, the event the compiled state machine sends
+ * the curate handler for pairs-basic, and the per-operator timings the handler writes.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { ShardEvent, ShardItem } from '../../lambdas/handlers/contracts';
+import { timingsUri } from '../../lambdas/handlers/layout';
+import { resolveParams } from '../../lambdas/handlers/params';
+import { ShardWriter } from '../../lambdas/shards/tar-writer';
+import { toFilePath, toFileUri } from '../../lambdas/shards/uri';
+import { segmentsOf } from '../../infra/compiler';
+import pairsBasic from '../../pipelines/pairs-basic';
+
+/** Every sample passes pairs-basic's text filter, so every image reaches image.resize. */
+const CAPTION = Buffer.from('a photo of a mountain lake at dawn');
+const METADATA = Buffer.from('{}');
+
+/** Writes `images` as one WebDataset shard `<dir>/<key>.tar`; returns its Map item. */
+export async function writeImageShard(
+  dir: string,
+  key: string,
+  images: readonly Buffer[],
+): Promise<ShardItem> {
+  const file = path.join(dir, `${key}.tar`);
+  const writer = new ShardWriter(file);
+  for (const [i, jpg] of images.entries()) {
+    await writer.add({
+      key: `${key}_${String(i).padStart(5, '0')}`,
+      parts: { jpg, txt: CAPTION, json: METADATA },
+    });
+  }
+  await writer.close();
+  return { key, uri: toFileUri(file) };
+}
+
+/**
+ * The event the Distributed Map of pairs-basic's only source sends for `item`: the segments its
+ * ItemSelector carries, the pipeline's default parameters, and a run folder of our own.
+ */
+export function pairsBasicEvent(runRoot: string, runId: string, item: ShardItem): ShardEvent {
+  const source = pairsBasic.graph.sources[0];
+  if (!source) throw new Error('pairs-basic has no source');
+  return {
+    task: {
+      pipeline: pairsBasic.name,
+      stage: source.name,
+      runId,
+      runRoot,
+      params: resolveParams(pairsBasic.graph.params),
+      item,
+      segments: segmentsOf(source),
+    },
+    segment: 0,
+  };
+}
+
+/** Milliseconds per operator that the handler recorded for one shard of one segment. */
+export async function readOpTimings(event: ShardEvent): Promise<Record<string, number>> {
+  const { runRoot, stage, item } = event.task;
+  const uri = timingsUri(runRoot, stage, item.key, event.segment);
+  const written = JSON.parse(await readFile(toFilePath(uri), 'utf8')) as {
+    readonly ms: Record<string, number>;
+  };
+  return written.ms;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
