@@ -11,10 +11,30 @@ export default pipeline('pairs-basic', (p) =>
   p
     .describe('Model-free curation of image-text pairs (DataComp/OBELICS-style filters)')
     .params({
-      minSide: param.integer({ default: 200, min: 1, max: 10_000, description: 'Smallest shorter side, px' }),
-      maxAspectRatio: param.number({ default: 3, min: 1, max: 100, description: 'Largest long/short side ratio' }),
-      minWords: param.integer({ default: 3, min: 0, max: 1000, description: 'Fewest words in a caption' }),
-      longestEdge: param.integer({ default: 980, min: 32, max: 8192, description: 'Resize: longest edge, px' }),
+      minSide: param.integer({
+        default: 200,
+        min: 1,
+        max: 10_000,
+        description: 'Smallest shorter side, px',
+      }),
+      maxAspectRatio: param.number({
+        default: 3,
+        min: 1,
+        max: 100,
+        description: 'Largest long/short side ratio',
+      }),
+      minWords: param.integer({
+        default: 3,
+        min: 0,
+        max: 1000,
+        description: 'Fewest words in a caption',
+      }),
+      longestEdge: param.integer({
+        default: 980,
+        min: 32,
+        max: 8192,
+        description: 'Resize: longest edge, px',
+      }),
     })
     .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
     .source('pairs', { uri: 'inputs/pairs', pattern: '*.tar' }, (s, params) =>
@@ -22,6 +42,11 @@ export default pipeline('pairs-basic', (p) =>
         .apply(ops.image.decode, { formats: ['jpeg', 'png', 'webp'] })
         .apply(ops.image.size, { minSide: params.minSide, maxAspectRatio: params.maxAspectRatio })
         .apply(ops.text.length, { minWords: params.minWords, minChars: 6 })
-        .apply(ops.image.resize, { mode: 'longest_edge', longestEdge: params.longestEdge, format: 'jpeg', quality: 90 }),
+        .apply(ops.image.resize, {
+          mode: 'longest_edge',
+          longestEdge: params.longestEdge,
+          format: 'jpeg',
+          quality: 90,
+        }),
     ),
 );

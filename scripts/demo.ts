@@ -18,10 +18,16 @@ async function main(): Promise<void> {
   const stamp = path.join(INPUT, '.generated.json');
   const wanted = JSON.stringify(SHARDS);
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
-    console.log(`generating ${SHARDS.shards} sample shards × ${SHARDS.samplesPerShard} samples in ${INPUT} …`);
+    console.log(
+      `generating ${SHARDS.shards} sample shards × ${SHARDS.samplesPerShard} samples in ${INPUT} …`,
+    );
     const info = await makeSampleShards(INPUT, SHARDS);
     writeFileSync(stamp, wanted);
-    console.log(`  ${info.samples} samples: ${Object.entries(info.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    console.log(
+      `  ${info.samples} samples: ${Object.entries(info.kinds)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
   } else {
     console.log(`sample shards already in ${INPUT}`);
   }
@@ -31,8 +37,12 @@ async function main(): Promise<void> {
   const run = spawnSync(path.join(ROOT, 'bin', 'vlmflow'), args, { stdio: 'inherit', cwd: ROOT });
   if (run.status !== 0) process.exit(run.status ?? 1);
   console.log(`\noutputs: ${path.join(WORKDIR, 'runs', 'pairs-basic')}/<runId>/`);
-  console.log('  stages/pairs/*.tar   curated shards     rejects/pairs/*.tar   rejected samples, json.reject = {op, reason}');
-  console.log('  stats/pairs/*.json   per-shard counts   datasets/pairs/manifest.json   dataset manifest with sha256 and lineage');
+  console.log(
+    '  stages/pairs/*.tar   curated shards     rejects/pairs/*.tar   rejected samples, json.reject = {op, reason}',
+  );
+  console.log(
+    '  stats/pairs/*.json   per-shard counts   datasets/pairs/manifest.json   dataset manifest with sha256 and lineage',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -16,11 +16,22 @@ program
     const rows = listPipelineFiles().map((file) => {
       const { pipeline } = loadPipelineModule(file);
       const g = pipeline.graph;
-      return { name: g.name, file, sources: g.sources.map((s) => s.name), mixes: g.mixes.map((m) => m.name), trains: g.trains.map((t) => t.name), description: g.description };
+      return {
+        name: g.name,
+        file,
+        sources: g.sources.map((s) => s.name),
+        mixes: g.mixes.map((m) => m.name),
+        trains: g.trains.map((t) => t.name),
+        description: g.description,
+      };
     });
     if (o.json) return void console.log(JSON.stringify(rows, null, 2));
     for (const r of rows) {
-      const stages = [...r.sources, ...r.mixes.map((m) => `mix:${m}`), ...r.trains.map((t) => `train:${t}`)].join(', ');
+      const stages = [
+        ...r.sources,
+        ...r.mixes.map((m) => `mix:${m}`),
+        ...r.trains.map((t) => `train:${t}`),
+      ].join(', ');
       console.log(`${r.name.padEnd(24)} ${stages.padEnd(32)} ${r.description}`);
     }
   });
@@ -43,12 +54,21 @@ program
   .command('run <pipeline>')
   .description('run the compiled state machine on this machine (--local)')
   .option('--local', 'run locally (the only mode of `run`; `start` runs on AWS)')
-  .option('--input <dir-or-uri>', 'input shards: <uri> for a one-source pipeline, or <source>=<uri> (repeatable)', collect, [])
+  .option(
+    '--input <dir-or-uri>',
+    'input shards: <uri> for a one-source pipeline, or <source>=<uri> (repeatable)',
+    collect,
+    [],
+  )
   .option('--workdir <dir>', 'data root for runs (a folder, or s3://bucket/prefix)', 'work')
   .option('--param <k=v>', 'run parameter (repeatable)', collect, [])
-  .option('--max-shards <n>', 'process at most n shards per source', (v) => parsePositiveInt(v, '--max-shards'))
+  .option('--max-shards <n>', 'process at most n shards per source', (v) =>
+    parsePositiveInt(v, '--max-shards'),
+  )
   .option('--run-id <id>', 'run id; rerunning an id resumes it')
-  .option('--concurrency <n>', 'worker threads for shard tasks (default: CPU cores)', (v) => parsePositiveInt(v, '--concurrency'))
+  .option('--concurrency <n>', 'worker threads for shard tasks (default: CPU cores)', (v) =>
+    parsePositiveInt(v, '--concurrency'),
+  )
   .option('--json', 'print only the run summary as JSON')
   .action(runCommand);
 
@@ -58,7 +78,8 @@ function collect(value: string, previous: string[]): string[] {
 
 function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${flag}: expected a positive integer, got "${value}"`);
   return n;
 }
 

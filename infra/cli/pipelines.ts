@@ -15,7 +15,9 @@ export function loadPipelineModule(modulePath: string): LoadedPipeline {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(modulePath) as { default?: unknown };
   if (!isPipeline(mod.default)) {
-    throw new Error(`${modulePath}: the default export is not a pipeline (export default pipeline('name', ...))`);
+    throw new Error(
+      `${modulePath}: the default export is not a pipeline (export default pipeline('name', ...))`,
+    );
   }
   return { pipeline: mod.default, modulePath };
 }
@@ -37,7 +39,9 @@ export function findPipeline(nameOrPath: string, dir = PIPELINES_DIR): LoadedPip
   const all = listPipelineFiles(dir).map(loadPipelineModule);
   const found = all.find((p) => p.pipeline.name === nameOrPath);
   if (!found) {
-    throw new Error(`no pipeline "${nameOrPath}" (known: ${all.map((p) => p.pipeline.name).join(', ') || 'none'})`);
+    throw new Error(
+      `no pipeline "${nameOrPath}" (known: ${all.map((p) => p.pipeline.name).join(', ') || 'none'})`,
+    );
   }
   return found;
 }

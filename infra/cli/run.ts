@@ -1,4 +1,5 @@
 import { compile } from '../compiler';
+import type { JsonValue } from '../compiler/asl';
 import { createProgressRenderer } from '../local/progress';
 import { runLocal } from '../local/runner';
 import { normaliseUri } from '../../lambdas/shards/uri';
@@ -20,7 +21,9 @@ export interface RunFlags {
 }
 
 /** The printed summary: the documented `--json` shape, nothing more. */
-export function publicSummary(s: RunSummary): Pick<RunSummary, 'runId' | 'stages' | 'outputs'> & Partial<RunSummary> {
+export function publicSummary(
+  s: RunSummary,
+): Pick<RunSummary, 'runId' | 'stages' | 'outputs'> & Partial<RunSummary> {
   const failed = Object.values(s.failedShards ?? {}).some((list) => list.length > 0);
   return {
     runId: s.runId,
@@ -34,12 +37,18 @@ export function publicSummary(s: RunSummary): Pick<RunSummary, 'runId' | 'stages
 }
 
 export async function runCommand(name: string, flags: RunFlags): Promise<void> {
-  if (!flags.local) throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
+  if (!flags.local)
+    throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
   const { pipeline, modulePath } = findPipeline(name);
-  const params = parseParamFlags(flags.param, pipeline.graph.params);
+  const params = parseParamFlags(flags.param, pipeline.graph.params) as Record<string, JsonValue>;
   // CLI paths are file-system paths, relative to where the command runs.
   const inputs = Object.fromEntries(
-    Object.entries(parseInputFlags(flags.input, pipeline.graph.sources.map((s) => s.name))).map(([k, v]) => [k, normaliseUri(v)]),
+    Object.entries(
+      parseInputFlags(
+        flags.input,
+        pipeline.graph.sources.map((s) => s.name),
+      ),
+    ).map(([k, v]) => [k, normaliseUri(v)]),
   );
   const input = {
     ...(flags.runId ? { runId: flags.runId } : {}),
@@ -60,8 +69,13 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
   progress?.finish();
   const summary =
     result.status === 'SUCCEEDED'
-      ? (result.output as RunSummary)
-      : await failedRunSummary(normaliseUri(flags.workdir), pipeline.name, result.executionName, result.error);
+      ? (result.output as unknown as RunSummary)
+      : await failedRunSummary(
+          normaliseUri(flags.workdir),
+          pipeline.name,
+          result.executionName,
+          result.error,
+        );
   if (flags.json) {
     console.log(JSON.stringify(publicSummary(summary), null, 2));
   } else {
@@ -107,9 +121,11 @@ function printHuman(s: RunSummary): void {
   console.log(`run ${s.runId} of ${s.pipeline}: ${s.status}`);
   for (const [stage, c] of Object.entries(s.stages)) {
     console.log(`  ${stage}: in ${c.in}, kept ${c.kept}, rejected ${c.in - c.kept}`);
-    for (const [reason, n] of Object.entries(c.rejected)) console.log(`    ${reason.padEnd(32)} ${n}`);
+    for (const [reason, n] of Object.entries(c.rejected))
+      console.log(`    ${reason.padEnd(32)} ${n}`);
   }
-  for (const [dataset, uri] of Object.entries(s.outputs)) console.log(`  dataset ${dataset}: ${uri}`);
+  for (const [dataset, uri] of Object.entries(s.outputs))
+    console.log(`  dataset ${dataset}: ${uri}`);
   for (const [stage, shards] of Object.entries(s.failedShards ?? {})) {
     if (shards.length > 0) console.log(`  failed shards of ${stage}: ${shards.join(', ')}`);
   }

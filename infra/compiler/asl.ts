@@ -2,7 +2,8 @@
  * The subset of Amazon States Language (JSONPath variant) that vlmflow emits, as a typed union
  * so renderers cannot produce a state Step Functions would reject for its shape.
  */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 export interface Retrier {
@@ -21,7 +22,8 @@ export interface Catcher {
 }
 
 /** Exactly one of Next / End. */
-export type Transition = { readonly Next: string; readonly End?: never } | { readonly End: true; readonly Next?: never };
+export type Transition =
+  { readonly Next: string; readonly End?: never } | { readonly End: true; readonly Next?: never };
 
 interface IoFields {
   readonly Comment?: string;
@@ -41,7 +43,8 @@ export type TaskState = IoFields &
     readonly Catch?: readonly Catcher[];
   };
 
-export type PassState = IoFields & Transition & { readonly Type: 'Pass'; readonly Parameters?: JsonObject };
+export type PassState = IoFields &
+  Transition & { readonly Type: 'Pass'; readonly Parameters?: JsonObject };
 
 export interface StateGraph {
   readonly StartAt: string;
@@ -52,7 +55,10 @@ export type DistributedMapState = IoFields &
   Transition & {
     readonly Type: 'Map';
     readonly ItemProcessor: StateGraph & {
-      readonly ProcessorConfig: { readonly Mode: 'DISTRIBUTED'; readonly ExecutionType: 'STANDARD' | 'EXPRESS' };
+      readonly ProcessorConfig: {
+        readonly Mode: 'DISTRIBUTED';
+        readonly ExecutionType: 'STANDARD' | 'EXPRESS';
+      };
     };
     readonly ItemReader: {
       readonly Resource: 'arn:aws:states:::s3:getObject';
@@ -62,7 +68,10 @@ export type DistributedMapState = IoFields &
     readonly ItemSelector: JsonObject;
     readonly MaxConcurrencyPath: string;
     readonly ToleratedFailurePercentagePath: string;
-    readonly ResultWriter: { readonly Resource: 'arn:aws:states:::s3:putObject'; readonly Parameters: JsonObject };
+    readonly ResultWriter: {
+      readonly Resource: 'arn:aws:states:::s3:putObject';
+      readonly Parameters: JsonObject;
+    };
     readonly Label?: string;
     readonly Retry?: readonly Retrier[];
     readonly Catch?: readonly Catcher[];
@@ -90,7 +99,8 @@ export interface FailState {
   readonly Cause?: string;
 }
 
-export type State = TaskState | PassState | DistributedMapState | ParallelState | SucceedState | FailState;
+export type State =
+  TaskState | PassState | DistributedMapState | ParallelState | SucceedState | FailState;
 
 export interface StateMachineDefinition extends StateGraph {
   readonly Comment: string;

@@ -20,7 +20,8 @@ export function compile(graph: PipelineGraph): Compiled {
   return { definition, substitutions: placeholdersIn(JSON.stringify(definition)), definitionHash };
 }
 
-export const renderDefinitionJson = (c: Compiled): string => JSON.stringify(c.definition, null, 2) + '\n';
+export const renderDefinitionJson = (c: Compiled): string =>
+  JSON.stringify(c.definition, null, 2) + '\n';
 
 export { PLACEHOLDERS, substitute, placeholdersIn, type Placeholder } from './placeholders';
 export { STATE_NAMES } from './names';

@@ -32,7 +32,10 @@ export function renderMermaid(graph: PipelineGraph): string {
   }
   for (const train of graph.trains) {
     const node = `train_${id(train.name)}`;
-    lines.push(`  ${node}[["train ${train.name} (${train.gpus} GPU)"]]`, `  ${dataset.get(train.dataset)} --> ${node}`);
+    lines.push(
+      `  ${node}[["train ${train.name} (${train.gpus} GPU)"]]`,
+      `  ${dataset.get(train.dataset)} --> ${node}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

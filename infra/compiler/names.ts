@@ -7,7 +7,9 @@ export const STATE_NAMES = {
   failed: 'Run failed',
   map: (stage: string) => `Curate ${stage}`,
   shardTask: (stage: string, fn: string, index: number, count: number) =>
-    count === 1 ? `${cap(fn)} ${stage} shard` : `${cap(fn)} ${stage} shard ${index + 1} of ${count}`,
+    count === 1
+      ? `${cap(fn)} ${stage} shard`
+      : `${cap(fn)} ${stage} shard ${index + 1} of ${count}`,
   finalize: (stage: string) => `Finalize ${stage}`,
   mix: (stage: string) => `Mix ${stage}`,
   trainConfig: (stage: string) => `Configure ${stage}`,

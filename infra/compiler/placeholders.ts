@@ -33,7 +33,10 @@ export function placeholdersIn(definitionJson: string): Placeholder[] {
 }
 
 /** Replaces every `${Name}`; throws on a placeholder without a value so nothing stays unfilled. */
-export function substitute(definitionJson: string, values: Readonly<Partial<Record<Placeholder, string>>>): string {
+export function substitute(
+  definitionJson: string,
+  values: Readonly<Partial<Record<Placeholder, string>>>,
+): string {
   return definitionJson.replace(/\$\{([A-Za-z]+)\}/g, (whole, name: string) => {
     const value = values[name as Placeholder];
     if (value === undefined) throw new Error(`no value for placeholder ${whole}`);

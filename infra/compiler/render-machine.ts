@@ -1,45 +1,93 @@
 import type { PipelineGraph } from '../dsl/ir';
-import type { Catcher, FailState, ParallelState, State, StateMachineDefinition, Transition } from './asl';
+import type {
+  Catcher,
+  FailState,
+  ParallelState,
+  State,
+  StateMachineDefinition,
+  Transition,
+} from './asl';
 import { STATE_NAMES } from './names';
 import { renderCurateMap, renderFinalize } from './render-source';
-import { renderMix, renderPlan, renderRecordFailure, renderSummarize, renderTrain, renderTrainConfig } from './render-stages';
+import {
+  renderMix,
+  renderPlan,
+  renderRecordFailure,
+  renderSummarize,
+  renderTrain,
+  renderTrainConfig,
+} from './render-stages';
 import { catchAll } from './tasks';
 
 /**
  * Plan → curate every source (a Distributed Map + Finalize each; a Parallel state when there
  * are several) → Mix … → Train … → Summarize. Any failure goes to Record failure → Run failed.
  */
-export function renderMachine(graph: PipelineGraph, definitionHash: string, version: string): StateMachineDefinition {
+export function renderMachine(
+  graph: PipelineGraph,
+  definitionHash: string,
+  version: string,
+): StateMachineDefinition {
   const catchers: Catcher[] = catchAll(STATE_NAMES.recordFailure, '$.failure');
   const order: string[] = [STATE_NAMES.plan];
   const single = graph.sources.length === 1;
-  if (single) order.push(STATE_NAMES.map(graph.sources[0]!.name), STATE_NAMES.finalize(graph.sources[0]!.name));
+  if (single)
+    order.push(
+      STATE_NAMES.map(graph.sources[0]!.name),
+      STATE_NAMES.finalize(graph.sources[0]!.name),
+    );
   else order.push(STATE_NAMES.sources);
   for (const mix of graph.mixes) order.push(STATE_NAMES.mix(mix.name));
-  for (const train of graph.trains) order.push(STATE_NAMES.trainConfig(train.name), STATE_NAMES.train(train.name));
+  for (const train of graph.trains)
+    order.push(STATE_NAMES.trainConfig(train.name), STATE_NAMES.train(train.name));
   order.push(STATE_NAMES.summarize);
   const after = (name: string): Transition => ({ Next: order[order.indexOf(name) + 1] as string });
 
   const states: Record<string, State> = {};
-  states[STATE_NAMES.plan] = renderPlan(graph, definitionHash, version, { transition: after(STATE_NAMES.plan), catchers });
+  states[STATE_NAMES.plan] = renderPlan(graph, definitionHash, version, {
+    transition: after(STATE_NAMES.plan),
+    catchers,
+  });
   if (single) {
     const source = graph.sources[0]!;
     const finalize = STATE_NAMES.finalize(source.name);
-    states[STATE_NAMES.map(source.name)] = renderCurateMap(graph.name, source, { Next: finalize }, catchers);
-    states[finalize] = renderFinalize(graph.name, source, { transition: after(finalize), catchers });
+    states[STATE_NAMES.map(source.name)] = renderCurateMap(
+      graph.name,
+      source,
+      { Next: finalize },
+      catchers,
+    );
+    states[finalize] = renderFinalize(graph.name, source, {
+      transition: after(finalize),
+      catchers,
+    });
   } else {
     states[STATE_NAMES.sources] = renderSources(graph, after(STATE_NAMES.sources), catchers);
   }
   for (const mix of graph.mixes) {
-    states[STATE_NAMES.mix(mix.name)] = renderMix(graph.name, mix, { transition: after(STATE_NAMES.mix(mix.name)), catchers });
+    states[STATE_NAMES.mix(mix.name)] = renderMix(graph.name, mix, {
+      transition: after(STATE_NAMES.mix(mix.name)),
+      catchers,
+    });
   }
   for (const train of graph.trains) {
-    states[STATE_NAMES.trainConfig(train.name)] = renderTrainConfig(train, after(STATE_NAMES.trainConfig(train.name)));
-    states[STATE_NAMES.train(train.name)] = renderTrain(graph.name, train, { transition: after(STATE_NAMES.train(train.name)), catchers });
+    states[STATE_NAMES.trainConfig(train.name)] = renderTrainConfig(
+      train,
+      after(STATE_NAMES.trainConfig(train.name)),
+    );
+    states[STATE_NAMES.train(train.name)] = renderTrain(graph.name, train, {
+      transition: after(STATE_NAMES.train(train.name)),
+      catchers,
+    });
   }
   states[STATE_NAMES.summarize] = renderSummarize(graph.name);
   states[STATE_NAMES.recordFailure] = renderRecordFailure(graph.name);
-  const failed: FailState = { Type: 'Fail', Comment: 'The run failed; summary.json records why', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' };
+  const failed: FailState = {
+    Type: 'Fail',
+    Comment: 'The run failed; summary.json records why',
+    ErrorPath: '$.failure.Error',
+    CausePath: '$.failure.Cause',
+  };
   states[STATE_NAMES.failed] = failed;
 
   return {
@@ -51,7 +99,11 @@ export function renderMachine(graph: PipelineGraph, definitionHash: string, vers
 }
 
 /** Several sources are curated side by side; each branch yields its DatasetRef. */
-function renderSources(graph: PipelineGraph, transition: Transition, catchers: readonly Catcher[]): ParallelState {
+function renderSources(
+  graph: PipelineGraph,
+  transition: Transition,
+  catchers: readonly Catcher[],
+): ParallelState {
   return {
     Type: 'Parallel',
     Comment: `Sources ${graph.sources.map((s) => s.name).join(', ')}`,
@@ -62,7 +114,10 @@ function renderSources(graph: PipelineGraph, transition: Transition, catchers: r
         StartAt: map,
         States: {
           [map]: renderCurateMap(graph.name, source, { Next: finalize }, []),
-          [finalize]: renderFinalize(graph.name, source, { transition: { End: true }, outputPath: `$.datasets.${source.name}` }),
+          [finalize]: renderFinalize(graph.name, source, {
+            transition: { End: true },
+            outputPath: `$.datasets.${source.name}`,
+          }),
         },
       };
     }),

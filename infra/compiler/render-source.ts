@@ -1,17 +1,35 @@
 import type { ShardTask } from '../../lambdas/handlers/contracts';
 import type { SourceNode } from '../dsl/ir';
-import type { Catcher, DistributedMapState, JsonObject, JsonValue, State, TaskState, Transition } from './asl';
+import type {
+  Catcher,
+  DistributedMapState,
+  JsonObject,
+  JsonValue,
+  State,
+  TaskState,
+  Transition,
+} from './asl';
 import { STATE_NAMES } from './names';
 import { PLACEHOLDERS } from './placeholders';
 import { segmentsOf } from './segments';
-import { DATASET_REF_SELECTOR, end, LAMBDA_RETRY, next, renderLambdaTask, SHARD_CRASH_RETRY, TIMEOUTS } from './tasks';
+import {
+  DATASET_REF_SELECTOR,
+  end,
+  LAMBDA_RETRY,
+  next,
+  renderLambdaTask,
+  SHARD_CRASH_RETRY,
+  TIMEOUTS,
+} from './tasks';
 
 const FN_PLACEHOLDER = { curate: PLACEHOLDERS.curate, caption: PLACEHOLDERS.caption } as const;
 
 /** The tasks one shard goes through inside the Distributed Map: one per segment. */
 function renderShardStates(pipeline: string, source: SourceNode): Record<string, TaskState> {
   const segments = segmentsOf(source);
-  const names = segments.map((s, i) => STATE_NAMES.shardTask(source.name, s.fn, i, segments.length));
+  const names = segments.map((s, i) =>
+    STATE_NAMES.shardTask(source.name, s.fn, i, segments.length),
+  );
   const states: Record<string, TaskState> = {};
   segments.forEach((segment, i) => {
     const isLast = i === segments.length - 1;

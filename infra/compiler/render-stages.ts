@@ -4,7 +4,12 @@ import { STATE_NAMES } from './names';
 import { PLACEHOLDERS, ref } from './placeholders';
 import { BATCH_SUBMIT_SYNC, DATASET_REF_SELECTOR, renderLambdaTask, TIMEOUTS } from './tasks';
 
-export function renderPlan(graph: PipelineGraph, definitionHash: string, version: string, o: { transition: Transition; catchers: readonly Catcher[] }): TaskState {
+export function renderPlan(
+  graph: PipelineGraph,
+  definitionHash: string,
+  version: string,
+  o: { transition: Transition; catchers: readonly Catcher[] },
+): TaskState {
   return renderLambdaTask(
     PLACEHOLDERS.plan,
     {
@@ -27,7 +32,11 @@ export function renderPlan(graph: PipelineGraph, definitionHash: string, version
   );
 }
 
-export function renderMix(pipeline: string, mix: MixNode, o: { transition: Transition; catchers: readonly Catcher[] }): TaskState {
+export function renderMix(
+  pipeline: string,
+  mix: MixNode,
+  o: { transition: Transition; catchers: readonly Catcher[] },
+): TaskState {
   return renderLambdaTask(
     PLACEHOLDERS.mix,
     {
@@ -68,7 +77,11 @@ export function renderTrainConfig(train: TrainNode, transition: Transition): Pas
 }
 
 /** AWS Batch job, run to completion (.sync); Spot reclaims are retried by the job's retry strategy. */
-export function renderTrain(pipeline: string, train: TrainNode, o: { transition: Transition; catchers: readonly Catcher[] }): TaskState {
+export function renderTrain(
+  pipeline: string,
+  train: TrainNode,
+  o: { transition: Transition; catchers: readonly Catcher[] },
+): TaskState {
   const command =
     `States.Array('python', '-m', 'resampler.train', '--manifest', $.datasets.${train.dataset}.manifestUri, ` +
     `'--out', States.Format('{}/models/${train.name}', $.runRoot), ` +
@@ -96,7 +109,14 @@ export function renderTrain(pipeline: string, train: TrainNode, o: { transition:
     ResultSelector: { 'jobId.$': '$.JobId', 'jobName.$': '$.JobName', 'status.$': '$.Status' },
     ResultPath: `$.trains.${train.name}`,
     Retry: [
-      { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException'], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: 'FULL' },
+      {
+        ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException'],
+        IntervalSeconds: 5,
+        MaxAttempts: 5,
+        BackoffRate: 2,
+        MaxDelaySeconds: 120,
+        JitterStrategy: 'FULL',
+      },
     ],
     Catch: o.catchers,
     ...o.transition,
@@ -107,7 +127,12 @@ export function renderSummarize(pipeline: string): TaskState {
   return renderLambdaTask(
     PLACEHOLDERS.summary,
     { status: 'SUCCEEDED', pipeline, dataRoot: ref(PLACEHOLDERS.dataRoot), 'state.$': '$' },
-    { comment: 'Run summary: the execution output', timeoutSeconds: TIMEOUTS.summary, outputPath: '$.Payload', transition: { End: true } },
+    {
+      comment: 'Run summary: the execution output',
+      timeoutSeconds: TIMEOUTS.summary,
+      outputPath: '$.Payload',
+      transition: { End: true },
+    },
   );
 }
 
@@ -120,7 +145,9 @@ export function renderRecordFailure(pipeline: string): TaskState {
       comment: 'Write summary.json with the failure',
       timeoutSeconds: TIMEOUTS.summary,
       resultPath: '$.summary',
-      catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.summaryFailure', Next: STATE_NAMES.failed }],
+      catch: [
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.summaryFailure', Next: STATE_NAMES.failed },
+      ],
       transition: { Next: STATE_NAMES.failed },
     },
   );

@@ -73,8 +73,14 @@ export const end: Transition = { End: true };
 
 /** Keeps a handler's DatasetRef from the Lambda response envelope, field by field. */
 export const DATASET_REF_SELECTOR: JsonObject = Object.fromEntries(
-  ['dataset', 'manifestUri', 'shards', 'in', 'kept', 'rejected', 'failedShards', 'failedShardCount'].map((f) => [
-    `${f}.$`,
-    `$.Payload.${f}`,
-  ]),
+  [
+    'dataset',
+    'manifestUri',
+    'shards',
+    'in',
+    'kept',
+    'rejected',
+    'failedShards',
+    'failedShardCount',
+  ].map((f) => [`${f}.$`, `$.Payload.${f}`]),
 );

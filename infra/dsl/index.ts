@@ -1,9 +1,20 @@
 export { pipeline, isPipeline, type Pipeline } from './pipeline';
 export { param, type ParamDef, type ParamRefs } from './params';
-export type { PipelineBuilder, SourceOptions, MixOptions, TrainOptions, MapSettings } from './pipeline-builder';
+export type {
+  PipelineBuilder,
+  SourceOptions,
+  MixOptions,
+  TrainOptions,
+  MapSettings,
+} from './pipeline-builder';
 export type { SourceBuilder } from './source-builder';
 export { DslError, PipelineValidationError, DSL_ERROR_CODES } from './errors';
 export * from './ir';
-export { defineOperator, type OperatorDeclaration, type Outcome, type OperatorInstance } from '../../lambdas/ops/operator';
+export {
+  defineOperator,
+  type OperatorDeclaration,
+  type Outcome,
+  type OperatorInstance,
+} from '../../lambdas/ops/operator';
 export type { Sample } from '../../lambdas/ops/sample';
 export { withParts, imagePart, textPart } from '../../lambdas/ops/sample';

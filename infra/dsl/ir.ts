@@ -70,7 +70,13 @@ export interface PipelineGraph {
  * MaxConcurrencyPath / ToleratedFailurePercentagePath, so a run can change them.
  */
 export const RESERVED_PARAMS = {
-  maxConcurrency: { type: 'integer', default: 40, min: 1, max: 10000, description: 'Shards processed at once per source' },
+  maxConcurrency: {
+    type: 'integer',
+    default: 40,
+    min: 1,
+    max: 10000,
+    description: 'Shards processed at once per source',
+  },
   toleratedFailurePercentage: {
     type: 'number',
     default: 0,

@@ -72,13 +72,18 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     return new PipelineBuilder({ ...this.state, description });
   }
 
-  params<N extends Record<string, ParamDef<unknown>>>(defs: N): PipelineBuilder<P & ParamTypes<N>, D> {
+  params<N extends Record<string, ParamDef<unknown>>>(
+    defs: N,
+  ): PipelineBuilder<P & ParamTypes<N>, D> {
     const params: Record<string, ParamSpec> = { ...this.state.params };
     for (const [name, def] of Object.entries(defs)) {
       const where = `pipeline "${this.state.name}", params.${name}`;
       checkParamName(name, where);
       if (Object.hasOwn(RESERVED_PARAMS, name)) {
-        throw new DslError(DSL_ERROR_CODES.invalidParam, `${where}: "${name}" is reserved; set it with .settings()`);
+        throw new DslError(
+          DSL_ERROR_CODES.invalidParam,
+          `${where}: "${name}" is reserved; set it with .settings()`,
+        );
       }
       if (Object.hasOwn(params, name)) {
         throw new DslError(DSL_ERROR_CODES.duplicateName, `${where}: parameter declared twice`);
@@ -93,10 +98,17 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     const params: Record<string, ParamSpec> = { ...this.state.params };
     for (const [name, value] of Object.entries(settings)) {
       if (!Object.hasOwn(RESERVED_PARAMS, name)) {
-        throw new DslError(DSL_ERROR_CODES.invalidParam, `pipeline "${this.state.name}", settings.${name}: unknown setting`);
+        throw new DslError(
+          DSL_ERROR_CODES.invalidParam,
+          `pipeline "${this.state.name}", settings.${name}: unknown setting`,
+        );
       }
       const spec = params[name] as ParamSpec;
-      params[name] = checkedSpec({ ...spec, default: value as number }, name, `pipeline "${this.state.name}", settings.${name}`);
+      params[name] = checkedSpec(
+        { ...spec, default: value as number },
+        name,
+        `pipeline "${this.state.name}", settings.${name}`,
+      );
     }
     return new PipelineBuilder({ ...this.state, params });
   }
@@ -107,7 +119,10 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     build: (source: SourceBuilder, params: ParamRefs<P>) => SourceBuilder,
   ): PipelineBuilder<P, D | N> {
     this.checkNewStage(name);
-    const built = build(sourceBuilder(name, options.uri, options.pattern ?? '*.tar'), this.refs()).build();
+    const built = build(
+      sourceBuilder(name, options.uri, options.pattern ?? '*.tar'),
+      this.refs(),
+    ).build();
     return new PipelineBuilder({
       ...this.state,
       sources: [...this.state.sources, built.node],
@@ -124,7 +139,10 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     const node: MixNode = {
       kind: 'mix',
       name,
-      inputs: Object.entries(o.weights).map(([dataset, weight]) => ({ dataset, weight: weight as Arg<number> })),
+      inputs: Object.entries(o.weights).map(([dataset, weight]) => ({
+        dataset,
+        weight: weight as Arg<number>,
+      })),
       samples: o.samples ?? 0,
       seed: o.seed ?? 0,
     };
@@ -149,7 +167,10 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
   /** @internal */
   build(): { graph: PipelineGraph; operators: readonly OperatorDeclaration[] } {
     const { name, description, params, sources, mixes, trains, operators } = this.state;
-    return { graph: { irVersion: IR_VERSION, name, description, params, sources, mixes, trains }, operators };
+    return {
+      graph: { irVersion: IR_VERSION, name, description, params, sources, mixes, trains },
+      operators,
+    };
   }
 
   private refs(): ParamRefs<P> {
@@ -159,17 +180,30 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
   private checkNewStage(name: string): void {
     const where = `pipeline "${this.state.name}", stage "${name}"`;
     checkName('stage', name, where);
-    const taken = [...this.state.sources, ...this.state.mixes, ...this.state.trains].some((s) => s.name === name);
-    if (taken) throw new DslError(DSL_ERROR_CODES.duplicateName, `${where}: a stage with this name already exists`);
+    const taken = [...this.state.sources, ...this.state.mixes, ...this.state.trains].some(
+      (s) => s.name === name,
+    );
+    if (taken)
+      throw new DslError(
+        DSL_ERROR_CODES.duplicateName,
+        `${where}: a stage with this name already exists`,
+      );
   }
 }
 
 function checkedSpec(spec: ParamSpec, name: string, where: string): ParamSpec {
   if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
-    throw new DslError(DSL_ERROR_CODES.invalidParam, `${where}: min ${spec.min} is above max ${spec.max}`);
+    throw new DslError(
+      DSL_ERROR_CODES.invalidParam,
+      `${where}: min ${spec.min} is above max ${spec.max}`,
+    );
   }
   const problem = checkParam(name, spec, spec.default);
-  if (problem) throw new DslError(DSL_ERROR_CODES.invalidParam, `${where}: default: ${problem.replace(/^params\.\w+: /, '')}`);
+  if (problem)
+    throw new DslError(
+      DSL_ERROR_CODES.invalidParam,
+      `${where}: default: ${problem.replace(/^params\.\w+: /, '')}`,
+    );
   return spec;
 }
 

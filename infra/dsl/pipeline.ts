@@ -17,17 +17,29 @@ export interface Pipeline {
  * PipelineValidationError listing every whole-graph problem.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function pipeline(name: string, build: (p: PipelineBuilder) => PipelineBuilder<any, any>): Pipeline {
+export function pipeline(
+  name: string,
+  build: (p: PipelineBuilder) => PipelineBuilder<any, any>,
+): Pipeline {
   const { graph, operators } = build(newPipelineBuilder(name)).build();
   const problems = validateGraph(graph, operators);
   if (problems.length > 0) throw new PipelineValidationError(name, problems);
   const unique = [...new Map(operators.map((op) => [op.kind, op])).values()];
-  return Object.freeze({ name, graph: deepFreeze(structuredClone(graph)), operators: Object.freeze(unique) });
+  return Object.freeze({
+    name,
+    graph: deepFreeze(structuredClone(graph)),
+    operators: Object.freeze(unique),
+  });
 }
 
 export function isPipeline(value: unknown): value is Pipeline {
   const p = value as Pipeline;
-  return typeof value === 'object' && value !== null && typeof p.name === 'string' && typeof p.graph === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof p.name === 'string' &&
+    typeof p.graph === 'object'
+  );
 }
 
 function deepFreeze<T>(value: T): T {

@@ -17,7 +17,11 @@ export class SourceBuilder {
     operator: OperatorDeclaration<K, S, R>,
     args: Partial<ArgsOf<S>> = {},
   ): SourceBuilder {
-    const use: OperatorUse = { op: operator.kind, fn: operator.fn, args: { ...(args as Record<string, unknown>) } };
+    const use: OperatorUse = {
+      op: operator.kind,
+      fn: operator.fn,
+      args: { ...(args as Record<string, unknown>) },
+    };
     return new SourceBuilder({
       node: { ...this.state.node, ops: [...this.state.node.ops, use] },
       operators: [...this.state.operators, operator as unknown as OperatorDeclaration],
@@ -31,5 +35,8 @@ export class SourceBuilder {
 }
 
 export function sourceBuilder(name: string, uri: string, pattern: string): SourceBuilder {
-  return new SourceBuilder({ node: { kind: 'source', name, uri, pattern, ops: [] }, operators: [] });
+  return new SourceBuilder({
+    node: { kind: 'source', name, uri, pattern, ops: [] },
+    operators: [],
+  });
 }

@@ -6,22 +6,30 @@ import type { Arg, PipelineGraph } from './ir';
  * Whole-graph checks, run once the pipeline is built. Returns every problem found; each message
  * names the pipeline, the stage and the field.
  */
-export function validateGraph(graph: PipelineGraph, operators: readonly OperatorDeclaration[]): string[] {
+export function validateGraph(
+  graph: PipelineGraph,
+  operators: readonly OperatorDeclaration[],
+): string[] {
   const problems: string[] = [];
   const at = (stage: string) => `pipeline "${graph.name}", stage "${stage}"`;
 
-  if (graph.sources.length === 0) problems.push(`pipeline "${graph.name}": no source; add one with .source()`);
+  if (graph.sources.length === 0)
+    problems.push(`pipeline "${graph.name}": no source; add one with .source()`);
 
   const byKind = new Map<string, OperatorDeclaration>();
   for (const decl of operators) {
     const seen = byKind.get(decl.kind);
     if (seen && seen !== decl) {
-      problems.push(`pipeline "${graph.name}": two different operators are declared with kind "${decl.kind}"`);
+      problems.push(
+        `pipeline "${graph.name}": two different operators are declared with kind "${decl.kind}"`,
+      );
     }
     byKind.set(decl.kind, decl);
   }
 
-  const defaults = Object.fromEntries(Object.entries(graph.params).map(([k, spec]) => [k, spec.default]));
+  const defaults = Object.fromEntries(
+    Object.entries(graph.params).map(([k, spec]) => [k, spec.default]),
+  );
   for (const source of graph.sources) {
     if (!source.uri) problems.push(`${at(source.name)}: uri is empty`);
     if (!source.pattern) problems.push(`${at(source.name)}: pattern is empty`);
@@ -37,7 +45,9 @@ export function validateGraph(graph: PipelineGraph, operators: readonly Operator
     for (const input of mix.inputs) {
       const field = `${at(mix.name)}, weights.${input.dataset}`;
       if (!datasets.has(input.dataset)) {
-        problems.push(`${field}: unknown dataset "${input.dataset}" (defined before this stage: ${[...datasets].join(', ') || 'none'})`);
+        problems.push(
+          `${field}: unknown dataset "${input.dataset}" (defined before this stage: ${[...datasets].join(', ') || 'none'})`,
+        );
       }
       problems.push(...checkNumberArg(input.weight, defaults, field, 0));
     }
@@ -47,7 +57,9 @@ export function validateGraph(graph: PipelineGraph, operators: readonly Operator
   }
   for (const train of graph.trains) {
     if (!datasets.has(train.dataset)) {
-      problems.push(`${at(train.name)}, dataset: unknown dataset "${train.dataset}" (known: ${[...datasets].join(', ') || 'none'})`);
+      problems.push(
+        `${at(train.name)}, dataset: unknown dataset "${train.dataset}" (known: ${[...datasets].join(', ') || 'none'})`,
+      );
     }
     if (!Number.isInteger(train.gpus) || train.gpus < 0 || train.gpus > 8) {
       problems.push(`${at(train.name)}, gpus: expected an integer 0-8, got ${train.gpus}`);
@@ -77,7 +89,8 @@ function checkOperatorUse(
   if (decl.params instanceof z.ZodObject) {
     const known = Object.keys(decl.params.shape);
     for (const field of Object.keys(use.args)) {
-      if (!known.includes(field)) problems.push(`${where}: ${field}: unknown parameter (known: ${known.join(', ')})`);
+      if (!known.includes(field))
+        problems.push(`${where}: ${field}: unknown parameter (known: ${known.join(', ')})`);
     }
   }
   const parsed = decl.params.safeParse(resolved);
@@ -93,9 +106,15 @@ function checkOperatorUse(
   return problems;
 }
 
-function checkNumberArg(value: Arg<number>, defaults: Record<string, unknown>, where: string, min: number): string[] {
+function checkNumberArg(
+  value: Arg<number>,
+  defaults: Record<string, unknown>,
+  where: string,
+  min: number,
+): string[] {
   if (isParamRef(value)) {
-    if (!Object.hasOwn(defaults, value.$param)) return [`${where}: refers to unknown parameter "${value.$param}"`];
+    if (!Object.hasOwn(defaults, value.$param))
+      return [`${where}: refers to unknown parameter "${value.$param}"`];
     const d = defaults[value.$param];
     return typeof d === 'number' ? [] : [`${where}: parameter "${value.$param}" is not a number`];
   }

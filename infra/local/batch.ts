@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { isJsonObject, toJson, type JsonObject, type JsonValue } from './asl';
+import { isJsonObject, toJson, type JsonObject } from './asl';
 import { TaskError } from './errors';
 import type { TaskHandler } from './lambda-invoke';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './substitute';
@@ -41,8 +41,15 @@ export interface BatchRunner {
 
 function commandOf(overrides: JsonObject): string[] {
   const command = overrides.Command;
-  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
-    throw new TaskError('States.Runtime', 'Batch job needs ContainerOverrides.Command as a non-empty array of strings');
+  if (
+    !Array.isArray(command) ||
+    command.length === 0 ||
+    !command.every((part) => typeof part === 'string')
+  ) {
+    throw new TaskError(
+      'States.Runtime',
+      'Batch job needs ContainerOverrides.Command as a non-empty array of strings',
+    );
   }
   return command as string[];
 }
@@ -50,7 +57,8 @@ function commandOf(overrides: JsonObject): string[] {
 function environmentOf(overrides: JsonObject): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of Array.isArray(overrides.Environment) ? overrides.Environment : []) {
-    if (isJsonObject(entry) && typeof entry.Name === 'string') env[entry.Name] = String(entry.Value ?? '');
+    if (isJsonObject(entry) && typeof entry.Name === 'string')
+      env[entry.Name] = String(entry.Value ?? '');
   }
   return env;
 }
@@ -75,7 +83,12 @@ export function createBatchRunner(options: BatchOptions): BatchRunner {
       const log = createWriteStream(logFile);
       const child = spawn(command[0]!, command.slice(1), {
         cwd: options.workingDir ?? DEFAULT_JOB_DIR,
-        env: { ...process.env, ...environmentOf(overrides), VLMFLOW_LOCAL: '1', AWS_BATCH_JOB_ID: jobId },
+        env: {
+          ...process.env,
+          ...environmentOf(overrides),
+          VLMFLOW_LOCAL: '1',
+          AWS_BATCH_JOB_ID: jobId,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       running.add(child);
@@ -83,9 +96,16 @@ export function createBatchRunner(options: BatchOptions): BatchRunner {
       child.stderr?.pipe(log, { end: false });
       const timeout = options.timeoutSeconds?.(stateName);
       let timedOut = false;
-      const timer = timeout === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeout * 1000);
+      const timer =
+        timeout === undefined
+          ? undefined
+          : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeout * 1000);
 
-      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+      const exit = await new Promise<{
+        code: number | null;
+        signal: NodeJS.Signals | null;
+        spawnError?: Error;
+      }>((resolve) => {
         child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
         child.once('close', (code, signal) => resolve({ code, signal }));
       });
@@ -112,7 +132,12 @@ export function createBatchRunner(options: BatchOptions): BatchRunner {
         CreatedAt: createdAt,
         StartedAt: createdAt,
         StoppedAt: Date.now(),
-        Container: { Command: command, ExitCode: exit.code, Reason: reason, LogStreamName: logFile },
+        Container: {
+          Command: command,
+          ExitCode: exit.code,
+          Reason: reason,
+          LogStreamName: logFile,
+        },
         Attempts: [{ Container: { ExitCode: exit.code, Reason: reason, LogStreamName: logFile } }],
       });
       if (timedOut) throw new TaskError('States.Timeout', JSON.stringify(detail));
@@ -128,4 +153,3 @@ export function createBatchRunner(options: BatchOptions): BatchRunner {
     },
   };
 }
-

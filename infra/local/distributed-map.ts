@@ -5,8 +5,20 @@
  * execution per item, ToleratedFailurePercentage/Count(+Path), and ResultWriter.
  */
 import { randomUUID } from 'node:crypto';
-import { StateMachine, type RunOptions, type StateMachineDefinition, type StateMachineOptions } from 'aws-local-stepfunctions';
-import { isJsonObject, optionalNumber, optionalString, type AslState, type JsonObject, type JsonValue } from './asl';
+import {
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+  type StateMachineOptions,
+} from 'aws-local-stepfunctions';
+import {
+  isJsonObject,
+  optionalNumber,
+  optionalString,
+  type AslState,
+  type JsonObject,
+  type JsonValue,
+} from './asl';
 import { executionFailure, statesRuntimeError, TaskError } from './errors';
 import { createLimiter } from './limit';
 import type { TaskHandler } from './lambda-invoke';
@@ -44,17 +56,28 @@ interface Tolerance {
   readonly count?: number;
 }
 
-async function numberField(state: AslState, field: string, input: JsonValue, context: JsonObject): Promise<number | undefined> {
+async function numberField(
+  state: AslState,
+  field: string,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<number | undefined> {
   const path = optionalString(state, `${field}Path`);
   if (path === undefined) return optionalNumber(state, field);
   const value = await evaluatePath(path, input, context);
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw statesRuntimeError(`${field}Path ${path} must point to a number, got ${JSON.stringify(value)}`);
+    throw statesRuntimeError(
+      `${field}Path ${path} must point to a number, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
 
-async function toleranceOf(state: AslState, input: JsonValue, context: JsonObject): Promise<Tolerance> {
+async function toleranceOf(
+  state: AslState,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<Tolerance> {
   const percentage = await numberField(state, 'ToleratedFailurePercentage', input, context);
   const count = await numberField(state, 'ToleratedFailureCount', input, context);
   if (percentage !== undefined && (percentage < 0 || percentage > 100)) {
@@ -88,8 +111,13 @@ function describe(tolerance: Tolerance): string {
 
 export function createDistributedMapHandler(options: DistributedMapOptions): TaskHandler {
   const { stateName, mapState: state, context } = options;
-  const processor = new StateMachine(processorOf(state) as unknown as StateMachineDefinition, options.stateMachineOptions);
-  const stateMachineName = isJsonObject(context.StateMachine) ? String(context.StateMachine.Name ?? 'local') : 'local';
+  const processor = new StateMachine(
+    processorOf(state) as unknown as StateMachineDefinition,
+    options.stateMachineOptions,
+  );
+  const stateMachineName = isJsonObject(context.StateMachine)
+    ? String(context.StateMachine.Name ?? 'local')
+    : 'local';
   const label = optionalString(state, 'Label') ?? stateName;
   const childMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}/${label}`;
 
@@ -99,7 +127,9 @@ export function createDistributedMapHandler(options: DistributedMapOptions): Tas
     const selected: JsonValue[] = [];
     for (const [index, value] of items.entries()) {
       const itemContext = { ...context, Map: { Item: { Index: index, Value: value } } };
-      selected.push(selector === undefined ? value : await evaluateTemplate(selector, input, itemContext));
+      selected.push(
+        selector === undefined ? value : await evaluateTemplate(selector, input, itemContext),
+      );
     }
     const units = await batchItems(state, selected, input, context);
     const maxConcurrency = (await numberField(state, 'MaxConcurrency', input, context)) ?? 0;
@@ -108,14 +138,17 @@ export function createDistributedMapHandler(options: DistributedMapOptions): Tas
     }
     const tolerance = await toleranceOf(state, input, context);
     // 0 means "as many as possible" on AWS; here that is the machine's capacity.
-    const limit = createLimiter(Math.min(maxConcurrency === 0 ? Infinity : maxConcurrency, options.concurrencyCap));
+    const limit = createLimiter(
+      Math.min(maxConcurrency === 0 ? Infinity : maxConcurrency, options.concurrencyCap),
+    );
 
     const mapRunId = randomUUID();
     const mapRunArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:mapRun:${stateMachineName}/${label}:${mapRunId}`;
     const children: ChildExecution[] = [];
     const counts = { succeeded: 0, failed: 0, running: 0 };
     let exceeded = false;
-    const report = (): void => options.onProgress?.({ state: stateName, total: units.length, ...counts });
+    const report = (): void =>
+      options.onProgress?.({ state: stateName, total: units.length, ...counts });
     report();
 
     const runChild = async (index: number, childInput: JsonValue): Promise<void> => {
@@ -126,14 +159,23 @@ export function createDistributedMapHandler(options: DistributedMapOptions): Tas
       counts.running += 1;
       report();
       const base = options.childRunOptions();
-      const childContext = { Execution: { Id: executionArn, Name: name }, StateMachine: { Id: childMachineArn, Name: `${stateMachineName}/${label}` } };
+      const childContext = {
+        Execution: { Id: executionArn, Name: name },
+        StateMachine: { Id: childMachineArn, Name: `${stateMachineName}/${label}` },
+      };
       const common = { index, name, executionArn, input: childInput, startDate };
       try {
-        const output = (await processor.run(childInput, { ...base, context: childContext }).result) as JsonValue;
+        const output = (await processor.run(childInput, { ...base, context: childContext })
+          .result) as JsonValue;
         children.push({ ...common, stopDate: new Date(), status: 'SUCCEEDED', output });
         counts.succeeded += 1;
       } catch (error) {
-        children.push({ ...common, stopDate: new Date(), status: 'FAILED', error: executionFailure(error) });
+        children.push({
+          ...common,
+          stopDate: new Date(),
+          status: 'FAILED',
+          error: executionFailure(error),
+        });
         counts.failed += 1;
         if (exceedsTolerance(counts.failed, units.length, tolerance)) exceeded = true;
       } finally {
@@ -147,15 +189,31 @@ export function createDistributedMapHandler(options: DistributedMapOptions): Tas
     let output: JsonValue;
     if (writer) {
       const target = await evaluateTemplate(writer.Parameters ?? {}, input, context);
-      if (!isJsonObject(target) || typeof target.Bucket !== 'string' || typeof target.Prefix !== 'string') {
-        throw statesRuntimeError(`ResultWriter.Parameters must give Bucket and Prefix, got ${JSON.stringify(target)}`);
+      if (
+        !isJsonObject(target) ||
+        typeof target.Bucket !== 'string' ||
+        typeof target.Prefix !== 'string'
+      ) {
+        throw statesRuntimeError(
+          `ResultWriter.Parameters must give Bucket and Prefix, got ${JSON.stringify(target)}`,
+        );
       }
-      output = { ...(await writeMapResults({ Bucket: target.Bucket, Prefix: target.Prefix }, mapRunArn, mapRunId, childMachineArn, children)) };
+      output = {
+        ...(await writeMapResults(
+          { Bucket: target.Bucket, Prefix: target.Prefix },
+          mapRunArn,
+          mapRunId,
+          childMachineArn,
+          children,
+        )),
+      };
     } else {
       // Without a ResultWriter AWS returns every child's output in item order.
       output = [...children]
         .sort((a, b) => a.index - b.index)
-        .map((child) => (child.status === 'SUCCEEDED' ? (child.output ?? null) : { ...child.error }));
+        .map((child) =>
+          child.status === 'SUCCEEDED' ? (child.output ?? null) : { ...child.error },
+        );
     }
     if (exceeded) {
       throw new TaskError(

@@ -3,7 +3,11 @@
  * puts `error.message` into the Catch output's `Cause`, so a local Task handler throws a
  * TaskError whose name is the Step Functions error name and whose message is the Cause.
  */
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+} from 'aws-local-stepfunctions';
 
 export class TaskError extends Error {
   /**
@@ -52,8 +56,10 @@ export function executionFailure(error: unknown): ErrorInfo {
   if (error instanceof ExecutionError && error.cause instanceof Error) {
     return { Error: error.cause.name, Cause: error.cause.message };
   }
-  if (error instanceof ExecutionTimeoutError) return { Error: 'States.Timeout', Cause: error.message };
-  if (error instanceof ExecutionAbortedError) return { Error: 'States.Aborted', Cause: error.message };
+  if (error instanceof ExecutionTimeoutError)
+    return { Error: 'States.Timeout', Cause: error.message };
+  if (error instanceof ExecutionAbortedError)
+    return { Error: 'States.Aborted', Cause: error.message };
   if (error instanceof Error) return { Error: error.name, Cause: error.message };
   return { Error: 'States.Runtime', Cause: String(error) };
 }

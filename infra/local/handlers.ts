@@ -7,7 +7,12 @@ import { handler as finalize } from '../../lambdas/handlers/finalize';
 import { handler as mix } from '../../lambdas/handlers/mix';
 import { handler as plan } from '../../lambdas/handlers/plan';
 import { handler as summary } from '../../lambdas/handlers/summary';
-import type { FinalizeEvent, MixEvent, PlanEvent, SummaryEvent } from '../../lambdas/handlers/contracts';
+import type {
+  FinalizeEvent,
+  MixEvent,
+  PlanEvent,
+  SummaryEvent,
+} from '../../lambdas/handlers/contracts';
 import type { LambdaHandler } from './lambda-invoke';
 import type { LambdaRole } from './substitute';
 

@@ -3,7 +3,15 @@
  * any storage the pipeline uses (file roots map to the LOCAL_BUCKET sentinel), or, without an
  * ItemReader, the array at ItemsPath.
  */
-import { isJsonObject, optionalNumber, optionalString, RESOURCES, type AslState, type JsonObject, type JsonValue } from './asl';
+import {
+  isJsonObject,
+  optionalNumber,
+  optionalString,
+  RESOURCES,
+  type AslState,
+  type JsonObject,
+  type JsonValue,
+} from './asl';
 import { statesRuntimeError, TaskError } from './errors';
 import { evaluatePath, evaluateTemplate } from './template';
 import { storageFor } from '../../lambdas/shards/storage';
@@ -27,18 +35,31 @@ function parseItems(text: string, inputType: string, where: string): JsonValue[]
   }
 }
 
-async function maxItems(reader: JsonObject, input: JsonValue, context: JsonObject): Promise<number | undefined> {
+async function maxItems(
+  reader: JsonObject,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<number | undefined> {
   const config = isJsonObject(reader.ReaderConfig) ? reader.ReaderConfig : {};
   const path = optionalString(config, 'MaxItemsPath');
-  const value = path === undefined ? optionalNumber(config, 'MaxItems') : await evaluatePath(path, input, context);
+  const value =
+    path === undefined
+      ? optionalNumber(config, 'MaxItems')
+      : await evaluatePath(path, input, context);
   if (value === undefined || value === 0) return undefined; // 0: no limit, as on AWS
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw statesRuntimeError(`ItemReader MaxItems must be a non-negative integer, got ${JSON.stringify(value)}`);
+    throw statesRuntimeError(
+      `ItemReader MaxItems must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
 
-export async function readItems(state: AslState, input: JsonValue, context: JsonObject): Promise<JsonValue[]> {
+export async function readItems(
+  state: AslState,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<JsonValue[]> {
   const reader = state.ItemReader;
   if (!isJsonObject(reader)) {
     const items = await evaluatePath(optionalString(state, 'ItemsPath') ?? '$', input, context);
@@ -46,23 +67,36 @@ export async function readItems(state: AslState, input: JsonValue, context: Json
     return items;
   }
   if (reader.Resource !== RESOURCES.s3GetObject) {
-    throw statesRuntimeError(`ItemReader resource ${JSON.stringify(reader.Resource)} is not supported locally (s3:getObject only)`);
+    throw statesRuntimeError(
+      `ItemReader resource ${JSON.stringify(reader.Resource)} is not supported locally (s3:getObject only)`,
+    );
   }
   const config = isJsonObject(reader.ReaderConfig) ? reader.ReaderConfig : {};
   const inputType = optionalString(config, 'InputType') ?? 'JSON';
   if (!(INPUT_TYPES as readonly string[]).includes(inputType)) {
-    throw statesRuntimeError(`ItemReader InputType ${inputType} is not supported locally (${INPUT_TYPES.join(', ')})`);
+    throw statesRuntimeError(
+      `ItemReader InputType ${inputType} is not supported locally (${INPUT_TYPES.join(', ')})`,
+    );
   }
   const location = await evaluateTemplate(reader.Parameters ?? {}, input, context);
-  if (!isJsonObject(location) || typeof location.Bucket !== 'string' || typeof location.Key !== 'string') {
-    throw statesRuntimeError(`ItemReader.Parameters must give Bucket and Key, got ${JSON.stringify(location)}`);
+  if (
+    !isJsonObject(location) ||
+    typeof location.Bucket !== 'string' ||
+    typeof location.Key !== 'string'
+  ) {
+    throw statesRuntimeError(
+      `ItemReader.Parameters must give Bucket and Key, got ${JSON.stringify(location)}`,
+    );
   }
   const uri = fromLocation(location.Bucket, location.Key);
   let text: string;
   try {
     text = (await storageFor(uri).readBytes(uri)).toString('utf8');
   } catch (error) {
-    throw new TaskError('States.ItemReaderFailed', `cannot read ${uri}: ${(error as Error).message}`);
+    throw new TaskError(
+      'States.ItemReaderFailed',
+      `cannot read ${uri}: ${(error as Error).message}`,
+    );
   }
   const items = parseItems(text, inputType, uri);
   const limit = await maxItems(reader, input, context);

@@ -31,7 +31,10 @@ export function createLambdaInvokeHandler(
     const functionName = input.FunctionName;
     const handler = resolve(functionName);
     if (!handler) {
-      throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${functionName}`);
+      throw new TaskError(
+        'Lambda.ResourceNotFoundException',
+        `Function not found: ${functionName}`,
+      );
     }
     let payload: JsonValue;
     try {
@@ -40,7 +43,11 @@ export function createLambdaInvokeHandler(
     } catch (error) {
       throw lambdaFailure(error);
     }
-    const result: LambdaInvokeResult = { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
+    const result: LambdaInvokeResult = {
+      ExecutedVersion: '$LATEST',
+      Payload: payload,
+      StatusCode: 200,
+    };
     const size = Buffer.byteLength(JSON.stringify(result));
     if (size > STATE_DATA_LIMIT_BYTES) {
       throw new TaskError(

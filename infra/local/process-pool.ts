@@ -73,7 +73,10 @@ export class ProcessPool {
       // A crashed function is what Lambda reports as Lambda.Unknown; the pool replaces the process.
       current?.resolve({
         ok: false,
-        error: { name: 'Lambda.Unknown', message: `shard worker exited (code ${code}, signal ${signal})` },
+        error: {
+          name: 'Lambda.Unknown',
+          message: `shard worker exited (code ${code}, signal ${signal})`,
+        },
       });
       if (this.closed) return;
       const index = this.slots.indexOf(slot);

@@ -34,7 +34,10 @@ export class ProgressModel {
       const done = event.succeeded + event.failed;
       const failed = event.failed > 0 ? `, ${event.failed} failed` : '';
       const running = event.running > 0 ? `, ${event.running} running` : '';
-      this.byKey.set(`map:${event.state}`, `${event.state} ${renderBar(done, event.total)} ${done}/${event.total} shards${failed}${running}`);
+      this.byKey.set(
+        `map:${event.state}`,
+        `${event.state} ${renderBar(done, event.total)} ${done}/${event.total} shards${failed}${running}`,
+      );
     } else if (event.type === 'batch') {
       this.byKey.set(`batch:${event.jobId}`, `${event.jobName}: running, log ${event.logFile}`);
     } else if (event.type === 'state' && event.phase === 'entered') {
@@ -43,7 +46,9 @@ export class ProgressModel {
       this.current = `▸ ${event.state}: ${event.phase}${event.error ? ` (${event.error})` : ''}`;
     } else if (event.type === 'execution' && event.phase !== 'started') {
       this.current =
-        event.phase === 'succeeded' ? `✓ ${event.executionName} succeeded` : `✗ ${event.executionName} failed: ${event.error ?? ''}`;
+        event.phase === 'succeeded'
+          ? `✓ ${event.executionName} succeeded`
+          : `✗ ${event.executionName} failed: ${event.error ?? ''}`;
     }
   }
 
@@ -58,7 +63,9 @@ export function createProgressRenderer(stream: ProgressStream = process.stdout):
   let drawn = 0;
   const draw = (): void => {
     const width = Math.max(20, (stream.columns ?? 100) - 1);
-    const lines = model.lines().map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
+    const lines = model
+      .lines()
+      .map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
     // Up to the first line drawn last time, then rewrite every line, clearing leftovers.
     let out = drawn > 0 ? `\r\x1b[${drawn}A` : '';
     for (const line of lines) out += `\x1b[2K${line}\n`;

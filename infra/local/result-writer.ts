@@ -62,14 +62,20 @@ export async function writeMapResults(
   stateMachineArn: string,
   children: readonly ChildExecution[],
 ): Promise<MapRunOutput> {
-  const folderKey = [target.Prefix.replace(/\/+$/, ''), mapRunId].filter((part) => part !== '').join('/');
+  const folderKey = [target.Prefix.replace(/\/+$/, ''), mapRunId]
+    .filter((part) => part !== '')
+    .join('/');
   const write = async (name: string, value: JsonValue): Promise<{ Key: string; Size: number }> => {
     const key = `${folderKey}/${name}`;
     const uri = fromLocation(target.Bucket, key);
     const { bytes } = await storageFor(uri).write(uri, JSON.stringify(value));
     return { Key: key, Size: bytes };
   };
-  const files: Record<ChildStatus | 'PENDING', { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
+  const files: Record<ChildStatus | 'PENDING', { Key: string; Size: number }[]> = {
+    FAILED: [],
+    PENDING: [],
+    SUCCEEDED: [],
+  };
   for (const status of ['SUCCEEDED', 'FAILED'] as const) {
     const entries = children
       .filter((child) => child.status === status)
@@ -81,5 +87,8 @@ export async function writeMapResults(
     'manifest.json',
     toJson({ DestinationBucket: target.Bucket, MapRunArn: mapRunArn, ResultFiles: files }),
   );
-  return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: target.Bucket, Key: manifest.Key } };
+  return {
+    MapRunArn: mapRunArn,
+    ResultWriterDetails: { Bucket: target.Bucket, Key: manifest.Key },
+  };
 }

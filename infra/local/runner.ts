@@ -7,7 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { StateMachine, type RunOptions, type StateMachineDefinition, type StateMachineOptions } from 'aws-local-stepfunctions';
+import {
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+  type StateMachineOptions,
+} from 'aws-local-stepfunctions';
 import { isJsonObject, type JsonObject, type JsonValue } from './asl';
 import { createBatchRunner } from './batch';
 import { createDistributedMapHandler } from './distributed-map';
@@ -72,7 +77,11 @@ export interface RunLocalResult {
 }
 
 function defaultExecutionName(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\..*$/, '')
+    .replace('T', '-');
   return `local-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -86,30 +95,50 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   const dataRoot = normaliseUri(options.dataRoot);
   const executionName = options.executionName ?? defaultExecutionName();
   const emit = (event: RunEvent): void => options.onEvent?.(event);
-  const raw = typeof options.definition === 'string' ? (JSON.parse(options.definition) as JsonValue) : (options.definition as JsonValue);
+  const raw =
+    typeof options.definition === 'string'
+      ? (JSON.parse(options.definition) as JsonValue)
+      : (options.definition as JsonValue);
   const prepared = prepareMachine(substitutePlaceholders(raw, dataRoot, options.substitutions));
 
   const stateMachineName = `vlmflow-${options.pipeline.name}`;
   const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName}:${executionName}`;
   const input = options.input ?? {};
   const context: JsonObject = {
-    Execution: { Id: executionArn, Name: executionName, Input: input, StartTime: new Date().toISOString() },
-    StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`, Name: stateMachineName },
+    Execution: {
+      Id: executionArn,
+      Name: executionName,
+      Input: input,
+      StartTime: new Date().toISOString(),
+    },
+    StateMachine: {
+      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`,
+      Name: stateMachineName,
+    },
   };
 
   // The run folder is Plan's runRoot; Batch logs go there once it is known.
   let runFolder: string | undefined;
-  const fallbackLogDir = options.logDir ?? path.join(localFolder(dataRoot) ?? tmpdir(), '.vlmflow', 'logs', executionName);
+  const fallbackLogDir =
+    options.logDir ??
+    path.join(localFolder(dataRoot) ?? tmpdir(), '.vlmflow', 'logs', executionName);
 
   let pool: ShardWorkerPool | undefined;
   const shardHandler = (): LambdaHandler => {
     const { modulePath, operators } = options.pipeline;
     if (modulePath) {
-      pool ??= createShardWorkerPool({ pipelineModule: modulePath, mode: options.workerMode, size: options.concurrency });
+      pool ??= createShardWorkerPool({
+        pipelineModule: modulePath,
+        mode: options.workerMode,
+        size: options.concurrency,
+      });
       const running = pool;
       return (event) => running.run(event as JsonValue);
     }
-    if (!operators) throw new Error(`pipeline ${options.pipeline.name}: give modulePath or operators to run shard functions`);
+    if (!operators)
+      throw new Error(
+        `pipeline ${options.pipeline.name}: give modulePath or operators to run shard functions`,
+      );
     const inProcess = createShardHandler(operators);
     return (event) => inProcess(event as unknown as ShardEvent);
   };
@@ -118,12 +147,19 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     const role = roleOfFunction(functionName);
     if (!role) return undefined;
     let handler = handlers.get(role) ?? options.handlers?.[role];
-    if (!handler) handler = SHARD_ROLES.includes(role) ? shardHandler() : PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
+    if (!handler)
+      handler = SHARD_ROLES.includes(role)
+        ? shardHandler()
+        : PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
     if (handler) handlers.set(role, handler);
     return handler;
   };
   const lambdaInvoke = createLambdaInvokeHandler(resolveFunction, (functionName, payload) => {
-    if (roleOfFunction(functionName) === 'plan' && isJsonObject(payload) && typeof payload.runRoot === 'string') {
+    if (
+      roleOfFunction(functionName) === 'plan' &&
+      isJsonObject(payload) &&
+      typeof payload.runRoot === 'string'
+    ) {
       runFolder = localFolder(payload.runRoot);
     }
   });
@@ -132,16 +168,32 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     workingDir: options.batchWorkingDir,
     logDir: () => (runFolder ? path.join(runFolder, 'logs') : fallbackLogDir),
     timeoutSeconds: (name) => prepared.tasks.get(name)?.timeoutSeconds,
-    onStart: (job) => emit({ type: 'batch', state: job.jobName, jobName: job.jobName, jobId: job.jobId, logFile: job.logFile }),
+    onStart: (job) =>
+      emit({
+        type: 'batch',
+        state: job.jobName,
+        jobName: job.jobName,
+        jobId: job.jobId,
+        logFile: job.logFile,
+      }),
   });
 
-  const stateMachineOptions: StateMachineOptions = { validationOptions: { checkArn: true, checkPaths: true } };
+  const stateMachineOptions: StateMachineOptions = {
+    validationOptions: { checkArn: true, checkPaths: true },
+  };
   const taskHandlers: Record<string, TaskHandler> = {};
-  const retryPauseMs = options.retryPauseMs === undefined ? LOCAL_RETRY_PAUSE_MS : options.retryPauseMs;
+  const retryPauseMs =
+    options.retryPauseMs === undefined ? LOCAL_RETRY_PAUSE_MS : options.retryPauseMs;
   const runOptions: RunOptions = {
     overrides: {
       taskResourceLocalHandlers: taskHandlers,
-      ...(retryPauseMs === null ? {} : { retryIntervalOverrides: Object.fromEntries([...prepared.retryStates].map((name) => [name, retryPauseMs])) }),
+      ...(retryPauseMs === null
+        ? {}
+        : {
+            retryIntervalOverrides: Object.fromEntries(
+              [...prepared.retryStates].map((name) => [name, retryPauseMs]),
+            ),
+          }),
     },
   };
   for (const [name, task] of prepared.tasks) {
@@ -162,7 +214,10 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     }
   }
 
-  const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, stateMachineOptions);
+  const machine = new StateMachine(
+    prepared.definition as unknown as StateMachineDefinition,
+    stateMachineOptions,
+  );
   emit({ type: 'execution', phase: 'started', executionName });
   const execution = machine.run(input, { ...runOptions, context });
   const forwarding = (async () => {

@@ -3,6 +3,8 @@
  * Workers start without the TypeScript loader the runner has (under jest there is none at
  * all), so register tsx's CommonJS hook, then load the TS entry.
  */
+/* global require, module, process */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS bootstrap by design */
 'use strict';
 require('tsx/cjs/api').register();
 // One libvips thread per worker: the pool already puts one worker on each core.

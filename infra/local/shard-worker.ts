@@ -21,14 +21,17 @@ export interface SerializedError {
   readonly stack?: string;
 }
 
-export type ShardJobResult = { readonly ok: true; readonly result: JsonValue } | { readonly ok: false; readonly error: SerializedError };
+export type ShardJobResult =
+  | { readonly ok: true; readonly result: JsonValue }
+  | { readonly ok: false; readonly error: SerializedError };
 
 type ShardHandler = (event: ShardEvent) => Promise<unknown>;
 const handlers = new Map<string, Promise<ShardHandler>>();
 
 function operatorsOf(exported: unknown, modulePath: string): readonly OperatorDeclaration[] {
   const operators = (exported as { operators?: unknown } | undefined)?.operators;
-  if (!Array.isArray(operators)) throw new Error(`${modulePath}: default export has no operators (expected a Pipeline)`);
+  if (!Array.isArray(operators))
+    throw new Error(`${modulePath}: default export has no operators (expected a Pipeline)`);
   return operators as readonly OperatorDeclaration[];
 }
 

@@ -36,7 +36,8 @@ export function localValueFor(name: string, dataRoot: string): string | undefine
   const fn = /^(.+)FunctionArn$/.exec(name);
   if (fn?.[1]) return localFunctionArn(fn[1].toLowerCase());
   const queue = /^(.+)JobQueueArn$/.exec(name);
-  if (queue?.[1]) return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-queue/vlmflow-${queue[1].toLowerCase()}`;
+  if (queue?.[1])
+    return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-queue/vlmflow-${queue[1].toLowerCase()}`;
   const jobDef = /^(.+)JobDefinitionArn$/.exec(name);
   if (jobDef?.[1]) {
     return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-definition/vlmflow-${jobDef[1].toLowerCase()}:1`;
@@ -68,11 +69,16 @@ export function substitutePlaceholders(
     if (typeof value === 'string') return fill(value);
     if (Array.isArray(value)) return value.map(walk);
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [fill(key), walk(inner)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, inner]) => [fill(key), walk(inner)]),
+      );
     }
     return value;
   };
   const out = walk(definition);
-  if (unknown.size > 0) throw new Error(`definition has placeholders the local runner cannot fill: ${[...unknown].join(', ')}`);
+  if (unknown.size > 0)
+    throw new Error(
+      `definition has placeholders the local runner cannot fill: ${[...unknown].join(', ')}`,
+    );
   return out;
 }

@@ -15,10 +15,13 @@ const SHADOWED = /\$\$\.Execution\.(Input|StartTime)\b/g;
 const SHADOW_PREFIX = 'Outer';
 
 function redirectShadowed(template: JsonValue): JsonValue {
-  if (typeof template === 'string') return template.replace(SHADOWED, `$$$$.Execution.${SHADOW_PREFIX}$1`);
+  if (typeof template === 'string')
+    return template.replace(SHADOWED, `$$$$.Execution.${SHADOW_PREFIX}$1`);
   if (Array.isArray(template)) return template.map(redirectShadowed);
   if (isJsonObject(template)) {
-    return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, redirectShadowed(value)]));
+    return Object.fromEntries(
+      Object.entries(template).map(([key, value]) => [key, redirectShadowed(value)]),
+    );
   }
   return template;
 }
@@ -34,7 +37,11 @@ function withShadowCopies(context: JsonObject): JsonObject {
 }
 
 /** Resolves a JSONPath payload template (`"key.$": "$.path"`, intrinsics) against input and context. */
-export async function evaluateTemplate(template: JsonValue, input: JsonValue, context: JsonObject): Promise<JsonValue> {
+export async function evaluateTemplate(
+  template: JsonValue,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<JsonValue> {
   if (typeof template !== 'object' || template === null) return template;
   const definition = {
     StartAt: 'P',
@@ -50,7 +57,11 @@ export async function evaluateTemplate(template: JsonValue, input: JsonValue, co
 }
 
 /** The value a reference path (`$.a.b`, `$$.Map.Item.Value`) points to. */
-export async function evaluatePath(path: string, input: JsonValue, context: JsonObject): Promise<JsonValue> {
+export async function evaluatePath(
+  path: string,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<JsonValue> {
   const result = await evaluateTemplate({ 'value.$': path }, input, context);
   return isJsonObject(result) ? (result.value ?? null) : null;
 }

@@ -51,7 +51,10 @@ export interface ShardWorkerPoolOptions {
 
 /** A worker that died mid-shard: what Lambda reports for a crashed function. */
 function crashed(error: unknown): Error {
-  return errorFrom({ name: 'Lambda.Unknown', message: `shard worker failed: ${(error as Error)?.message ?? String(error)}` });
+  return errorFrom({
+    name: 'Lambda.Unknown',
+    message: `shard worker failed: ${(error as Error)?.message ?? String(error)}`,
+  });
 }
 
 function unwrap(result: ShardJobResult): JsonValue {
@@ -66,22 +69,39 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
   const job = (event: JsonValue): ShardJob => ({ pipelineModule, event });
 
   if (mode === 'in-process') {
-    return { mode, size, run: async (event) => unwrap(await runShardJob(job(event))), close: async () => {} };
+    return {
+      mode,
+      size,
+      run: async (event) => unwrap(await runShardJob(job(event))),
+      close: async () => {},
+    };
   }
   if (mode === 'processes') {
     const pool = new ProcessPool(WORKER_ENTRY, size);
-    return { mode, size, run: async (event) => unwrap(await pool.run(job(event))), close: () => pool.close() };
+    return {
+      mode,
+      size,
+      run: async (event) => unwrap(await pool.run(job(event))),
+      close: () => pool.close(),
+    };
   }
   // glibc unloads sharp's shared libraries when the last thread using them exits unless the
   // main thread holds them too (sharp issue #2263).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('sharp');
-  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: size, maxThreads: size, idleTimeout: 60_000 });
+  const pool = new Piscina({
+    filename: WORKER_ENTRY,
+    minThreads: size,
+    maxThreads: size,
+    idleTimeout: 60_000,
+  });
   return {
     mode,
     size,
     run: async (event) => {
-      const result = (await pool.run(job(event)).catch((error: unknown) => Promise.reject(crashed(error)))) as ShardJobResult;
+      const result = (await pool
+        .run(job(event))
+        .catch((error: unknown) => Promise.reject(crashed(error)))) as ShardJobResult;
       return unwrap(result);
     },
     close: () => pool.destroy(),

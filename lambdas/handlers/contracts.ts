@@ -36,7 +36,11 @@ export interface PlanEvent {
   /** Execution name; the default run id. */
   readonly executionName: string;
   readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
-  readonly sources: readonly { readonly name: string; readonly uri: string; readonly pattern: string }[];
+  readonly sources: readonly {
+    readonly name: string;
+    readonly uri: string;
+    readonly pattern: string;
+  }[];
 }
 
 export interface StagePlan {
@@ -155,7 +159,11 @@ export interface MixEvent {
   readonly runRoot: string;
   readonly params: Params;
   readonly lineage: Lineage;
-  readonly inputs: readonly { readonly dataset: string; readonly manifestUri: string; readonly weight: unknown }[];
+  readonly inputs: readonly {
+    readonly dataset: string;
+    readonly manifestUri: string;
+    readonly weight: unknown;
+  }[];
   readonly samples: unknown;
   readonly seed: unknown;
 }

@@ -29,11 +29,16 @@ export function checkParam(name: string, spec: ParamSpec, value: unknown): strin
       ? typeof value === 'boolean'
       : spec.type === 'string'
         ? typeof value === 'string'
-        : typeof value === 'number' && Number.isFinite(value) && (spec.type === 'number' || Number.isInteger(value));
-  if (!typeOk) return `${where}: expected ${spec.type === 'integer' ? 'an integer' : `a ${spec.type}`}, got ${JSON.stringify(value)}`;
+        : typeof value === 'number' &&
+          Number.isFinite(value) &&
+          (spec.type === 'number' || Number.isInteger(value));
+  if (!typeOk)
+    return `${where}: expected ${spec.type === 'integer' ? 'an integer' : `a ${spec.type}`}, got ${JSON.stringify(value)}`;
   if (typeof value === 'number') {
-    if (spec.min !== undefined && value < spec.min) return `${where}: ${value} is below the minimum ${spec.min}`;
-    if (spec.max !== undefined && value > spec.max) return `${where}: ${value} is above the maximum ${spec.max}`;
+    if (spec.min !== undefined && value < spec.min)
+      return `${where}: ${value} is below the minimum ${spec.min}`;
+    if (spec.max !== undefined && value > spec.max)
+      return `${where}: ${value} is above the maximum ${spec.max}`;
   }
   if (spec.enum && !spec.enum.includes(value as string | number)) {
     return `${where}: ${JSON.stringify(value)} is not one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -28,7 +28,10 @@ export interface OperatorSpec<K extends string, S extends z.ZodType, R extends s
   readonly params: S;
   /** Every reason this operator can reject with. */
   readonly reasons: readonly R[];
-  create(params: z.output<S>, ctx: OperatorContext): OperatorInstance<R> | Promise<OperatorInstance<R>>;
+  create(
+    params: z.output<S>,
+    ctx: OperatorContext,
+  ): OperatorInstance<R> | Promise<OperatorInstance<R>>;
 }
 
 /** Reference to a run parameter, usable wherever an operator argument is expected. */
@@ -73,7 +76,11 @@ export function defineOperator<K extends string, S extends z.ZodType, const R ex
 }
 
 export function isParamRef(value: unknown): value is ParamRef<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as ParamRef<unknown>).$param === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ParamRef<unknown>).$param === 'string'
+  );
 }
 
 /** Replaces parameter references with the run's resolved values. */
@@ -84,7 +91,8 @@ export function resolveArgs(
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(args)) {
     if (isParamRef(value)) {
-      if (!(value.$param in params)) throw new Error(`argument "${name}" refers to unknown parameter "${value.$param}"`);
+      if (!(value.$param in params))
+        throw new Error(`argument "${name}" refers to unknown parameter "${value.$param}"`);
       out[name] = params[value.$param];
     } else out[name] = value;
   }

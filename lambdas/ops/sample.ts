@@ -17,7 +17,16 @@ export interface ImageFacts {
   readonly height: number;
 }
 
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'] as const;
+export const IMAGE_EXTENSIONS = [
+  'jpg',
+  'jpeg',
+  'png',
+  'webp',
+  'gif',
+  'tif',
+  'tiff',
+  'avif',
+] as const;
 export const TEXT_EXTENSIONS = ['txt', 'text', 'caption'] as const;
 
 /** The first image member of a sample, by the order of IMAGE_EXTENSIONS. */

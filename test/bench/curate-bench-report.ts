@@ -45,19 +45,30 @@ export function printHuman(r: Results, say: (line: string) => void): void {
   say(line('bare sharp', r.bare));
   say(line('curate', r.curate));
   say(line('curate verify=header', r.headerOnly));
-  say(`ratio curate / bare      ${ratio(r.curate, 'ms').padStart(6)}            ${ratio(r.curate, 'cpuMs').padStart(6)}`);
-  say(`ratio verify=header/bare ${ratio(r.headerOnly, 'ms').padStart(6)}            ${ratio(r.headerOnly, 'cpuMs').padStart(6)}`);
+  say(
+    `ratio curate / bare      ${ratio(r.curate, 'ms').padStart(6)}            ${ratio(r.curate, 'cpuMs').padStart(6)}`,
+  );
+  say(
+    `ratio verify=header/bare ${ratio(r.headerOnly, 'ms').padStart(6)}            ${ratio(r.headerOnly, 'cpuMs').padStart(6)}`,
+  );
   if (r.load > r.cores) {
-    say(`note: load average ${r.load.toFixed(1)} on ${r.cores} cores: other processes shared the CPU, so wall-clock figures are inflated and noisy; CPU-time figures are the steadier ones`);
+    say(
+      `note: load average ${r.load.toFixed(1)} on ${r.cores} cores: other processes shared the CPU, so wall-clock figures are inflated and noisy; CPU-time figures are the steadier ones`,
+    );
   }
 
   printBreakdown('curate', r.curate, r.images, say);
   printBreakdown('curate, image.decode verify=header', r.headerOnly, r.images, say);
-  const cpuPerImage = (passes: readonly Measured[]): number => median(passes.map((p) => p.cpuMs)) / r.images;
+  const cpuPerImage = (passes: readonly Measured[]): number =>
+    median(passes.map((p) => p.cpuMs)) / r.images;
   const verifyCpu = cpuPerImage(r.curate) - cpuPerImage(r.headerOnly);
   say('');
-  say(`verification decode (verify=decode − verify=header): ${verifyCpu.toFixed(1)} ms CPU/image, ${((100 * verifyCpu) / cpuPerImage(r.curate)).toFixed(0)} % of curate's CPU`);
-  say(`bare sharp: ${cpuPerImage(r.bare).toFixed(1)} ms CPU/image; curate: ${cpuPerImage(r.curate).toFixed(1)}; curate verify=header: ${cpuPerImage(r.headerOnly).toFixed(1)}`);
+  say(
+    `verification decode (verify=decode − verify=header): ${verifyCpu.toFixed(1)} ms CPU/image, ${((100 * verifyCpu) / cpuPerImage(r.curate)).toFixed(0)} % of curate's CPU`,
+  );
+  say(
+    `bare sharp: ${cpuPerImage(r.bare).toFixed(1)} ms CPU/image; curate: ${cpuPerImage(r.curate).toFixed(1)}; curate verify=header: ${cpuPerImage(r.headerOnly).toFixed(1)}`,
+  );
 }
 
 /** Median wall ms/image per operator (timings/<stage>/<shard>.json) and outside them. */
@@ -71,7 +82,9 @@ function printBreakdown(
   const row = (name: string, ms: number): string =>
     `  ${name.padEnd(40)} ${(ms / images).toFixed(1).padStart(6)} ms/image  ${((100 * ms) / total).toFixed(0).padStart(3)} %`;
   say('');
-  say(`where ${title} wall time goes (median of ${passes.length} passes, per-op timings from the handler):`);
+  say(
+    `where ${title} wall time goes (median of ${passes.length} passes, per-op timings from the handler):`,
+  );
   let inOps = 0;
   for (const op of Object.keys(passes[0]?.opMs ?? {})) {
     const ms = median(passes.map((p) => p.opMs[op] ?? 0));

@@ -5,7 +5,7 @@
  * state machine sends: tar read, decode check, size, text, resize + re-encode, tar writes, stats.
  * Prints figures; never fails on time.
  *
- *   npm run bench [-- --json] [-- --images 48 --reps 3]
+ *   npm run bench [-- [--json] [--images 48] [--reps 5]]
  *
  * --json prints one line: {"curate_images_per_s", "bare_sharp_images_per_s", "ratio", …}.
  */
@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { ShardEvent, ShardItem } from '../../lambdas/handlers/contracts';
+import type { ShardEvent } from '../../lambdas/handlers/contracts';
 import { createShardHandler } from '../../lambdas/handlers/curate';
 import { toFileUri } from '../../lambdas/shards/uri';
 import pairsBasic from '../../pipelines/pairs-basic';
@@ -36,10 +36,19 @@ function options(): Options {
     options: {
       json: { type: 'boolean', default: false },
       images: { type: 'string', default: '48' },
-      reps: { type: 'string', default: '3' },
+      reps: { type: 'string', default: '5' },
     },
   });
-  return { json: values.json, images: Number(values.images), reps: Number(values.reps) };
+  const images = Number(values.images);
+  const reps = Number(values.reps);
+  for (const [name, n] of [
+    ['--images', images],
+    ['--reps', reps],
+  ] as const) {
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${name}: expected a positive integer, got ${n}`);
+  }
+  return { json: values.json, images, reps };
 }
 
 /** CPU time covers every thread of this process: JS, libuv's pool where sharp runs, GC. */
@@ -64,7 +73,6 @@ async function bareSharpPass(images: readonly Buffer[]): Promise<Measured> {
   });
 }
 
-
 /** One handler call over the whole shard in a fresh run folder (the handler skips done shards). */
 async function curatePass(
   handler: ReturnType<typeof createShardHandler>,
@@ -73,7 +81,9 @@ async function curatePass(
 ): Promise<CuratePass> {
   const { value: result, ms, cpuMs } = await measure(() => handler(event));
   if (result.in !== images || result.kept !== images) {
-    throw new Error(`curate kept ${result.kept} of ${result.in}, expected all ${images}: ${JSON.stringify(result.rejected)}`);
+    throw new Error(
+      `curate kept ${result.kept} of ${result.in}, expected all ${images}: ${JSON.stringify(result.rejected)}`,
+    );
   }
   return { ms, cpuMs, opMs: await readOpTimings(event) };
 }
@@ -88,7 +98,6 @@ function withHeaderOnlyDecode(event: ShardEvent): ShardEvent {
   }));
   return { ...event, task: { ...event.task, segments } };
 }
-
 
 async function main(): Promise<void> {
   const opts = options();
@@ -106,20 +115,27 @@ async function main(): Promise<void> {
     sharp: sharp.versions.sharp,
     vips: sharp.versions.vips ?? 'unknown',
   };
-  say(`pairs-basic curate vs bare sharp: ${opts.images} photo-like JPEGs (q90, 1024–2048 px), ${opts.reps} repetitions each`);
-  say(`cpu ${machine.cpu} × ${machine.cores} cores; node ${machine.node}; sharp ${machine.sharp}, libvips ${machine.vips}; sharp.concurrency ${sharp.concurrency()}`);
+  say(
+    `pairs-basic curate vs bare sharp: ${opts.images} photo-like JPEGs (q90, 1024–2048 px), ${opts.reps} repetitions each`,
+  );
+  say(
+    `cpu ${machine.cpu} × ${machine.cores} cores; node ${machine.node}; sharp ${machine.sharp}, libvips ${machine.vips}; sharp.concurrency ${sharp.concurrency()}`,
+  );
 
   const dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-curate-bench-'));
   try {
     const generating = performance.now();
     const images = await makeBenchImages(opts.images, SEED);
     const megabytes = images.reduce((sum, b) => sum + b.length, 0) / 1e6;
-    say(`generated ${images.length} images, ${megabytes.toFixed(1)} MB, in ${((performance.now() - generating) / 1000).toFixed(1)} s (not timed)`);
+    say(
+      `generated ${images.length} images, ${megabytes.toFixed(1)} MB, in ${((performance.now() - generating) / 1000).toFixed(1)} s (not timed)`,
+    );
     const item = await writeImageShard(dir, 'bench-000000', images);
 
     const handler = createShardHandler(pairsBasic.operators);
     const runsRoot = toFileUri(path.join(dir, 'runs'));
-    const eventFor = (runId: string): ShardEvent => pairsBasicEvent(`${runsRoot}/${runId}`, runId, item);
+    const eventFor = (runId: string): ShardEvent =>
+      pairsBasicEvent(`${runsRoot}/${runId}`, runId, item);
 
     // Warm-up: module code paths, libvips start-up, file system caches.
     await bareSharpPass(images);
@@ -134,31 +150,47 @@ async function main(): Promise<void> {
       curate.push(await curatePass(handler, eventFor(`rep-${rep}`), images.length));
       // Human mode only: the same path without the verification decode, to attribute its cost.
       if (!opts.json) {
-        headerOnly.push(await curatePass(handler, withHeaderOnlyDecode(eventFor(`header-${rep}`)), images.length));
+        headerOnly.push(
+          await curatePass(handler, withHeaderOnlyDecode(eventFor(`header-${rep}`)), images.length),
+        );
       }
-      const secs = (m: Measured): string => `${(m.ms / 1000).toFixed(2)} s (cpu ${(m.cpuMs / 1000).toFixed(2)} s)`;
-      say(`  rep ${rep + 1}: bare ${secs(bare.at(-1)!)}, curate ${secs(curate.at(-1)!)}${opts.json ? '' : `, curate verify=header ${secs(headerOnly.at(-1)!)}`}`);
+      const secs = (m: Measured): string =>
+        `${(m.ms / 1000).toFixed(2)} s (cpu ${(m.cpuMs / 1000).toFixed(2)} s)`;
+      say(
+        `  rep ${rep + 1}: bare ${secs(bare.at(-1)!)}, curate ${secs(curate.at(-1)!)}${opts.json ? '' : `, curate verify=header ${secs(headerOnly.at(-1)!)}`}`,
+      );
     }
     const load = Math.max(loadBefore, loadavg()[0]!);
 
     if (opts.json) {
-      const wall = { curate: rate(curate, images.length, 'ms'), bare: rate(bare, images.length, 'ms') };
-      const cpu = { curate: rate(curate, images.length, 'cpuMs'), bare: rate(bare, images.length, 'cpuMs') };
-      console.log(JSON.stringify({
-        curate_images_per_s: round(wall.curate),
-        bare_sharp_images_per_s: round(wall.bare),
-        ratio: round(wall.curate / wall.bare, 3),
-        curate_images_per_cpu_s: round(cpu.curate),
-        bare_sharp_images_per_cpu_s: round(cpu.bare),
-        cpu_ratio: round(cpu.curate / cpu.bare, 3),
-        images: images.length,
-        repetitions: opts.reps,
-        load_avg_1m: round(load),
-        ...machine,
-      }));
+      const wall = {
+        curate: rate(curate, images.length, 'ms'),
+        bare: rate(bare, images.length, 'ms'),
+      };
+      const cpu = {
+        curate: rate(curate, images.length, 'cpuMs'),
+        bare: rate(bare, images.length, 'cpuMs'),
+      };
+      console.log(
+        JSON.stringify({
+          curate_images_per_s: round(wall.curate),
+          bare_sharp_images_per_s: round(wall.bare),
+          ratio: round(wall.curate / wall.bare, 3),
+          curate_images_per_cpu_s: round(cpu.curate),
+          bare_sharp_images_per_cpu_s: round(cpu.bare),
+          cpu_ratio: round(cpu.curate / cpu.bare, 3),
+          images: images.length,
+          repetitions: opts.reps,
+          load_avg_1m: round(load),
+          ...machine,
+        }),
+      );
       return;
     }
-    printHuman({ images: images.length, bare, curate, headerOnly, load, cores: machine.cores }, say);
+    printHuman(
+      { images: images.length, bare, curate, headerOnly, load, cores: machine.cores },
+      say,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

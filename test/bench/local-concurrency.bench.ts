@@ -18,7 +18,11 @@ import { makeSampleShards } from '../fixtures/sample-shards';
 const PIPELINE_MODULE = path.resolve(__dirname, '../../pipelines/pairs-basic.ts');
 
 function segmentsOfFirstMap(): JsonValue {
-  const states = (compile(pairsBasic.graph).definition as unknown as { States: Record<string, { ItemSelector?: { segments?: JsonValue } }> }).States;
+  const states = (
+    compile(pairsBasic.graph).definition as unknown as {
+      States: Record<string, { ItemSelector?: { segments?: JsonValue } }>;
+    }
+  ).States;
   const map = Object.values(states).find((state) => state.ItemSelector?.segments !== undefined);
   if (!map?.ItemSelector?.segments) throw new Error('pairs-basic has no Distributed Map');
   return map.ItemSelector.segments;
@@ -34,11 +38,19 @@ async function main(): Promise<void> {
   const samplesPerShard = Number(process.argv[3] ?? 24);
   const rounds = Number(process.argv[4] ?? 3);
   const dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-bench-'));
-  const { paths } = await makeSampleShards(path.join(dir, 'inputs'), { shards, samplesPerShard, seed: 42 });
-  const params = Object.fromEntries(Object.entries(pairsBasic.graph.params).map(([name, spec]) => [name, spec.default]));
+  const { paths } = await makeSampleShards(path.join(dir, 'inputs'), {
+    shards,
+    samplesPerShard,
+    seed: 42,
+  });
+  const params = Object.fromEntries(
+    Object.entries(pairsBasic.graph.params).map(([name, spec]) => [name, spec.default]),
+  );
   const segments = segmentsOfFirstMap();
   const size = availableParallelism();
-  console.log(`${shards} shards x ${samplesPerShard} samples, pairs-basic curate, ${size} cores, pool size ${size}, ${rounds} rounds`);
+  console.log(
+    `${shards} shards x ${samplesPerShard} samples, pairs-basic curate, ${size} cores, pool size ${size}, ${rounds} rounds`,
+  );
 
   const event = (mode: string, uri: string, run: string): JsonValue => ({
     task: {
@@ -58,13 +70,20 @@ async function main(): Promise<void> {
     const pool = createShardWorkerPool({ pipelineModule: PIPELINE_MODULE, mode, size });
     // Warm-up: one shard per worker, so module loading (tsx compiles the handlers) is not timed.
     await Promise.all(paths.slice(0, size).map((uri) => pool.run(event(mode, uri, 'warmup'))));
-    pools.push({ mode, pool, startup: (performance.now() - started) / 1000, seconds: [] as number[] });
+    pools.push({
+      mode,
+      pool,
+      startup: (performance.now() - started) / 1000,
+      seconds: [] as number[],
+    });
   }
   // Modes take turns each round, so a busy neighbour on the machine slows all of them alike.
   for (let round = 0; round < rounds; round += 1) {
     for (const entry of pools) {
       const began = performance.now();
-      await Promise.all(paths.map((uri) => entry.pool.run(event(entry.mode, uri, `round${round}`))));
+      await Promise.all(
+        paths.map((uri) => entry.pool.run(event(entry.mode, uri, `round${round}`))),
+      );
       entry.seconds.push((performance.now() - began) / 1000);
     }
   }

@@ -11,7 +11,9 @@ const aslValidator = require('asl-validator') as (
 
 const root = join(__dirname, '..', '..');
 const pipelineFiles = [
-  ...readdirSync(join(root, 'pipelines')).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'pipelines', f)),
+  ...readdirSync(join(root, 'pipelines'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(root, 'pipelines', f)),
   join(root, 'test/fixtures/pipelines/two-sources.ts'),
 ];
 
@@ -29,12 +31,16 @@ describe.each(pipelineFiles)('compiled ASL of %s', (file) => {
   const golden = file.replace(/\.ts$/, '.asl.json');
 
   it('matches its golden file (VLMFLOW_UPDATE_GOLDEN=1 rewrites it)', () => {
-    if (process.env.VLMFLOW_UPDATE_GOLDEN === '1' || !existsSync(golden)) writeFileSync(golden, json);
+    if (process.env.VLMFLOW_UPDATE_GOLDEN === '1' || !existsSync(golden))
+      writeFileSync(golden, json);
     expect(json).toBe(readFileSync(golden, 'utf8'));
   });
 
   it('is valid ASL (asl-validator, paths checked)', () => {
-    const result = aslValidator(structuredClone(compiled.definition), { checkArn: false, checkPaths: true });
+    const result = aslValidator(structuredClone(compiled.definition), {
+      checkArn: false,
+      checkPaths: true,
+    });
     expect(result.errorsText('\n')).toBe('');
     expect(result.isValid).toBe(true);
   });

@@ -34,7 +34,10 @@ describe('compiled state machine', () => {
   it('retries Lambda service errors with backoff and full jitter, and catches every failure', () => {
     const task = Object.values(map.ItemProcessor.States)[0] as TaskState;
     expect(task.Retry?.[0]).toMatchObject({
-      ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']),
+      ErrorEquals: expect.arrayContaining([
+        'Lambda.TooManyRequestsException',
+        'Lambda.ServiceException',
+      ]),
       BackoffRate: 2,
       JitterStrategy: 'FULL',
     });
@@ -44,7 +47,10 @@ describe('compiled state machine', () => {
       ]);
     }
     expect(pairs.States['Record failure']).toMatchObject({ Next: 'Run failed' });
-    expect(pairs.States['Run failed']).toMatchObject({ Type: 'Fail', CausePath: '$.failure.Cause' });
+    expect(pairs.States['Run failed']).toMatchObject({
+      Type: 'Fail',
+      CausePath: '$.failure.Cause',
+    });
   });
 
   it('puts several sources in a Parallel state, then Mix and a Batch training job', () => {
@@ -55,16 +61,22 @@ describe('compiled state machine', () => {
     expect(parallel.Next).toBe('Mix mixture');
     const mix = def.States['Mix mixture'] as TaskState;
     expect((mix.Parameters.Payload as { inputs: unknown }).inputs).toEqual([
-      { dataset: 'web', 'manifestUri.$': '$.datasets.web.manifestUri', weight: { $param: 'webWeight' } },
+      {
+        dataset: 'web',
+        'manifestUri.$': '$.datasets.web.manifestUri',
+        weight: { $param: 'webWeight' },
+      },
       { dataset: 'docs', 'manifestUri.$': '$.datasets.docs.manifestUri', weight: 0.3 },
     ]);
     const train = def.States['Train connector'] as TaskState;
     expect(train.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
     expect(train.Parameters.JobQueue).toBe('${TrainJobQueueArn}');
-    expect(JSON.stringify(train.Parameters.ContainerOverrides)).toContain('{"Type":"GPU","Value":"1"}');
-    expect(String((train.Parameters.ContainerOverrides as Record<string, unknown>)['Command.$'])).toContain(
-      "'resampler.train', '--manifest', $.datasets.mixture.manifestUri",
+    expect(JSON.stringify(train.Parameters.ContainerOverrides)).toContain(
+      '{"Type":"GPU","Value":"1"}',
     );
+    expect(
+      String((train.Parameters.ContainerOverrides as Record<string, unknown>)['Command.$']),
+    ).toContain("'resampler.train', '--manifest', $.datasets.mixture.manifestUri");
   });
 
   it('lists the placeholders it needs', () => {

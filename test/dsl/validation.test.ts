@@ -1,4 +1,10 @@
-import { DSL_ERROR_CODES, DslError, param, pipeline, PipelineValidationError } from '../../infra/dsl';
+import {
+  DSL_ERROR_CODES,
+  DslError,
+  param,
+  pipeline,
+  PipelineValidationError,
+} from '../../infra/dsl';
 import { ops } from '../../lambdas/ops';
 import { captionBlocklist } from '../fixtures/pipelines/custom-op';
 
@@ -27,10 +33,14 @@ describe('pipeline definition', () => {
     const p = pipeline('demo', (b) =>
       b
         .params({ minSide: param.integer({ default: 150, min: 1 }) })
-        .source('web', { uri: 's3://bucket/web' }, (s, params) => s.apply(ops.image.size, { minSide: params.minSide })),
+        .source('web', { uri: 's3://bucket/web' }, (s, params) =>
+          s.apply(ops.image.size, { minSide: params.minSide }),
+        ),
     );
     expect(JSON.parse(JSON.stringify(p.graph))).toEqual(p.graph);
-    expect(p.graph.sources[0]?.ops).toEqual([{ op: 'image.size', fn: 'curate', args: { minSide: { $param: 'minSide' } } }]);
+    expect(p.graph.sources[0]?.ops).toEqual([
+      { op: 'image.size', fn: 'curate', args: { minSide: { $param: 'minSide' } } },
+    ]);
     expect(p.graph.params.minSide).toEqual({ type: 'integer', default: 150, min: 1 });
     expect(p.graph.params.maxConcurrency?.default).toBe(40);
     expect(p.operators.map((o) => o.kind)).toEqual(['image.size']);
@@ -52,12 +62,16 @@ describe('pipeline definition', () => {
       pipeline('bad-args', (b) =>
         b.source('web', { uri: 'inputs/web' }, (s) =>
           // @ts-expect-error minSide is a number
-          s.apply(ops.image.size, { minSide: 'big' }).apply(ops.text.length, { minWord: 3 } as never),
+          s
+            .apply(ops.image.size, { minSide: 'big' })
+            .apply(ops.text.length, { minWord: 3 } as never),
         ),
       ),
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^pipeline "bad-args", stage "web", operator #1 image.size: minSide: .*number/i),
+      expect.stringMatching(
+        /^pipeline "bad-args", stage "web", operator #1 image.size: minSide: .*number/i,
+      ),
       'pipeline "bad-args", stage "web", operator #2 text.length: minWord: unknown parameter (known: minWords, minChars, maxWords, maxChars)',
     ]);
   });
@@ -66,64 +80,95 @@ describe('pipeline definition', () => {
     const problems = problemsOf(() =>
       pipeline('bad-default', (b) =>
         b
-          .params({ side: param.integer({ default: 0, min: 0 }), label: param.string({ default: 'x' }) })
+          .params({
+            side: param.integer({ default: 0, min: 0 }),
+            label: param.string({ default: 'x' }),
+          })
           .source('web', { uri: 'inputs/web' }, (s, params) =>
             // @ts-expect-error a string parameter cannot feed a number field
             s.apply(ops.image.resize, { longestEdge: params.side, quality: params.label }),
           ),
       ),
     );
-    expect(problems.join('\n')).toContain('operator #1 image.resize: longestEdge (default of parameter "side")');
+    expect(problems.join('\n')).toContain(
+      'operator #1 image.resize: longestEdge (default of parameter "side")',
+    );
     expect(problems.join('\n')).toContain('quality (default of parameter "label")');
   });
 
   it('rejects defaults out of bounds, with the field named', () => {
     const e = dslErrorOf(() =>
-      pipeline('bounds', (b) => b.params({ minSide: param.integer({ default: 5, min: 10, max: 20 }) })),
+      pipeline('bounds', (b) =>
+        b.params({ minSide: param.integer({ default: 5, min: 10, max: 20 }) }),
+      ),
     );
     expect(e.code).toBe(DSL_ERROR_CODES.invalidParam);
     expect(e.message).toBe('pipeline "bounds", params.minSide: default: 5 is below the minimum 10');
-    expect(dslErrorOf(() => pipeline('bounds', (b) => b.params({ r: param.number({ default: 0.5, min: 1, max: 0 }) }))).message).toContain(
-      'min 1 is above max 0',
-    );
-    expect(dslErrorOf(() => pipeline('bounds', (b) => b.params({ m: param.string({ default: 'c', enum: ['a', 'b'] as never }) }))).message).toContain(
-      '"c" is not one of "a", "b"',
-    );
-    expect(dslErrorOf(() => pipeline('bounds', (b) => b.settings({ toleratedFailurePercentage: 150 }))).message).toContain(
-      'settings.toleratedFailurePercentage: default: 150 is above the maximum 100',
-    );
+    expect(
+      dslErrorOf(() =>
+        pipeline('bounds', (b) => b.params({ r: param.number({ default: 0.5, min: 1, max: 0 }) })),
+      ).message,
+    ).toContain('min 1 is above max 0');
+    expect(
+      dslErrorOf(() =>
+        pipeline('bounds', (b) =>
+          b.params({ m: param.string({ default: 'c', enum: ['a', 'b'] as never }) }),
+        ),
+      ).message,
+    ).toContain('"c" is not one of "a", "b"');
+    expect(
+      dslErrorOf(() => pipeline('bounds', (b) => b.settings({ toleratedFailurePercentage: 150 })))
+        .message,
+    ).toContain('settings.toleratedFailurePercentage: default: 150 is above the maximum 100');
   });
 
   it('rejects duplicate names', () => {
     const stage = dslErrorOf(() =>
-      pipeline('dup', (b) => b.source('web', { uri: 'a' }, (s) => s).source('web', { uri: 'b' }, (s) => s)),
+      pipeline('dup', (b) =>
+        b.source('web', { uri: 'a' }, (s) => s).source('web', { uri: 'b' }, (s) => s),
+      ),
     );
     expect(stage.code).toBe(DSL_ERROR_CODES.duplicateName);
-    expect(stage.message).toBe('pipeline "dup", stage "web": a stage with this name already exists');
+    expect(stage.message).toBe(
+      'pipeline "dup", stage "web": a stage with this name already exists',
+    );
     const p = dslErrorOf(() =>
-      pipeline('dup', (b) => b.params({ a: param.boolean({ default: true }) }).params({ a: param.boolean({ default: false }) })),
+      pipeline('dup', (b) =>
+        b
+          .params({ a: param.boolean({ default: true }) })
+          .params({ a: param.boolean({ default: false }) }),
+      ),
     );
     expect(p.message).toBe('pipeline "dup", params.a: parameter declared twice');
-    expect(dslErrorOf(() => pipeline('dup', (b) => b.params({ maxConcurrency: param.integer({ default: 1 }) }))).message).toContain(
-      'is reserved',
-    );
+    expect(
+      dslErrorOf(() =>
+        pipeline('dup', (b) => b.params({ maxConcurrency: param.integer({ default: 1 }) })),
+      ).message,
+    ).toContain('is reserved');
   });
 
   it('rejects names Step Functions or S3 would reject', () => {
     for (const name of ['Has Space', 'a/b', 'x'.repeat(41), '9lives', 'naïve', 'a$b', '']) {
-      expect(dslErrorOf(() => pipeline('ok', (b) => b.source(name, { uri: 'a' }, (s) => s))).code).toBe(DSL_ERROR_CODES.invalidName);
+      expect(
+        dslErrorOf(() => pipeline('ok', (b) => b.source(name, { uri: 'a' }, (s) => s))).code,
+      ).toBe(DSL_ERROR_CODES.invalidName);
     }
-    expect(dslErrorOf(() => pipeline('Bad Name', (b) => b)).message).toContain('invalid pipeline name "Bad Name"');
-    expect(dslErrorOf(() => pipeline('ok', (b) => b.params({ 'a-b': param.integer({ default: 1 }) }))).message).toContain(
-      'invalid parameter name "a-b"',
+    expect(dslErrorOf(() => pipeline('Bad Name', (b) => b)).message).toContain(
+      'invalid pipeline name "Bad Name"',
     );
+    expect(
+      dslErrorOf(() => pipeline('ok', (b) => b.params({ 'a-b': param.integer({ default: 1 }) })))
+        .message,
+    ).toContain('invalid parameter name "a-b"');
   });
 
   it('reports dangling references', () => {
     const problems = problemsOf(() =>
       pipeline('dangling', (b) =>
         b
-          .source('web', { uri: 'a' }, (s) => s.apply(ops.image.size, { minSide: { $param: 'nope' } }))
+          .source('web', { uri: 'a' }, (s) =>
+            s.apply(ops.image.size, { minSide: { $param: 'nope' } }),
+          )
           // @ts-expect-error "docs" is not a dataset of this pipeline
           .mix('m', { weights: { web: 1, docs: 1 } })
           // @ts-expect-error "missing" is not a dataset of this pipeline
@@ -138,19 +183,36 @@ describe('pipeline definition', () => {
   });
 
   it('requires a source and rejects two operators with one kind', () => {
-    expect(problemsOf(() => pipeline('empty', (b) => b))).toEqual(['pipeline "empty": no source; add one with .source()']);
+    expect(problemsOf(() => pipeline('empty', (b) => b))).toEqual([
+      'pipeline "empty": no source; add one with .source()',
+    ]);
     const impostor = { ...captionBlocklist };
-    const twin = Object.assign(() => ({ op: captionBlocklist.kind, fn: 'curate' as const, args: {} }), impostor);
+    const twin = Object.assign(
+      () => ({ op: captionBlocklist.kind, fn: 'curate' as const, args: {} }),
+      impostor,
+    );
     expect(
       problemsOf(() =>
-        pipeline('twins', (b) => b.source('web', { uri: 'a' }, (s) => s.apply(captionBlocklist).apply(twin as typeof captionBlocklist))),
+        pipeline('twins', (b) =>
+          b.source('web', { uri: 'a' }, (s) =>
+            s.apply(captionBlocklist).apply(twin as typeof captionBlocklist),
+          ),
+        ),
       ),
-    ).toEqual(['pipeline "twins": two different operators are declared with kind "example.caption-blocklist"']);
+    ).toEqual([
+      'pipeline "twins": two different operators are declared with kind "example.caption-blocklist"',
+    ]);
   });
 
   it('records custom operators so handlers can build them', () => {
-    const p = pipeline('custom', (b) => b.source('web', { uri: 'a' }, (s) => s.apply(captionBlocklist, { words: ['spam'] })));
+    const p = pipeline('custom', (b) =>
+      b.source('web', { uri: 'a' }, (s) => s.apply(captionBlocklist, { words: ['spam'] })),
+    );
     expect(p.operators).toEqual([captionBlocklist]);
-    expect(p.graph.sources[0]?.ops[0]).toEqual({ op: 'example.caption-blocklist', fn: 'curate', args: { words: ['spam'] } });
+    expect(p.graph.sources[0]?.ops[0]).toEqual({
+      op: 'example.caption-blocklist',
+      fn: 'curate',
+      args: { words: ['spam'] },
+    });
   });
 });

@@ -13,7 +13,11 @@ import { promisify } from 'node:util';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import type { RunSummary, ShardStats } from '../../lambdas/handlers/contracts';
 import type { DatasetManifest } from '../../lambdas/handlers/manifests';
-import { EXPECTED_REJECTION, makeSampleShards, type SampleShardsInfo } from '../fixtures/sample-shards';
+import {
+  EXPECTED_REJECTION,
+  makeSampleShards,
+  type SampleShardsInfo,
+} from '../fixtures/sample-shards';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'vlmflow');
@@ -29,7 +33,8 @@ async function vlmflow(args: string[]): Promise<{ code: number; stdout: string; 
   }
 }
 
-const sum = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0);
+const sum = (counts: Readonly<Record<string, number>>) =>
+  Object.values(counts).reduce((a, b) => a + b, 0);
 const sha256File = async (file: string) => {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -47,7 +52,18 @@ describe('vlmflow run pairs-basic --local', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-e2e-'));
     input = path.join(dir, 'input');
     info = await makeSampleShards(input, { shards: 3, samplesPerShard: 40, seed: 11 });
-    const result = await vlmflow(['run', 'pairs-basic', '--local', '--input', input, '--workdir', path.join(dir, 'work'), '--run-id', 'e2e', '--json']);
+    const result = await vlmflow([
+      'run',
+      'pairs-basic',
+      '--local',
+      '--input',
+      input,
+      '--workdir',
+      path.join(dir, 'work'),
+      '--run-id',
+      'e2e',
+      '--json',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     summary = JSON.parse(result.stdout) as RunSummary;
@@ -80,7 +96,9 @@ describe('vlmflow run pairs-basic --local', () => {
     expect(statsFiles).toEqual(['pairs-000000.json', 'pairs-000001.json', 'pairs-000002.json']);
     let kept = 0;
     for (const file of statsFiles) {
-      const stats = JSON.parse(await readFile(path.join(runRoot, 'stats', 'pairs', file), 'utf8')) as ShardStats;
+      const stats = JSON.parse(
+        await readFile(path.join(runRoot, 'stats', 'pairs', file), 'utf8'),
+      ) as ShardStats;
       expect(stats.in).toBe(40);
       expect(stats.in).toBe(stats.kept + sum(stats.rejected));
       const keptKeys: string[] = [];
@@ -95,7 +113,11 @@ describe('vlmflow run pairs-basic --local', () => {
       const rejected: string[] = [];
       for await (const r of readShard(createReadStream(new URL(stats.rejects.uri)))) {
         if (r.kind !== 'sample') continue;
-        const tag = (JSON.parse(r.sample.parts.json!.toString('utf8')) as { reject: { op: string; reason: string } }).reject;
+        const tag = (
+          JSON.parse(r.sample.parts.json!.toString('utf8')) as {
+            reject: { op: string; reason: string };
+          }
+        ).reject;
         const want = EXPECTED_REJECTION[info.sampleKinds[r.sample.key]!];
         expect(tag).toMatchObject({ op: want?.op, reason: want?.reason });
         rejected.push(r.sample.key);
@@ -118,24 +140,55 @@ describe('vlmflow run pairs-basic --local', () => {
   });
 
   it('writes a dataset manifest whose sizes and sha256 match the shards, with lineage', async () => {
-    const manifest = JSON.parse(await readFile(path.join(runRoot, 'datasets', 'pairs', 'manifest.json'), 'utf8')) as DatasetManifest;
+    const manifest = JSON.parse(
+      await readFile(path.join(runRoot, 'datasets', 'pairs', 'manifest.json'), 'utf8'),
+    ) as DatasetManifest;
     expect(manifest.kind).toBe('dataset');
     expect(manifest.shards).toHaveLength(3);
-    for (const shard of manifest.shards) expect(shard.sha256).toBe(await sha256File(new URL(shard.uri).pathname));
+    for (const shard of manifest.shards)
+      expect(shard.sha256).toBe(await sha256File(new URL(shard.uri).pathname));
     expect(manifest.counts.kept).toBe(summary.stages.pairs!.kept);
-    expect(manifest.lineage).toMatchObject({ pipeline: 'pairs-basic', params: { minSide: 200, longestEdge: 980 }, version: '0.1.0' });
+    expect(manifest.lineage).toMatchObject({
+      pipeline: 'pairs-basic',
+      params: { minSide: 200, longestEdge: 980 },
+      version: '0.1.0',
+    });
     expect(manifest.lineage.definitionHash).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.failedShards).toEqual([]);
   });
 
   it('applies --param overrides and rejects a bad one with a message naming the field', async () => {
-    const loose = await vlmflow(['run', 'pairs-basic', '--local', '--input', input, '--workdir', path.join(dir, 'work'), '--param', 'minSide=1', '--param', 'maxAspectRatio=100', '--json']);
+    const loose = await vlmflow([
+      'run',
+      'pairs-basic',
+      '--local',
+      '--input',
+      input,
+      '--workdir',
+      path.join(dir, 'work'),
+      '--param',
+      'minSide=1',
+      '--param',
+      'maxAspectRatio=100',
+      '--json',
+    ]);
     expect(loose.code).toBe(0);
     const s = JSON.parse(loose.stdout) as RunSummary;
     expect(s.stages.pairs!.rejected['image.size:too_small']).toBeUndefined();
     expect(s.stages.pairs!.rejected['image.size:bad_aspect_ratio']).toBeUndefined();
 
-    const bad = await vlmflow(['run', 'pairs-basic', '--local', '--input', input, '--workdir', path.join(dir, 'work'), '--param', 'minSide=0', '--json']);
+    const bad = await vlmflow([
+      'run',
+      'pairs-basic',
+      '--local',
+      '--input',
+      input,
+      '--workdir',
+      path.join(dir, 'work'),
+      '--param',
+      'minSide=0',
+      '--json',
+    ]);
     expect(bad.code).toBe(1);
     const failed = JSON.parse(bad.stdout) as RunSummary;
     expect(failed.status).toBe('FAILED');
@@ -144,18 +197,33 @@ describe('vlmflow run pairs-basic --local', () => {
   }, 300_000);
 
   it('skips shards already done when a run id is run again', async () => {
-    const again = await vlmflow(['run', 'pairs-basic', '--local', '--input', input, '--workdir', path.join(dir, 'work'), '--run-id', 'e2e', '--json']);
+    const again = await vlmflow([
+      'run',
+      'pairs-basic',
+      '--local',
+      '--input',
+      input,
+      '--workdir',
+      path.join(dir, 'work'),
+      '--run-id',
+      'e2e',
+      '--json',
+    ]);
     expect(again.code).toBe(0);
     const s = JSON.parse(again.stdout) as RunSummary;
     expect(s.stages).toEqual(summary.stages);
-    const pending = JSON.parse(await readFile(path.join(runRoot, 'manifests', 'pairs.json'), 'utf8')) as unknown[];
+    const pending = JSON.parse(
+      await readFile(path.join(runRoot, 'manifests', 'pairs.json'), 'utf8'),
+    ) as unknown[];
     expect(pending).toEqual([]);
   }, 300_000);
 
   it('names the flag or source in CLI errors', async () => {
     const unknown = await vlmflow(['run', 'pairs-basic', '--local', '--param', 'nope=1']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('--param nope: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, minSide');
+    expect(unknown.stderr).toContain(
+      '--param nope: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, minSide',
+    );
     const missing = await vlmflow(['run', 'no-such-pipeline', '--local']);
     expect(missing.stderr).toContain('no pipeline "no-such-pipeline" (known: pairs-basic');
   });

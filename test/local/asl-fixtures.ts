@@ -2,7 +2,7 @@
  * Hand-written definitions of the compiled shape (Plan → Distributed Map → Summarize, Catch →
  * Record failure → Fail) for the local runner's tests, with knobs for what each test varies.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AslState, JsonObject, JsonValue } from '../../infra/local/asl';
@@ -19,9 +19,15 @@ export const LAMBDA_RETRY: JsonValue = [
   },
 ];
 
-const CATCH: JsonValue = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }];
+const CATCH: JsonValue = [
+  { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' },
+];
 
-export function lambdaTask(placeholder: string, payload: JsonObject, fields: JsonObject = {}): AslState {
+export function lambdaTask(
+  placeholder: string,
+  payload: JsonObject,
+  fields: JsonObject = {},
+): AslState {
   return {
     Type: 'Task',
     Resource: 'arn:aws:states:::lambda:invoke',
@@ -37,6 +43,8 @@ export interface MapKnobs {
   readonly resultWriter?: boolean;
   /** Replaces the default `ToleratedFailurePercentagePath` ({} for no tolerance at all). */
   readonly tolerance?: JsonObject;
+  /** Inside a Parallel branch: no Catch to the top-level failure path, and this Next (or End). */
+  readonly inBranch?: { readonly next?: string };
 }
 
 /** A Distributed Map of source `s` reading the manifest Plan points at. */
@@ -59,22 +67,34 @@ export function distributedMap(knobs: MapKnobs = {}): AslState {
       ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
       StartAt: 'Curate s shard',
       States: {
-        'Curate s shard': lambdaTask('CurateFunctionArn', { 'task.$': '$', segment: 0 }, { OutputPath: '$.Payload', End: true }),
+        'Curate s shard': lambdaTask(
+          'CurateFunctionArn',
+          { 'task.$': '$', segment: 0 },
+          { OutputPath: '$.Payload', End: true },
+        ),
       },
     },
     MaxConcurrencyPath: '$.params.maxConcurrency',
-    ...(knobs.tolerance ?? { ToleratedFailurePercentagePath: '$.params.toleratedFailurePercentage' }),
+    ...(knobs.tolerance ?? {
+      ToleratedFailurePercentagePath: '$.params.toleratedFailurePercentage',
+    }),
     ...(knobs.resultWriter === false
       ? {}
       : {
           ResultWriter: {
             Resource: 'arn:aws:states:::s3:putObject',
-            Parameters: { 'Bucket.$': '$.stages.s.results.Bucket', 'Prefix.$': '$.stages.s.results.Prefix' },
+            Parameters: {
+              'Bucket.$': '$.stages.s.results.Bucket',
+              'Prefix.$': '$.stages.s.results.Prefix',
+            },
           },
         }),
     ResultPath: '$.maps.s',
-    Catch: CATCH,
-    Next: 'Summarize',
+    ...(knobs.inBranch
+      ? knobs.inBranch.next
+        ? { Next: knobs.inBranch.next }
+        : { End: true }
+      : { Catch: CATCH, Next: 'Summarize' }),
     ...knobs.map,
   };
 }
@@ -90,8 +110,16 @@ export function machine(middle: Record<string, AslState>, first: string): JsonOb
         { OutputPath: '$.Payload', Catch: CATCH, Next: first },
       ),
       ...middle,
-      Summarize: lambdaTask('SummaryFunctionArn', { status: 'SUCCEEDED', 'state.$': '$' }, { OutputPath: '$.Payload', End: true }),
-      'Record failure': lambdaTask('SummaryFunctionArn', { status: 'FAILED', 'state.$': '$' }, { ResultPath: '$.summary', Next: 'Run failed' }),
+      Summarize: lambdaTask(
+        'SummaryFunctionArn',
+        { status: 'SUCCEEDED', 'state.$': '$' },
+        { OutputPath: '$.Payload', End: true },
+      ),
+      'Record failure': lambdaTask(
+        'SummaryFunctionArn',
+        { status: 'FAILED', 'state.$': '$' },
+        { ResultPath: '$.summary', Next: 'Run failed' },
+      ),
       'Run failed': { Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' },
     },
   };
@@ -103,8 +131,16 @@ export interface Workdir {
   plan(items: readonly JsonValue[], params?: JsonObject): Promise<JsonObject>;
 }
 
+const created: string[] = [];
+
+/** Removes every workdir made so far (call from afterAll). */
+export async function removeWorkdirs(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
 export async function makeWorkdir(): Promise<Workdir> {
   const dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-local-'));
+  created.push(dir);
   return {
     dir,
     plan: async (items, params = {}) => {
@@ -115,7 +151,12 @@ export async function makeWorkdir(): Promise<Workdir> {
         runId: 'run1',
         runRoot: `file://${dir}`,
         params: { maxConcurrency: 0, toleratedFailurePercentage: 0, ...params },
-        stages: { s: { manifest: toLocation(manifest), results: toPrefixLocation(path.join(dir, 'results', 's')) } },
+        stages: {
+          s: {
+            manifest: toLocation(manifest),
+            results: toPrefixLocation(path.join(dir, 'results', 's')),
+          },
+        },
       };
     },
   };

@@ -3,15 +3,25 @@ import * as path from 'node:path';
 import type { JsonObject, JsonValue } from '../../infra/local/asl';
 import { runLocal, type RunLocalOptions } from '../../infra/local/runner';
 import type { RunEvent } from '../../infra/local/events';
-import { distributedMap, machine, makeWorkdir, type Workdir } from './asl-fixtures';
+import { distributedMap, machine, makeWorkdir, type Workdir, removeWorkdirs } from './asl-fixtures';
 
 interface ShardPayload {
-  readonly task: { readonly item: { readonly key: string }; readonly index: number; readonly runId: string; readonly execution: string };
+  readonly task: {
+    readonly item: { readonly key: string };
+    readonly index: number;
+    readonly runId: string;
+    readonly execution: string;
+  };
 }
 
-const items = (n: number): JsonObject[] => Array.from({ length: n }, (_, i) => ({ key: `shard-${i}`, uri: `file:///in/shard-${i}.tar` }));
+const items = (n: number): JsonObject[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `shard-${i}`, uri: `file:///in/shard-${i}.tar` }));
 
-async function run(work: Workdir, definition: JsonObject, options: Partial<RunLocalOptions> & { items: JsonValue[]; params?: JsonObject }) {
+async function run(
+  work: Workdir,
+  definition: JsonObject,
+  options: Partial<RunLocalOptions> & { items: JsonValue[]; params?: JsonObject },
+) {
   const plan = await work.plan(options.items, options.params);
   const summaries: JsonValue[] = [];
   const events: RunEvent[] = [];
@@ -37,9 +47,11 @@ async function resultFolder(work: Workdir): Promise<string> {
   return path.join(work.dir, 'results', 's', mapRunId!);
 }
 
-const readJsonFile = async (file: string): Promise<JsonValue> => JSON.parse(await readFile(file, 'utf8')) as JsonValue;
+const readJsonFile = async (file: string): Promise<JsonValue> =>
+  JSON.parse(await readFile(file, 'utf8')) as JsonValue;
 
 describe('Distributed Map run locally', () => {
+  afterAll(removeWorkdirs);
   let work: Workdir;
   beforeEach(async () => {
     work = await makeWorkdir();
@@ -47,15 +59,19 @@ describe('Distributed Map run locally', () => {
 
   it('reads the ItemReader manifest, applies ItemSelector per item and writes AWS-format results', async () => {
     const seen: ShardPayload[] = [];
-    const { result, summaries } = await run(work, machine({ 'Curate s': distributedMap() }, 'Curate s'), {
-      items: items(3),
-      handlers: {
-        curate: (event) => {
-          seen.push(event as unknown as ShardPayload);
-          return { shard: (event as unknown as ShardPayload).task.item.key, kept: 1 };
+    const { result, summaries } = await run(
+      work,
+      machine({ 'Curate s': distributedMap() }, 'Curate s'),
+      {
+        items: items(3),
+        handlers: {
+          curate: (event) => {
+            seen.push(event as unknown as ShardPayload);
+            return { shard: (event as unknown as ShardPayload).task.item.key, kept: 1 };
+          },
         },
       },
-    });
+    );
 
     expect(result.status).toBe('SUCCEEDED');
     expect(seen.map((e) => e.task).sort((a, b) => a.index - b.index)).toEqual([
@@ -85,7 +101,9 @@ describe('Distributed Map run locally', () => {
       ['SUCCEEDED', { shard: 'shard-2', kept: 1 }],
     ]);
     expect(JSON.parse(entries[1]!.Input as string)).toMatchObject({ item: items(3)[1], index: 1 });
-    expect(entries[0]!.ExecutionArn).toMatch(/^arn:aws:states:local:000000000000:execution:vlmflow-test\/Curate s:/);
+    expect(entries[0]!.ExecutionArn).toMatch(
+      /^arn:aws:states:local:000000000000:execution:vlmflow-test\/Curate s:/,
+    );
 
     // The map's output ({MapRunArn, ResultWriterDetails}) lands at ResultPath for Finalize.
     const state = (summaries[0] as JsonObject).state as JsonObject;
@@ -98,38 +116,58 @@ describe('Distributed Map run locally', () => {
   it('keeps at most MaxConcurrencyPath items in flight', async () => {
     let inFlight = 0;
     let most = 0;
-    const { result, events } = await run(work, machine({ 'Curate s': distributedMap() }, 'Curate s'), {
-      items: items(7),
-      params: { maxConcurrency: 2 },
-      handlers: {
-        curate: async () => {
-          inFlight += 1;
-          most = Math.max(most, inFlight);
-          for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
-          inFlight -= 1;
-          return {};
+    const { result, events } = await run(
+      work,
+      machine({ 'Curate s': distributedMap() }, 'Curate s'),
+      {
+        items: items(7),
+        params: { maxConcurrency: 2 },
+        handlers: {
+          curate: async () => {
+            inFlight += 1;
+            most = Math.max(most, inFlight);
+            for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+            inFlight -= 1;
+            return {};
+          },
         },
       },
-    });
+    );
     expect(result.status).toBe('SUCCEEDED');
     expect(most).toBe(2);
     const mapEvents = events.filter((e) => e.type === 'map');
     expect(Math.max(...mapEvents.map((e) => (e.type === 'map' ? e.running : 0)))).toBe(2);
-    expect(mapEvents.at(-1)).toEqual({ type: 'map', state: 'Curate s', total: 7, succeeded: 7, failed: 0, running: 0 });
+    expect(mapEvents.at(-1)).toEqual({
+      type: 'map',
+      state: 'Curate s',
+      total: 7,
+      succeeded: 7,
+      failed: 0,
+      running: 0,
+    });
   });
 
   it('returns the outputs in item order without a ResultWriter', async () => {
-    const { result, summaries } = await run(work, machine({ 'Curate s': distributedMap({ resultWriter: false }) }, 'Curate s'), {
-      items: items(4),
-      handlers: { curate: (event) => ({ n: (event as unknown as ShardPayload).task.index * 10 }) },
-    });
+    const { result, summaries } = await run(
+      work,
+      machine({ 'Curate s': distributedMap({ resultWriter: false }) }, 'Curate s'),
+      {
+        items: items(4),
+        handlers: {
+          curate: (event) => ({ n: (event as unknown as ShardPayload).task.index * 10 }),
+        },
+      },
+    );
     expect(result.status).toBe('SUCCEEDED');
-    expect(((summaries[0] as JsonObject).state as JsonObject).maps).toEqual({ s: [{ n: 0 }, { n: 10 }, { n: 20 }, { n: 30 }] });
+    expect(((summaries[0] as JsonObject).state as JsonObject).maps).toEqual({
+      s: [{ n: 0 }, { n: 10 }, { n: 20 }, { n: 30 }],
+    });
   });
 
   const failOdd = (event: JsonValue) => {
     const { index } = (event as unknown as ShardPayload).task;
-    if (index % 2 === 1) throw Object.assign(new Error(`cannot read shard ${index}`), { name: 'ShardReadError' });
+    if (index % 2 === 1)
+      throw Object.assign(new Error(`cannot read shard ${index}`), { name: 'ShardReadError' });
     return { index };
   };
 
@@ -138,18 +176,30 @@ describe('Distributed Map run locally', () => {
     const { result } = await run(work, machine({ 'Curate s': distributedMap() }, 'Curate s'), {
       items: items(8),
       params: { toleratedFailurePercentage: 30 },
-      handlers: { curate: (event) => ((event as unknown as ShardPayload).task.index < 4 ? failOdd(event) : {}) },
+      handlers: {
+        curate: (event) =>
+          (event as unknown as ShardPayload).task.index < 4 ? failOdd(event) : {},
+      },
     });
     expect(result.status).toBe('SUCCEEDED');
     const folder = await resultFolder(work);
-    expect((await readdir(folder)).sort()).toEqual(['FAILED_0.json', 'SUCCEEDED_0.json', 'manifest.json']);
+    expect((await readdir(folder)).sort()).toEqual([
+      'FAILED_0.json',
+      'SUCCEEDED_0.json',
+      'manifest.json',
+    ]);
     const failed = (await readJsonFile(path.join(folder, 'FAILED_0.json'))) as JsonObject[];
     expect(failed.map((e) => [e.Status, e.Error, JSON.parse(e.Input as string).item.key])).toEqual([
       ['FAILED', 'ShardReadError', 'shard-1'],
       ['FAILED', 'ShardReadError', 'shard-3'],
     ]);
-    expect(JSON.parse(failed[0]!.Cause as string)).toMatchObject({ errorType: 'ShardReadError', errorMessage: 'cannot read shard 1' });
-    const manifest = (await readJsonFile(path.join(folder, 'manifest.json'))) as { ResultFiles: Record<string, unknown[]> };
+    expect(JSON.parse(failed[0]!.Cause as string)).toMatchObject({
+      errorType: 'ShardReadError',
+      errorMessage: 'cannot read shard 1',
+    });
+    const manifest = (await readJsonFile(path.join(folder, 'manifest.json'))) as {
+      ResultFiles: Record<string, unknown[]>;
+    };
     expect(manifest.ResultFiles.FAILED).toHaveLength(1);
   });
 
@@ -164,11 +214,15 @@ describe('Distributed Map run locally', () => {
   });
 
   it('fails with States.ExceedToleratedFailureThreshold above the percentage, caught by Catch', async () => {
-    const { result, summaries } = await run(work, machine({ 'Curate s': distributedMap() }, 'Curate s'), {
-      items: items(8),
-      params: { toleratedFailurePercentage: 49 },
-      handlers: { curate: failOdd },
-    });
+    const { result, summaries } = await run(
+      work,
+      machine({ 'Curate s': distributedMap() }, 'Curate s'),
+      {
+        items: items(8),
+        params: { toleratedFailurePercentage: 49 },
+        handlers: { curate: failOdd },
+      },
+    );
     expect(result.status).toBe('FAILED');
     expect(result.error?.Error).toBe('States.ExceedToleratedFailureThreshold');
     // Record failure saw the error at $.failure, as the compiled machines expect.
@@ -188,10 +242,56 @@ describe('Distributed Map run locally', () => {
 
   it('honours ToleratedFailureCount', async () => {
     const definition = (count: number) =>
-      machine({ 'Curate s': distributedMap({ tolerance: { ToleratedFailureCount: count } }) }, 'Curate s');
-    const tolerated = await run(work, definition(4), { items: items(8), handlers: { curate: failOdd } });
+      machine(
+        { 'Curate s': distributedMap({ tolerance: { ToleratedFailureCount: count } }) },
+        'Curate s',
+      );
+    const tolerated = await run(work, definition(4), {
+      items: items(8),
+      handlers: { curate: failOdd },
+    });
     expect(tolerated.result.status).toBe('SUCCEEDED');
-    const exceeded = await run(await makeWorkdir(), definition(3), { items: items(8), handlers: { curate: failOdd } });
+    const exceeded = await run(await makeWorkdir(), definition(3), {
+      items: items(8),
+      handlers: { curate: failOdd },
+    });
     expect(exceeded.result.error?.Error).toBe('States.ExceedToleratedFailureThreshold');
+  });
+
+  it('runs Distributed Maps inside Parallel branches', async () => {
+    const branch = (name: string): JsonObject => ({
+      StartAt: name,
+      States: {
+        [name]: distributedMap({ resultWriter: false, inBranch: { next: `Done ${name}` } }),
+        [`Done ${name}`]: { Type: 'Succeed' },
+      },
+    });
+    const parallel = {
+      Type: 'Parallel',
+      Branches: [branch('Curate a'), branch('Curate b')],
+      ResultPath: '$.branches',
+      Next: 'Summarize',
+    };
+    const seen: string[] = [];
+    const { result, summaries } = await run(
+      work,
+      machine({ 'Curate sources': parallel }, 'Curate sources'),
+      {
+        items: items(2),
+        handlers: {
+          curate: (event) => (
+            seen.push((event as unknown as ShardPayload).task.item.key),
+            { ok: 1 }
+          ),
+        },
+      },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(seen.sort()).toEqual(['shard-0', 'shard-0', 'shard-1', 'shard-1']);
+    const branches = ((summaries[0] as JsonObject).state as JsonObject).branches as JsonObject[];
+    expect(branches.map((b) => (b.maps as JsonObject).s)).toEqual([
+      [{ ok: 1 }, { ok: 1 }],
+      [{ ok: 1 }, { ok: 1 }],
+    ]);
   });
 });

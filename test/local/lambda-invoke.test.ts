@@ -1,14 +1,24 @@
 import type { JsonObject, JsonValue } from '../../infra/local/asl';
 import { runLocal } from '../../infra/local/runner';
-import { lambdaTask, machine, makeWorkdir } from './asl-fixtures';
+import { lambdaTask, machine, makeWorkdir, removeWorkdirs } from './asl-fixtures';
 
-const throttled = (): Error => Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+const throttled = (): Error =>
+  Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
 
 /** Plan → Mix → Summarize: Mix is a plain lambda:invoke Task with the compiled Retry. */
 function mixMachine(fields: JsonObject = {}): JsonObject {
   return machine(
     {
-      'Mix m': lambdaTask('MixFunctionArn', { 'runId.$': '$.runId' }, { ResultPath: '$.mixed', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }], Next: 'Summarize', ...fields }),
+      'Mix m': lambdaTask(
+        'MixFunctionArn',
+        { 'runId.$': '$.runId' },
+        {
+          ResultPath: '$.mixed',
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record failure' }],
+          Next: 'Summarize',
+          ...fields,
+        },
+      ),
     },
     'Mix m',
   );
@@ -31,12 +41,19 @@ async function runMix(mix: (event: JsonValue) => unknown, fields: JsonObject = {
 }
 
 describe('lambda:invoke run locally', () => {
+  afterAll(removeWorkdirs);
   it('wraps the handler result like the Lambda integration and passes the Payload as the event', async () => {
     const events: JsonValue[] = [];
-    const { result, state } = await runMix((event) => (events.push(event), { dataset: 'm', samples: 3 }));
+    const { result, state } = await runMix(
+      (event) => (events.push(event), { dataset: 'm', samples: 3 }),
+    );
     expect(result.status).toBe('SUCCEEDED');
     expect(events).toEqual([{ runId: 'run1' }]);
-    expect(state.mixed).toEqual({ ExecutedVersion: '$LATEST', Payload: { dataset: 'm', samples: 3 }, StatusCode: 200 });
+    expect(state.mixed).toEqual({
+      ExecutedVersion: '$LATEST',
+      Payload: { dataset: 'm', samples: 3 },
+      StatusCode: 200,
+    });
   });
 
   it('retries a throttled function (Lambda.TooManyRequestsException) until it succeeds', async () => {
@@ -58,10 +75,17 @@ describe('lambda:invoke run locally', () => {
       throw throttled();
     });
     expect(calls).toBe(4); // the first try and 3 retries
-    expect(result).toMatchObject({ status: 'FAILED', error: { Error: 'Lambda.TooManyRequestsException' } });
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      error: { Error: 'Lambda.TooManyRequestsException' },
+    });
     const failure = state.failure as JsonObject;
     expect(failure.Error).toBe('Lambda.TooManyRequestsException');
-    const cause = JSON.parse(failure.Cause as string) as { errorType: string; errorMessage: string; trace: string[] };
+    const cause = JSON.parse(failure.Cause as string) as {
+      errorType: string;
+      errorMessage: string;
+      trace: string[];
+    };
     expect(cause.errorType).toBe('Lambda.TooManyRequestsException');
     expect(cause.errorMessage).toBe('Rate exceeded');
     expect(cause.trace[0]).toBe('Lambda.TooManyRequestsException: Rate exceeded');
