@@ -12,15 +12,16 @@ export interface Pipeline {
   readonly operators: readonly OperatorDeclaration[];
 }
 
+/** What a build callback returns: any builder, whatever parameters and datasets it declared. */
+interface BuiltPipeline {
+  build(): { graph: PipelineGraph; operators: readonly OperatorDeclaration[] };
+}
+
 /**
  * Defines a pipeline. Throws DslError on local mistakes while building and
  * PipelineValidationError listing every whole-graph problem.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function pipeline(
-  name: string,
-  build: (p: PipelineBuilder) => PipelineBuilder<any, any>,
-): Pipeline {
+export function pipeline(name: string, build: (p: PipelineBuilder) => BuiltPipeline): Pipeline {
   const { graph, operators } = build(newPipelineBuilder(name)).build();
   const problems = validateGraph(graph, operators);
   if (problems.length > 0) throw new PipelineValidationError(name, problems);

@@ -68,7 +68,8 @@ export async function handler(event: PlanEvent): Promise<RunContext> {
  * ./relative paths are taken as they are.
  */
 export function resolveSourceUri(uri: string, dataRoot: string): string {
-  const bare = !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !uri.startsWith('/') && !uri.startsWith('.');
+  const bare =
+    !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !uri.startsWith('/') && !uri.startsWith('.');
   return bare ? joinUri(dataRoot, uri) : uri;
 }
 

@@ -61,8 +61,8 @@ describe('pipeline definition', () => {
     const problems = problemsOf(() =>
       pipeline('bad-args', (b) =>
         b.source('web', { uri: 'inputs/web' }, (s) =>
-          // @ts-expect-error minSide is a number
           s
+            // @ts-expect-error minSide is a number
             .apply(ops.image.size, { minSide: 'big' })
             .apply(ops.text.length, { minWord: 3 } as never),
         ),

@@ -158,7 +158,9 @@ describe('plan', () => {
 });
 
 describe('resolveSourceUri', () => {
-  const { resolveSourceUri } = jest.requireActual<typeof import('../../lambdas/handlers/plan')>('../../lambdas/handlers/plan');
+  const { resolveSourceUri } = jest.requireActual<typeof import('../../lambdas/handlers/plan')>(
+    '../../lambdas/handlers/plan',
+  );
   it('puts bare relative locations under the data root and leaves the rest alone', () => {
     expect(resolveSourceUri('inputs/pairs', 's3://bucket')).toBe('s3://bucket/inputs/pairs');
     expect(resolveSourceUri('inputs/pairs/', 'file:///tmp/w')).toBe('file:///tmp/w/inputs/pairs/');
