@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { compile, renderDefinitionJson, renderMermaid } from '../compiler';
 import { findPipeline, listPipelineFiles, loadPipelineModule } from './pipelines';
 import { runCommand } from './run';
+import { registerAwsCommands } from './aws-commands';
+import { registerReportCommands } from './report-commands';
 import { version } from '../../package.json';
 
 const program = new Command('vlmflow')
@@ -71,6 +73,9 @@ program
   )
   .option('--json', 'print only the run summary as JSON')
   .action(runCommand);
+
+registerAwsCommands(program);
+registerReportCommands(program);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

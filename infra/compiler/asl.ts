@@ -99,8 +99,25 @@ export interface FailState {
   readonly Cause?: string;
 }
 
+export interface ChoiceState {
+  readonly Type: 'Choice';
+  readonly Comment?: string;
+  readonly Choices: readonly {
+    readonly Variable: string;
+    readonly BooleanEquals: boolean;
+    readonly Next: string;
+  }[];
+  readonly Default: string;
+}
+
 export type State =
-  TaskState | PassState | DistributedMapState | ParallelState | SucceedState | FailState;
+  | ChoiceState
+  | TaskState
+  | PassState
+  | DistributedMapState
+  | ParallelState
+  | SucceedState
+  | FailState;
 
 export interface StateMachineDefinition extends StateGraph {
   readonly Comment: string;

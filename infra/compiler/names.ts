@@ -12,6 +12,7 @@ export const STATE_NAMES = {
       : `${cap(fn)} ${stage} shard ${index + 1} of ${count}`,
   finalize: (stage: string) => `Finalize ${stage}`,
   mix: (stage: string) => `Mix ${stage}`,
+  trainSwitch: (stage: string) => `Train ${stage}?`,
   trainConfig: (stage: string) => `Configure ${stage}`,
   train: (stage: string) => `Train ${stage}`,
 } as const;

@@ -1,4 +1,5 @@
 import type { PipelineGraph } from '../dsl/ir';
+import { isParamRef } from '../../lambdas/ops/operator';
 import type {
   Catcher,
   FailState,
@@ -16,6 +17,7 @@ import {
   renderSummarize,
   renderTrain,
   renderTrainConfig,
+  renderTrainSwitch,
 } from './render-stages';
 import { catchAll } from './tasks';
 
@@ -38,8 +40,10 @@ export function renderMachine(
     );
   else order.push(STATE_NAMES.sources);
   for (const mix of graph.mixes) order.push(STATE_NAMES.mix(mix.name));
-  for (const train of graph.trains)
+  for (const train of graph.trains) {
+    if (isParamRef(train.enabled)) order.push(STATE_NAMES.trainSwitch(train.name));
     order.push(STATE_NAMES.trainConfig(train.name), STATE_NAMES.train(train.name));
+  }
   order.push(STATE_NAMES.summarize);
   const after = (name: string): Transition => ({ Next: order[order.indexOf(name) + 1] as string });
 
@@ -71,6 +75,15 @@ export function renderMachine(
     });
   }
   for (const train of graph.trains) {
+    if (isParamRef(train.enabled)) {
+      const name = STATE_NAMES.trainSwitch(train.name);
+      states[name] = renderTrainSwitch(
+        train,
+        train.enabled.$param,
+        STATE_NAMES.trainConfig(train.name),
+        after(STATE_NAMES.train(train.name)).Next as string,
+      );
+    }
     states[STATE_NAMES.trainConfig(train.name)] = renderTrainConfig(
       train,
       after(STATE_NAMES.trainConfig(train.name)),

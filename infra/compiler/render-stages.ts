@@ -1,5 +1,14 @@
 import type { PipelineGraph, MixNode, TrainNode } from '../dsl/ir';
-import type { Catcher, JsonObject, JsonValue, PassState, TaskState, Transition } from './asl';
+import { isParamRef } from '../../lambdas/ops/operator';
+import type {
+  Catcher,
+  ChoiceState,
+  JsonObject,
+  JsonValue,
+  PassState,
+  TaskState,
+  Transition,
+} from './asl';
 import { STATE_NAMES } from './names';
 import { PLACEHOLDERS, ref } from './placeholders';
 import { BATCH_SUBMIT_SYNC, DATASET_REF_SELECTOR, renderLambdaTask, TIMEOUTS } from './tasks';
@@ -67,10 +76,15 @@ export function renderMix(
 
 /** The training configuration enters the state data so the command can embed it as JSON. */
 export function renderTrainConfig(train: TrainNode, transition: Transition): PassState {
+  const config: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(train.config)) {
+    if (isParamRef(value)) config[`${key}.$`] = `$.params.${value.$param}`;
+    else config[key] = value as JsonValue;
+  }
   return {
     Type: 'Pass',
     Comment: `Training configuration of "${train.name}"`,
-    Parameters: { config: train.config as JsonObject },
+    Parameters: { config },
     ResultPath: `$.trainConfigs.${train.name}`,
     ...transition,
   };
@@ -101,7 +115,10 @@ export function renderTrain(
           { Type: 'VCPU', Value: String(train.vcpus) },
           { Type: 'MEMORY', Value: String(train.memoryMiB) },
         ],
-        Environment: [{ Name: 'VLMFLOW_RUN_ID', 'Value.$': '$.runId' }],
+        Environment: [
+          { Name: 'VLMFLOW_RUN_ID', 'Value.$': '$.runId' },
+          { Name: 'VLMFLOW_DATA_ROOT', Value: ref(PLACEHOLDERS.dataRoot) },
+        ],
       },
       Timeout: { AttemptDurationSeconds: train.timeoutSeconds },
     },
@@ -120,6 +137,21 @@ export function renderTrain(
     ],
     Catch: o.catchers,
     ...o.transition,
+  };
+}
+
+/** A run switches training off with a boolean parameter. */
+export function renderTrainSwitch(
+  train: TrainNode,
+  param: string,
+  next: string,
+  skip: string,
+): ChoiceState {
+  return {
+    Type: 'Choice',
+    Comment: `Train "${train.name}" unless params.${param} is false`,
+    Choices: [{ Variable: `$.params.${param}`, BooleanEquals: false, Next: skip }],
+    Default: next,
   };
 }
 

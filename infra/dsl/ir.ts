@@ -49,8 +49,10 @@ export interface TrainNode {
   readonly vcpus: number;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
-  /** Training configuration, JSON-serialisable; passed to the job as `--config`. */
+  /** Training configuration, JSON-serialisable; passed to the job as `--config`. Top-level values may be parameter references. */
   readonly config: Readonly<Record<string, unknown>>;
+  /** `true`, or a boolean parameter that switches the stage off for a run. */
+  readonly enabled: Arg<boolean>;
 }
 
 export type StageNode = SourceNode | MixNode | TrainNode;

@@ -41,8 +41,13 @@ export interface TrainOptions<D extends string> {
   readonly memoryMiB?: number;
   /** @default 86400 (24 h) */
   readonly timeoutSeconds?: number;
-  /** Passed to the training job as `--config <json>`. @default {} */
+  /**
+   * Passed to the training job as `--config <json>`; top-level values may be run parameters.
+   * @default {}
+   */
   readonly config?: Readonly<Record<string, unknown>>;
+  /** A boolean run parameter that switches the stage off for a run. @default true */
+  readonly enabled?: Arg<boolean>;
 }
 
 export interface MapSettings {
@@ -149,17 +154,22 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     return new PipelineBuilder({ ...this.state, mixes: [...this.state.mixes, node] });
   }
 
-  train<N extends string>(name: N, options: TrainOptions<D>): PipelineBuilder<P, D> {
+  train<N extends string>(
+    name: N,
+    options: TrainOptions<D> | ((params: ParamRefs<P>) => TrainOptions<D>),
+  ): PipelineBuilder<P, D> {
     this.checkNewStage(name);
+    const o = typeof options === 'function' ? options(this.refs()) : options;
     const node: TrainNode = {
       kind: 'train',
       name,
-      dataset: options.dataset,
-      gpus: options.gpus ?? 1,
-      vcpus: options.vcpus ?? 8,
-      memoryMiB: options.memoryMiB ?? 60000,
-      timeoutSeconds: options.timeoutSeconds ?? 86400,
-      config: options.config ?? {},
+      dataset: o.dataset,
+      gpus: o.gpus ?? 1,
+      vcpus: o.vcpus ?? 8,
+      memoryMiB: o.memoryMiB ?? 60000,
+      timeoutSeconds: o.timeoutSeconds ?? 86400,
+      config: o.config ?? {},
+      enabled: o.enabled ?? true,
     };
     return new PipelineBuilder({ ...this.state, trains: [...this.state.trains, node] });
   }

@@ -61,6 +61,28 @@ export function validateGraph(
         `${at(train.name)}, dataset: unknown dataset "${train.dataset}" (known: ${[...datasets].join(', ') || 'none'})`,
       );
     }
+    for (const [key, value] of Object.entries(train.config)) {
+      if (key.endsWith('.$'))
+        problems.push(
+          `${at(train.name)}, config.${key}: keys ending in ".$" are reserved by Step Functions`,
+        );
+      if (isParamRef(value) && !Object.hasOwn(defaults, value.$param)) {
+        problems.push(
+          `${at(train.name)}, config.${key}: refers to unknown parameter "${value.$param}"`,
+        );
+      }
+    }
+    if (isParamRef(train.enabled)) {
+      if (typeof defaults[train.enabled.$param] !== 'boolean') {
+        problems.push(
+          `${at(train.name)}, enabled: parameter "${train.enabled.$param}" is not a boolean parameter`,
+        );
+      }
+    } else if (train.enabled !== true) {
+      problems.push(
+        `${at(train.name)}, enabled: use true or a boolean parameter (to switch training off per run)`,
+      );
+    }
     if (!Number.isInteger(train.gpus) || train.gpus < 0 || train.gpus > 8) {
       problems.push(`${at(train.name)}, gpus: expected an integer 0-8, got ${train.gpus}`);
     }

@@ -79,6 +79,21 @@ describe('compiled state machine', () => {
     ).toContain("'resampler.train', '--manifest', $.datasets.mixture.manifestUri");
   });
 
+  it('switches training off with a boolean parameter and resolves config parameters', () => {
+    const def = compile(twoSources.graph).definition;
+    expect((def.States['Mix mixture'] as TaskState).Next).toBe('Train connector?');
+    expect(def.States['Train connector?']).toEqual({
+      Type: 'Choice',
+      Comment: 'Train "connector" unless params.train is false',
+      Choices: [{ Variable: '$.params.train', BooleanEquals: false, Next: 'Summarize' }],
+      Default: 'Configure connector',
+    });
+    expect(def.States['Configure connector']).toMatchObject({
+      Parameters: { config: { 'steps.$': '$.params.steps', lr: 1e-4 } },
+      ResultPath: '$.trainConfigs.connector',
+    });
+  });
+
   it('lists the placeholders it needs', () => {
     expect(compile(pairsBasic.graph).substitutions).toEqual([
       'PlanFunctionArn',
