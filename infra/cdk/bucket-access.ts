@@ -10,36 +10,44 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 /** Runs are written only under this prefix; see lambdas/handlers/layout.ts. */
 export const RUNS_PREFIX = 'runs/';
 
+/** Input shards given as bare keys live under this prefix by default (`inputs/<source>`). */
+export const INPUTS_PREFIX = 'inputs';
+
 export interface RunAccessOptions {
   /**
-   * Also read (list and get) objects anywhere in the bucket: inputs given as bare keys such
-   * as `inputs/pairs` live outside `runs/`.
-   * @default false
+   * Also read (list and get) objects under these key prefixes of the bucket (no trailing
+   * slash, e.g. `inputs`): inputs given as bare keys live outside `runs/`.
+   * @default - none
    */
-  readonly readInputs?: boolean;
+  readonly inputPrefixes?: readonly string[];
 }
 
 /**
  * Read and write under `runs/`: list (stats, shards), get/head (manifests, done markers),
- * put and multipart upload (lib-storage, ResultWriter), abort, delete (re-runs).
+ * put and multipart upload (lib-storage, ResultWriter), abort, delete (re-runs); read under
+ * the input prefixes.
  */
 export function grantRunAccess(
   grantee: iam.IGrantable,
   bucket: s3.IBucket,
   options: RunAccessOptions = {},
 ): void {
-  const readInputs = options.readInputs ?? false;
+  const inputPrefixes = [...new Set(options.inputPrefixes ?? [])];
   const runObjects = bucket.arnForObjects(`${RUNS_PREFIX}*`);
   iam.Grant.addToPrincipal({
     grantee,
     actions: ['s3:ListBucket'],
     resourceArns: [bucket.bucketArn],
-    ...(readInputs ? {} : { conditions: { StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] } } }),
+    conditions: {
+      StringLike: {
+        's3:prefix': [`${RUNS_PREFIX}*`, ...inputPrefixes.flatMap((p) => [p, `${p}/*`])],
+      },
+    },
   });
   iam.Grant.addToPrincipal({
     grantee,
     actions: ['s3:GetObject'],
-    resourceArns: [readInputs ? bucket.arnForObjects('*') : runObjects],
+    resourceArns: [runObjects, ...inputPrefixes.map((p) => bucket.arnForObjects(`${p}/*`))],
   });
   iam.Grant.addToPrincipal({
     grantee,
@@ -50,6 +58,32 @@ export function grantRunAccess(
       's3:DeleteObject',
     ],
     resourceArns: [runObjects],
+  });
+  grantKeyUse(grantee, bucket);
+}
+
+/**
+ * What a Distributed Map needs and nothing more: ItemReader gets the manifest; ResultWriter
+ * puts its result files (multipart for large ones) under the run folder.
+ */
+export function grantMapAccess(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  const runObjects = bucket.arnForObjects(`${RUNS_PREFIX}*`);
+  iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [runObjects] });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+    resourceArns: [runObjects],
+  });
+  grantKeyUse(grantee, bucket);
+}
+
+/** With a KMS-encrypted bucket: decrypt what is read, make data keys for what is written. */
+function grantKeyUse(grantee: iam.IGrantable, bucket: s3.IBucket): void {
+  if (!bucket.encryptionKey) return;
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resourceArns: [bucket.encryptionKey.keyArn],
   });
 }
 

@@ -4,6 +4,7 @@
  * values from cdk.json may be JSON; both are accepted.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 
 export const CONTEXT_KEYS = {
@@ -17,9 +18,38 @@ export const CONTEXT_KEYS = {
   gpuMaxVcpus: 'vlmflow:gpuMaxVcpus',
   /** Extra input locations (`bucket` or `bucket/prefix`, comma-separated) runs may read. */
   inputLocations: 'vlmflow:inputLocations',
+  /**
+   * An existing VPC for the GPU instances, by id (`vpc-…`). Looked up at synth
+   * (`Vpc.fromLookup`), so synth needs an account and region: `--profile` or
+   * CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION. Default: a new VPC with public subnets only.
+   */
+  vpcId: 'vlmflow:vpcId',
+  /** `true`: the data bucket is encrypted with a KMS key of the stack (default S3-managed). */
+  kms: 'vlmflow:kms',
+  /** Days CloudWatch keeps the logs of functions, state machine and jobs (default 30). */
+  logRetentionDays: 'vlmflow:logRetentionDays',
+  /**
+   * Function sizing over the built-in defaults, as JSON:
+   * `{"curate": {"memoryMiB": 4096, "timeoutSeconds": 600, "ephemeralStorageMiB": 2048}}`.
+   */
+  functions: 'vlmflow:functions',
+  /**
+   * `off`: create no Batch resources (LocalStack's community edition has none); train states
+   * point at a queue that does not exist, so runs must switch training off (`params.train`).
+   */
+  training: 'vlmflow:training',
+  /** Folder of the pipelines the app deploys, relative to the repository (default pipelines). */
+  pipelinesDir: 'vlmflow:pipelinesDir',
   /** Limits the app to one pipeline. */
   pipeline: 'pipeline',
 } as const;
+
+/** Memory, timeout and /tmp overrides of one function. */
+export interface FunctionSizingOverride {
+  readonly memoryMiB?: number;
+  readonly timeoutSeconds?: number;
+  readonly ephemeralStorageMiB?: number;
+}
 
 export interface DeploymentSettings {
   readonly removalPolicy?: RemovalPolicy;
@@ -27,6 +57,12 @@ export interface DeploymentSettings {
   readonly gpuSpot?: boolean;
   readonly gpuMaxVcpus?: number;
   readonly inputLocations?: readonly string[];
+  readonly vpcId?: string;
+  readonly kms?: boolean;
+  readonly logRetention?: logs.RetentionDays;
+  readonly functions?: Readonly<Record<string, FunctionSizingOverride>>;
+  /** false: no Batch resources (see CONTEXT_KEYS.training). */
+  readonly training?: boolean;
 }
 
 export function settingsFromContext(node: Node): DeploymentSettings {
@@ -57,7 +93,92 @@ export function settingsFromContext(node: Node): DeploymentSettings {
     ...(get(CONTEXT_KEYS.inputLocations) !== undefined && {
       inputLocations: list(get(CONTEXT_KEYS.inputLocations), CONTEXT_KEYS.inputLocations),
     }),
+    ...vpcIdFrom(get(CONTEXT_KEYS.vpcId)),
+    ...(get(CONTEXT_KEYS.kms) !== undefined && {
+      kms: flag(get(CONTEXT_KEYS.kms), CONTEXT_KEYS.kms),
+    }),
+    ...logRetentionFrom(get(CONTEXT_KEYS.logRetentionDays)),
+    ...(get(CONTEXT_KEYS.functions) !== undefined && {
+      functions: functionSizingFrom(get(CONTEXT_KEYS.functions)),
+    }),
+    ...trainingFrom(get(CONTEXT_KEYS.training)),
   };
+}
+
+/** `true`/`false` as a JSON boolean or a `-c` string. */
+function flag(value: unknown, key: string): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+}
+
+function vpcIdFrom(value: unknown): { vpcId?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || !/^vpc-[0-9a-f]{8,17}$/.test(value))
+    throw new Error(
+      `${CONTEXT_KEYS.vpcId}: expected a VPC id like vpc-0abc1234, got ${JSON.stringify(value)}`,
+    );
+  return { vpcId: value };
+}
+
+function logRetentionFrom(value: unknown): { logRetention?: logs.RetentionDays } {
+  if (value === undefined) return {};
+  const days = Number(value);
+  const allowed = Object.values(logs.RetentionDays).filter(
+    (v): v is logs.RetentionDays => typeof v === 'number',
+  );
+  const match = allowed.find((v) => v === days);
+  if (match === undefined)
+    throw new Error(
+      `${CONTEXT_KEYS.logRetentionDays}: expected one of ${allowed.join(', ')} (CloudWatch Logs retention days), got ${JSON.stringify(value)}`,
+    );
+  return { logRetention: match };
+}
+
+const SIZING_FIELDS = ['memoryMiB', 'timeoutSeconds', 'ephemeralStorageMiB'] as const;
+
+function functionSizingFrom(value: unknown): Record<string, FunctionSizingOverride> {
+  const key = CONTEXT_KEYS.functions;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`${key}: expected JSON such as {"curate":{"memoryMiB":4096}}, got ${value}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(
+      `${key}: expected an object of function name → sizing, got ${JSON.stringify(value)}`,
+    );
+  const out: Record<string, FunctionSizingOverride> = {};
+  for (const [name, sizing] of Object.entries(parsed)) {
+    if (typeof sizing !== 'object' || sizing === null)
+      throw new Error(`${key}.${name}: expected an object, got ${JSON.stringify(sizing)}`);
+    const entry: Record<string, number> = {};
+    for (const [field, n] of Object.entries(sizing)) {
+      if (!(SIZING_FIELDS as readonly string[]).includes(field))
+        throw new Error(
+          `${key}.${name}.${field}: unknown field (known: ${SIZING_FIELDS.join(', ')})`,
+        );
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+        throw new Error(
+          `${key}.${name}.${field}: expected a positive integer, got ${JSON.stringify(n)}`,
+        );
+      entry[field] = n;
+    }
+    out[name] = entry;
+  }
+  return out;
+}
+
+function trainingFrom(value: unknown): { training?: boolean } {
+  if (value === undefined) return {};
+  if (value === 'off' || value === false || value === 'false') return { training: false };
+  if (value === 'batch' || value === true || value === 'true') return { training: true };
+  throw new Error(
+    `${CONTEXT_KEYS.training}: expected "batch" or "off", got ${JSON.stringify(value)}`,
+  );
 }
 
 function optionalString(value: unknown, key: string): string | undefined {

@@ -8,9 +8,12 @@
  * those objects (a storage contract change), so rejects are kept like every other run output;
  * deleting a run folder removes them. What the bucket does expire is safe for any key:
  * incomplete multipart uploads (shards are written with multipart uploads; an interrupted
- * Lambda leaves parts that are billed but invisible).
+ * Lambda leaves parts that are billed but invisible). The same holds for `tmp/` (segment outputs
+ * of multi-segment stages) and `manifests/`: both sit below the run id, so no prefix rule can
+ * reach them; they are small next to the shards and go with their run folder.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -26,6 +29,12 @@ export interface DataBucketProps {
    * @default Duration.days(7)
    */
   readonly abortIncompleteUploadsAfter?: Duration;
+  /**
+   * Encrypt with a customer-managed KMS key of the stack (rotated yearly; S3 Bucket Keys keep
+   * KMS requests down) instead of S3-managed keys.
+   * @default false
+   */
+  readonly kms?: boolean;
 }
 
 export class DataBucket extends Construct {
@@ -36,7 +45,17 @@ export class DataBucket extends Construct {
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...(props.kms
+        ? {
+            encryption: s3.BucketEncryption.KMS,
+            encryptionKey: new kms.Key(this, 'Key', {
+              description: 'vlmflow data bucket',
+              enableKeyRotation: true,
+              removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+            }),
+            bucketKeyEnabled: true,
+          }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       versioned: false,
       autoDeleteObjects: false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

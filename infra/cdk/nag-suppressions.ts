@@ -16,6 +16,8 @@ export interface NagSubjects {
   readonly functions: StageFunctions;
   readonly workflow: PipelineStateMachine;
   readonly training?: Training;
+  /** Prefixes of the data bucket the input-reading functions may read. */
+  readonly inputPrefixes: readonly string[];
   /** Locations outside the stack the input-reading functions were granted. */
   readonly inputLocations: readonly string[];
 }
@@ -24,7 +26,7 @@ const REASONS = {
   runObjects:
     'Run objects are created at run time under runs/<pipeline>/<runId>/; the key pattern is the narrowest static scope.',
   inputObjects:
-    'Inputs are addressed by bare keys anywhere in the data bucket (the run input chooses them), so input readers may get any object of this one bucket.',
+    'Input shards are chosen per run (bare keys under this prefix of the data bucket); readers get objects under the prefix only.',
   externalInputs:
     'Read-only access to the input location the pipeline (or the deployment context) names.',
   xray: 'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions.',
@@ -50,7 +52,8 @@ export function addNagSuppressions(subjects: NagSubjects): void {
   );
   ack(functions, 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
   ack(functions, `AwsSolutions-IAM5[${runObjects}]`, REASONS.runObjects);
-  ack(functions, `AwsSolutions-IAM5[Resource::${bucketArn}/*]`, REASONS.inputObjects);
+  for (const prefix of subjects.inputPrefixes)
+    ack(functions, `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}/*]`, REASONS.inputObjects);
   for (const location of subjects.inputLocations) {
     const { bucketName, objects } = externalLocation(location);
     ack(

@@ -3,15 +3,23 @@
  * GPU training when it has train stages, and the state machine.
  */
 import * as path from 'node:path';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { compile, PLACEHOLDERS, type Placeholder } from '../compiler';
+import { exampleInput, renderInputSchema, type JsonSchema } from '../compiler/input-schema';
 import type { Pipeline } from '../dsl';
 import { settingsFromContext, type DeploymentSettings } from './context';
+import { INPUTS_PREFIX } from './bucket-access';
 import { DataBucket } from './data-bucket';
 import { addNagSuppressions } from './nag-suppressions';
 import { PipelineStateMachine } from './pipeline-state-machine';
-import { StageFunctions, isStageFunctionName, type StageFunctionName } from './stage-functions';
+import {
+  StageFunctions,
+  isStageFunctionName,
+  sizingWithOverrides,
+  type StageFunctionName,
+} from './stage-functions';
 import { Training } from './training';
 
 export interface PipelineStackProps extends StackProps {
@@ -40,6 +48,10 @@ export class PipelineStack extends Stack {
   readonly stageFunctions: StageFunctions;
   readonly training?: Training;
   readonly stateMachine: PipelineStateMachine;
+  /** JSON Schema of the execution input; infra/app.ts writes it beside the template. */
+  readonly inputSchema: JsonSchema;
+  /** False when `vlmflow:training=off` left a training pipeline without Batch resources. */
+  readonly trainingDeployed: boolean;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -48,7 +60,11 @@ export class PipelineStack extends Stack {
     const settings = { ...settingsFromContext(this.node), ...props.settings };
     const compiled = compile(pipeline.graph);
 
-    this.dataBucket = new DataBucket(this, 'Data', { removalPolicy: settings.removalPolicy });
+    this.inputSchema = renderInputSchema(pipeline.graph);
+    this.dataBucket = new DataBucket(this, 'Data', {
+      removalPolicy: settings.removalPolicy,
+      kms: settings.kms ?? false,
+    });
     const bucket = this.dataBucket.bucket;
     const functionNames = compiled.substitutions.flatMap(
       (name) => FUNCTION_BY_PLACEHOLDER.get(name) ?? [],
@@ -64,10 +80,14 @@ export class PipelineStack extends Stack {
       functions: functionNames,
       bucket,
       inputLocations,
+      inputPrefixes: inputPrefixesOf(pipeline),
+      sizing: sizingWithOverrides(settings.functions ?? {}),
+      logRetention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });
 
-    if (pipeline.graph.trains.length > 0) {
+    this.trainingDeployed = pipeline.graph.trains.length > 0 && settings.training !== false;
+    if (this.trainingDeployed) {
       this.training = new Training(this, 'Training', {
         trains: pipeline.graph.trains,
         imageDirectory: path.join(projectRoot, 'gpu-jobs', 'resampler'),
@@ -75,6 +95,11 @@ export class PipelineStack extends Stack {
         instanceTypes: settings.gpuInstanceTypes,
         spot: settings.gpuSpot,
         maxvCpus: settings.gpuMaxVcpus,
+        ...(settings.vpcId && {
+          // Needs the stack's account and region at synth (see infra/app.ts).
+          vpc: ec2.Vpc.fromLookup(this, 'ExistingVpc', { vpcId: settings.vpcId }),
+        }),
+        logRetention: settings.logRetention,
         removalPolicy: settings.removalPolicy,
       });
     }
@@ -101,6 +126,7 @@ export class PipelineStack extends Stack {
           jobDefinitionArn: this.training.jobDefinition.jobDefinitionArn,
         },
       }),
+      logRetention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });
 
@@ -114,11 +140,16 @@ export class PipelineStack extends Stack {
       value: '{}',
       description: 'Starts a run with every parameter at its default',
     });
+    new CfnOutput(this, 'ExampleInputWithEveryField', {
+      value: JSON.stringify(exampleInput(pipeline.graph)),
+      description: `Every field at its default; the schema: cdk.out/${this.stackName}.input-schema.json or vlmflow schema ${pipeline.name}`,
+    });
     addNagSuppressions({
       data: this.dataBucket,
       functions: this.stageFunctions,
       workflow: this.stateMachine,
       inputLocations,
+      inputPrefixes: inputPrefixesOf(pipeline),
       ...(this.training && { training: this.training }),
     });
   }
@@ -129,15 +160,39 @@ export class PipelineStack extends Stack {
     if (fn) return this.stageFunctions.functions.get(fn)?.functionArn;
     switch (name) {
       case PLACEHOLDERS.trainQueue:
-        return this.training?.jobQueue.jobQueueArn;
+        return this.training?.jobQueue.jobQueueArn ?? this.absentBatchArn('job-queue');
       case PLACEHOLDERS.trainDefinition:
-        return this.training?.jobDefinition.jobDefinitionArn;
+        return (
+          this.training?.jobDefinition.jobDefinitionArn ?? this.absentBatchArn('job-definition')
+        );
       case PLACEHOLDERS.dataRoot:
         return this.dataBucket.dataRoot;
       default:
         return undefined;
     }
   }
+
+  /**
+   * With `vlmflow:training=off`: an ARN nothing answers to, so the definition stays valid and
+   * a run that does not switch training off fails at the train state, saying what is missing.
+   */
+  private absentBatchArn(resource: 'job-queue' | 'job-definition'): string | undefined {
+    if (this.trainingDeployed) return undefined;
+    return `arn:${Aws.PARTITION}:batch:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}/${this.stackName}-training-not-deployed`;
+  }
+}
+
+/**
+ * Prefixes of the data bucket input readers may read: `inputs/` (where a run's bare-key
+ * inputs belong) and the first path segment of every source whose default is a bare key.
+ */
+export function inputPrefixesOf(pipeline: Pipeline): string[] {
+  const bare = pipeline.graph.sources
+    .map((source) => source.uri)
+    .filter((uri) => !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !/^[./]/.test(uri))
+    .map((uri) => uri.split('/')[0] ?? '')
+    .filter((segment) => segment.length > 0 && segment !== 'runs');
+  return [...new Set([INPUTS_PREFIX, ...bare])].sort();
 }
 
 /** Sources whose default shards are `s3://` URIs: in another bucket (bare keys are read from the data bucket). */

@@ -2,6 +2,7 @@
  * The Standard state machine running a compiled definition, and the IAM its role needs:
  * invoke the stage functions, read manifests and write results under `runs/` (Distributed
  * Map ItemReader/ResultWriter), start its own child executions, and run Batch jobs .sync.
+ * CDK adds the CloudWatch Logs delivery and X-Ray actions that logging and tracing need.
  */
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { grantRunAccess } from './bucket-access';
+import { grantMapAccess } from './bucket-access';
 
 /** The Batch resources a definition with train stages submits jobs to. */
 export interface TrainingTargets {
@@ -76,7 +77,7 @@ export class PipelineStateMachine extends Construct {
       props.functions.map((fn) => fn.functionArn),
     );
     // ItemReader reads the manifests, ResultWriter writes the map results, both under runs/.
-    grantRunAccess(this.stateMachine, props.bucket);
+    grantMapAccess(this.stateMachine, props.bucket);
     this.grantOwnChildExecutions(props.stateMachineName);
     if (props.training) this.grantBatchSync(props.training);
   }

@@ -10,7 +10,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { grantExternalRead, grantRunAccess } from './bucket-access';
+import { INPUTS_PREFIX, grantExternalRead, grantRunAccess } from './bucket-access';
 import { entryFor } from './handler-entries';
 import {
   LAMBDA_X86_64,
@@ -18,6 +18,9 @@ import {
   copyCommandsIfRequired,
   runtimePackageDirs,
 } from './native-modules';
+
+/** CloudWatch namespace of the functions' Powertools metrics. */
+export const METRICS_NAMESPACE = 'vlmflow';
 
 /** Memory, timeout and /tmp of one function. */
 export interface FunctionSizing {
@@ -38,14 +41,41 @@ export const STAGE_FUNCTIONS = {
   finalize: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
   /** Samples a weighted mixture from dataset manifests. */
   mix: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
-  /** Writes summary.json from the final state. */
-  summary: { memoryMiB: 512, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
+  /** Writes summary.json (and the run report) from the final state. */
+  summary: { memoryMiB: 1024, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
+  /** Run-scoped dedup (hash, plan, resolve, filter): decodes images for phash; a resolve task holds one hash partition. */
+  dedup: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
 } as const satisfies Record<string, FunctionSizing>;
 
 export type StageFunctionName = keyof typeof STAGE_FUNCTIONS;
 
 export function isStageFunctionName(name: string): name is StageFunctionName {
   return Object.hasOwn(STAGE_FUNCTIONS, name);
+}
+
+/** The defaults with overrides applied (from `vlmflow:functions`); unknown names are errors. */
+export function sizingWithOverrides(
+  overrides: Readonly<
+    Record<string, { memoryMiB?: number; timeoutSeconds?: number; ephemeralStorageMiB?: number }>
+  >,
+): Record<StageFunctionName, FunctionSizing> {
+  const out = { ...STAGE_FUNCTIONS } as Record<StageFunctionName, FunctionSizing>;
+  for (const [name, override] of Object.entries(overrides)) {
+    if (!isStageFunctionName(name))
+      throw new Error(
+        `vlmflow:functions.${name}: unknown function (known: ${Object.keys(STAGE_FUNCTIONS).join(', ')})`,
+      );
+    const base = STAGE_FUNCTIONS[name];
+    out[name] = {
+      memoryMiB: override.memoryMiB ?? base.memoryMiB,
+      timeout:
+        override.timeoutSeconds !== undefined
+          ? Duration.seconds(override.timeoutSeconds)
+          : base.timeout,
+      ephemeralStorageMiB: override.ephemeralStorageMiB ?? base.ephemeralStorageMiB,
+    };
+  }
+  return out;
 }
 
 /** `curate` → `CurateFunctionArn`, the placeholder the compiler writes into the definition. */
@@ -69,6 +99,11 @@ export interface StageFunctionsProps {
    * @default - none
    */
   readonly inputLocations?: readonly string[];
+  /**
+   * Key prefixes of the data bucket the input readers may list and get (bare-key inputs).
+   * @default ['inputs']
+   */
+  readonly inputPrefixes?: readonly string[];
   /** @default - STAGE_FUNCTIONS */
   readonly sizing?: Partial<Readonly<Record<StageFunctionName, FunctionSizing>>>;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -77,8 +112,8 @@ export interface StageFunctionsProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Functions that read the pipeline's inputs (anywhere in the bucket or in input buckets). */
-const INPUT_READERS: readonly StageFunctionName[] = ['plan', 'curate', 'caption'];
+/** Functions that read the pipeline's inputs (under input prefixes or in input buckets). */
+const INPUT_READERS: readonly StageFunctionName[] = ['plan', 'curate', 'caption', 'dedup'];
 
 export class StageFunctions extends Construct {
   readonly functions: ReadonlyMap<StageFunctionName, lambda.IFunction>;
@@ -108,13 +143,21 @@ export class StageFunctions extends Construct {
         memorySize: sizing.memoryMiB,
         timeout: sizing.timeout,
         ephemeralStorageSize: Size.mebibytes(sizing.ephemeralStorageMiB),
-        environment: { NODE_OPTIONS: '--enable-source-maps' },
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          // Powertools (lambdas/runtime/observability.ts): JSON logs and EMF metrics.
+          POWERTOOLS_SERVICE_NAME: `vlmflow-${props.pipelineName}`,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
         tracing: lambda.Tracing.ACTIVE,
         logGroup,
         bundling: bundlingOptions(props.projectRoot),
       });
       const readsInputs = INPUT_READERS.includes(name);
-      grantRunAccess(fn, props.bucket, { readInputs: readsInputs });
+      grantRunAccess(fn, props.bucket, {
+        inputPrefixes: readsInputs ? (props.inputPrefixes ?? [INPUTS_PREFIX]) : [],
+      });
       const externalInputs = readsInputs ? (props.inputLocations ?? []) : [];
       for (const location of externalInputs) grantExternalRead(fn, Aws.PARTITION, location);
       created.set(name, fn);

@@ -35,6 +35,18 @@ export interface TrainingProps {
   readonly maxvCpus?: number;
   /** @default 3 */
   readonly retryAttempts?: number;
+  /**
+   * Where the GPU instances run. A given VPC's default subnet selection is used (private
+   * subnets if it has any: they need a NAT gateway or VPC endpoints for ECR and S3).
+   * @default - a new VPC with two public subnets and no NAT gateway
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * /dev/shm of the training container: PyTorch DataLoader workers hand batches over through
+   * shared memory, and Docker's 64 MiB default makes them crash.
+   * @default - a quarter of the largest stage's memory
+   */
+  readonly sharedMemoryMiB?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
@@ -44,7 +56,7 @@ export interface TrainingProps {
 export class Training extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
-  readonly vpc: ec2.Vpc;
+  readonly vpc: ec2.IVpc;
 
   constructor(scope: Construct, id: string, props: TrainingProps) {
     super(scope, id);
@@ -56,21 +68,12 @@ export class Training extends Construct {
       timeoutSeconds: Math.max(...props.trains.map((t) => t.timeoutSeconds)),
     };
 
-    const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
-      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
-    });
+    this.vpc = props.vpc ?? newVpcIn(this, props);
 
     const spot = props.spot ?? false;
     const computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuInstances', {
       vpc: this.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      vpcSubnets: props.vpc ? {} : { subnetType: ec2.SubnetType.PUBLIC },
       ...instanceSelection(props.instanceTypes ?? ['g5']),
       useOptimalInstanceClasses: false,
       images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
@@ -101,6 +104,11 @@ export class Training extends Construct {
       cpu: largest.vcpus,
       memory: Size.mebibytes(largest.memoryMiB),
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'train', logGroup: jobLogs }),
+      linuxParameters: new batch.LinuxParameters(this, 'Linux', {
+        sharedMemorySize: Size.mebibytes(
+          props.sharedMemoryMiB ?? Math.floor(largest.memoryMiB / 4),
+        ),
+      }),
     });
 
     this.jobDefinition = new batch.EcsJobDefinition(this, 'Job', {
@@ -115,6 +123,20 @@ export class Training extends Construct {
       ],
     });
   }
+}
+
+/** Public subnets only, no NAT gateway; flow logs for AwsSolutions-VPC7. */
+function newVpcIn(scope: Construct, props: TrainingProps): ec2.Vpc {
+  const flowLogs = new logs.LogGroup(scope, 'VpcFlowLogs', {
+    retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  return new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
+  });
 }
 
 /** `g5.xlarge` is an instance type, `g5` a family (Batch then picks the size per job). */

@@ -1,6 +1,75 @@
 import type { Command } from 'commander';
+import { findPipeline } from './pipelines';
+import { defaultIo, redriveAction, schemaAction, startAction, statusAction } from './aws/actions';
 
-/** Commands that talk to AWS (or any endpoint given by AWS_ENDPOINT_URL). */
+/** Commands that talk to AWS (or any endpoint given by AWS_ENDPOINT_URL), and `schema`. */
 export function registerAwsCommands(program: Command): void {
-  void program;
+  program
+    .command('start <pipeline>')
+    .description("start a run of the pipeline's deployed state machine")
+    .option('--param <k=v>', 'run parameter (repeatable)', collect, [])
+    .option(
+      '--input <uri>',
+      'input shards: <uri> for a one-source pipeline, or <source>=<uri> (repeatable)',
+      collect,
+      [],
+    )
+    .option('--run-id <id>', 'run id (run folder); rerunning an id resumes it')
+    .option('--max-shards <n>', 'process at most n shards per source', positiveInt)
+    .option('--state-machine-arn <arn>', 'default: the state machine named vlmflow-<pipeline>')
+    .option('--json', 'print {executionArn, input} as JSON')
+    .action(async (name: string, flags: StartCommandFlags) => {
+      await startAction(findPipeline(name).pipeline.graph, flags, defaultIo());
+    });
+
+  program
+    .command('status <execution>')
+    .description('state of a run: an execution ARN or name on AWS, or a local run folder')
+    .option('--pipeline <name>', 'the pipeline, when <execution> is an execution name')
+    .option('--state-machine-arn <arn>', 'the state machine, when <execution> is an execution name')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, flags: RefFlags & { json?: boolean }) => {
+      await statusAction(ref, flags, defaultIo());
+    });
+
+  program
+    .command('redrive <execution>')
+    .description('restart a failed execution from where it stopped (RedriveExecution)')
+    .option('--pipeline <name>', 'the pipeline, when <execution> is an execution name')
+    .option('--state-machine-arn <arn>', 'the state machine, when <execution> is an execution name')
+    .action(async (ref: string, flags: RefFlags) => {
+      await redriveAction(ref, flags, defaultIo());
+    });
+
+  program
+    .command('schema <pipeline>')
+    .description("print the JSON Schema of the pipeline's execution input")
+    .action((name: string) => {
+      schemaAction(findPipeline(name).pipeline.graph, defaultIo());
+    });
+}
+
+interface StartCommandFlags {
+  readonly param: string[];
+  readonly input: string[];
+  readonly runId?: string;
+  readonly maxShards?: number;
+  readonly stateMachineArn?: string;
+  readonly json?: boolean;
+}
+
+interface RefFlags {
+  readonly pipeline?: string;
+  readonly stateMachineArn?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--max-shards: expected a positive integer, got "${value}"`);
+  return n;
 }

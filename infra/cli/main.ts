@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { compile, renderDefinitionJson, renderMermaid } from '../compiler';
 import { findPipeline, listPipelineFiles, loadPipelineModule } from './pipelines';
 import { runCommand } from './run';
+import { checkFaultRate, FAULT_KINDS } from '../local/faults';
 import { registerAwsCommands } from './aws-commands';
 import { registerReportCommands } from './report-commands';
 import { version } from '../../package.json';
@@ -72,6 +73,20 @@ program
     parsePositiveInt(v, '--concurrency'),
   )
   .option('--json', 'print only the run summary as JSON')
+  .option(
+    '--fail-rate <0..1>',
+    'inject faults: this share of Lambda invocations fails (local runs; see docs/fault-model.md)',
+    (v) => checkFaultRate(Number(v)),
+  )
+  .option(
+    '--fault <kind>',
+    `kind of injected fault: ${FAULT_KINDS.join(', ')} (repeatable or comma list; default throttle,service)`,
+    collect,
+    [],
+  )
+  .option('--fault-seed <n>', 'seed choosing which invocations fail (default 0)', (v) =>
+    parseInteger(v, '--fault-seed'),
+  )
   .action(runCommand);
 
 registerAwsCommands(program);
@@ -79,6 +94,12 @@ registerReportCommands(program);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parseInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`${flag}: expected an integer, got "${value}"`);
+  return n;
 }
 
 function parsePositiveInt(value: string, flag: string): number {

@@ -1,6 +1,55 @@
 import type { Command } from 'commander';
+import { formatCostTable, loadPrices, resolveCostEstimate } from '../cost/cost-command';
+import { writeRunReport } from '../../lambdas/report';
+import { normaliseUri, toFilePath } from '../../lambdas/shards/uri';
 
 /** Commands that read a finished or running run: report, cost. */
 export function registerReportCommands(program: Command): void {
-  void program;
+  program
+    .command('report <run>')
+    .description(
+      'write a self-contained HTML report into <run>/report/index.html (a run folder or s3://…/runs/<pipeline>/<runId>)',
+    )
+    .option('--prices <file>', 'price file for the cost estimate (default: the dated one shipped)')
+    .action(async (run: string, flags: { prices?: string }) => {
+      const runRoot = normaliseUri(run);
+      const uri = await writeRunReport(runRoot, {
+        ...(flags.prices ? { prices: await loadPrices(flags.prices) } : {}),
+      });
+      console.log(uri.startsWith('file://') ? toFilePath(uri) : uri);
+    });
+
+  program
+    .command('cost <run-or-pipeline>')
+    .description(
+      'estimate what a run cost on AWS from its stats, or (with a pipeline name and --samples N) project it from a measured run',
+    )
+    .option('--samples <n>', 'project to N input samples', (v) => parseSamples(v))
+    .option('--workdir <dir>', 'data root holding runs/<pipeline>/ (for a pipeline name)', 'work')
+    .option('--from <run>', 'the measured run to project from (default: the largest succeeded run)')
+    .option('--prices <file>', 'price file (default: the dated one shipped)')
+    .option('--json', 'print the estimate as JSON')
+    .action(
+      async (
+        target: string,
+        flags: {
+          samples?: number;
+          workdir: string;
+          from?: string;
+          prices?: string;
+          json?: boolean;
+        },
+      ) => {
+        const { estimate, runRoot } = await resolveCostEstimate(target, flags);
+        if (flags.json) return void console.log(JSON.stringify({ runRoot, ...estimate }, null, 2));
+        console.log(formatCostTable(estimate, runRoot));
+      },
+    );
+}
+
+function parseSamples(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--samples: expected a positive integer, got "${value}"`);
+  return n;
 }

@@ -1,11 +1,14 @@
 import { compile } from '../compiler';
 import type { JsonValue } from '../compiler/asl';
+import { parseFaultKinds, type FaultOptions } from '../local/faults';
 import { createProgressRenderer } from '../local/progress';
 import { runLocal } from '../local/runner';
 import { normaliseUri } from '../../lambdas/shards/uri';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
-import { runRootOf, summaryUri } from '../../lambdas/handlers/layout';
+import type { ShardItem } from '../../lambdas/handlers/contracts';
+import { pendingManifestUri, runRootOf, statsUri, summaryUri } from '../../lambdas/handlers/layout';
 import { readJson } from '../../lambdas/shards/json-io';
+import { storageFor } from '../../lambdas/shards/storage';
 import { parseInputFlags, parseParamFlags } from './options';
 import { findPipeline } from './pipelines';
 
@@ -18,6 +21,25 @@ export interface RunFlags {
   readonly runId?: string;
   readonly concurrency?: number;
   readonly json?: boolean;
+  /** Injected faults (docs/fault-model.md). */
+  readonly failRate?: number;
+  readonly fault?: string[];
+  readonly faultSeed?: number;
+}
+
+/** `--fail-rate` (with `--fault`, `--fault-seed`), or undefined for a run without faults. */
+export function faultOptionsOf(flags: RunFlags): FaultOptions | undefined {
+  const kinds = parseFaultKinds(flags.fault ?? []);
+  if (flags.failRate === undefined) {
+    if (kinds.length > 0 || flags.faultSeed !== undefined)
+      throw new Error('--fault and --fault-seed need --fail-rate <0..1>');
+    return undefined;
+  }
+  return {
+    rate: flags.failRate,
+    ...(kinds.length > 0 ? { kinds } : {}),
+    ...(flags.faultSeed !== undefined ? { seed: flags.faultSeed } : {}),
+  };
 }
 
 /** The printed summary: the documented `--json` shape, nothing more. */
@@ -39,6 +61,7 @@ export function publicSummary(
 export async function runCommand(name: string, flags: RunFlags): Promise<void> {
   if (!flags.local)
     throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
+  const faults = faultOptionsOf(flags);
   const { pipeline, modulePath } = findPipeline(name);
   const params = parseParamFlags(flags.param, pipeline.graph.params) as Record<string, JsonValue>;
   // CLI paths are file-system paths, relative to where the command runs.
@@ -65,16 +88,25 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(flags.runId ? { executionName: flags.runId } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(progress ? { onEvent: progress.onEvent } : {}),
+    ...(faults ? { faults } : {}),
   });
   progress?.finish();
+  if (result.faults && !flags.json) {
+    const counts = Object.entries(result.faults).map(([kind, n]) => `${kind} ${n}`);
+    console.error(`injected faults: ${counts.join(', ')}`);
+  }
   const summary =
     result.status === 'SUCCEEDED'
       ? (result.output as unknown as RunSummary)
-      : await failedRunSummary(
-          normaliseUri(flags.workdir),
-          pipeline.name,
-          result.executionName,
-          result.error,
+      : await withUnfinishedShards(
+          await failedRunSummary(
+            normaliseUri(flags.workdir),
+            pipeline.name,
+            result.executionName,
+            result.error,
+          ),
+          runRootOf(normaliseUri(flags.workdir), pipeline.name, result.executionName),
+          pipeline.graph.sources.map((source) => source.name),
         );
   if (flags.json) {
     console.log(JSON.stringify(publicSummary(summary), null, 2));
@@ -104,6 +136,32 @@ async function failedRunSummary(
       error: { error: error?.Error ?? 'Error', cause: causeMessage(error?.Cause) },
     };
   }
+}
+
+/**
+ * A stage whose Map failed (too many shard failures) never reached Finalize, which names the
+ * failed shards; name them from the markers instead: every shard of the stage's manifest
+ * without a stats marker failed or was not started. Rerunning the run id completes them.
+ */
+async function withUnfinishedShards(
+  summary: RunSummary,
+  runRoot: string,
+  stages: readonly string[],
+): Promise<RunSummary> {
+  const failedShards: Record<string, readonly string[]> = { ...summary.failedShards };
+  for (const stage of stages) {
+    if ((failedShards[stage]?.length ?? 0) > 0) continue;
+    const items = await readJson<ShardItem[]>(pendingManifestUri(runRoot, stage)).catch(
+      () => [] as ShardItem[],
+    );
+    const unfinished: string[] = [];
+    for (const item of items) {
+      const marker = statsUri(runRoot, stage, item.key);
+      if (!(await storageFor(marker).exists(marker))) unfinished.push(item.key);
+    }
+    if (unfinished.length > 0) failedShards[stage] = unfinished;
+  }
+  return { ...summary, failedShards };
 }
 
 /** Lambda causes are JSON ({errorType, errorMessage, trace}); show the message. */

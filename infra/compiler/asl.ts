@@ -67,7 +67,6 @@ export type DistributedMapState = IoFields &
     };
     readonly ItemSelector: JsonObject;
     readonly MaxConcurrencyPath: string;
-    readonly ToleratedFailurePercentagePath: string;
     readonly ResultWriter: {
       readonly Resource: 'arn:aws:states:::s3:putObject';
       readonly Parameters: JsonObject;
@@ -75,7 +74,16 @@ export type DistributedMapState = IoFields &
     readonly Label?: string;
     readonly Retry?: readonly Retrier[];
     readonly Catch?: readonly Catcher[];
-  };
+  } & (
+    | {
+        readonly ToleratedFailurePercentagePath: string;
+        readonly ToleratedFailurePercentage?: never;
+      }
+    | {
+        readonly ToleratedFailurePercentage: number;
+        readonly ToleratedFailurePercentagePath?: never;
+      }
+  );
 
 export type ParallelState = IoFields &
   Transition & {

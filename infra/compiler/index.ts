@@ -26,5 +26,5 @@ export const renderDefinitionJson = (c: Compiled): string =>
 export { PLACEHOLDERS, substitute, placeholdersIn, type Placeholder } from './placeholders';
 export { STATE_NAMES } from './names';
 export { renderMermaid } from './mermaid';
-export { segmentsOf } from './segments';
+export { segmentsOf, stageLayoutOf, type StageLayout, type DedupSplit } from './segments';
 export type { StateMachineDefinition } from './asl';

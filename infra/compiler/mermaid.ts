@@ -1,5 +1,5 @@
 import type { PipelineGraph } from '../dsl/ir';
-import { segmentsOf } from './segments';
+import { stageLayoutOf } from './segments';
 
 /** A Mermaid flowchart of the pipeline's stages and fused operator segments. */
 export function renderMermaid(graph: PipelineGraph): string {
@@ -10,7 +10,20 @@ export function renderMermaid(graph: PipelineGraph): string {
     const src = `src_${id(source.name)}`;
     lines.push(`  ${src}[("${source.name}<br/>${source.uri}")]`, `  plan --> ${src}`);
     let prev = src;
-    segmentsOf(source).forEach((segment, i) => {
+    const layout = stageLayoutOf(source);
+    layout.segments.forEach((segment, i) => {
+      if (layout.dedup?.segment === i) {
+        // Run-scoped dedup: a barrier across every shard of the run.
+        const hash = `${id(source.name)}_hash`;
+        const resolve = `${id(source.name)}_resolve`;
+        lines.push(
+          `  ${hash}["dedup: hash (${layout.dedup.mode})"]`,
+          `  ${prev} --> ${hash}`,
+          `  ${resolve}{{"resolve duplicates<br/>per hash partition"}}`,
+          `  ${hash} --> ${resolve}`,
+        );
+        prev = resolve;
+      }
       const node = `${id(source.name)}_${i}`;
       const label = segment.ops.map((o) => o.op).join('<br/>') || 'copy';
       lines.push(`  ${node}["${segment.fn}: ${label}"]`, `  ${prev} --> ${node}`);

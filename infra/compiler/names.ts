@@ -11,6 +11,12 @@ export const STATE_NAMES = {
       ? `${cap(fn)} ${stage} shard`
       : `${cap(fn)} ${stage} shard ${index + 1} of ${count}`,
   finalize: (stage: string) => `Finalize ${stage}`,
+  hashTask: (stage: string) => `Hash ${stage} shard`,
+  dedupPlan: (stage: string) => `Plan dedup ${stage}`,
+  resolveMap: (stage: string) => `Resolve duplicates ${stage}`,
+  resolveTask: (stage: string) => `Resolve ${stage} partition`,
+  filterMap: (stage: string) => `Filter duplicates ${stage}`,
+  filterTask: (stage: string) => `Filter ${stage} shard`,
   mix: (stage: string) => `Mix ${stage}`,
   trainSwitch: (stage: string) => `Train ${stage}?`,
   trainConfig: (stage: string) => `Configure ${stage}`,

@@ -9,6 +9,7 @@ export const PLACEHOLDERS = {
   finalize: 'FinalizeFunctionArn',
   mix: 'MixFunctionArn',
   summary: 'SummaryFunctionArn',
+  dedup: 'DedupFunctionArn',
   trainQueue: 'TrainJobQueueArn',
   trainDefinition: 'TrainJobDefinitionArn',
   dataRoot: 'DataRoot',
@@ -22,6 +23,7 @@ export const LAMBDA_PLACEHOLDERS = [
   PLACEHOLDERS.finalize,
   PLACEHOLDERS.mix,
   PLACEHOLDERS.summary,
+  PLACEHOLDERS.dedup,
 ] as const;
 
 export const ref = (name: Placeholder): string => `\${${name}}`;

@@ -9,7 +9,7 @@ import type {
   Transition,
 } from './asl';
 import { STATE_NAMES } from './names';
-import { renderCurateMap, renderFinalize } from './render-source';
+import { renderSourceStates, sourceStateNames } from './render-dedup';
 import {
   renderMix,
   renderPlan,
@@ -33,11 +33,7 @@ export function renderMachine(
   const catchers: Catcher[] = catchAll(STATE_NAMES.recordFailure, '$.failure');
   const order: string[] = [STATE_NAMES.plan];
   const single = graph.sources.length === 1;
-  if (single)
-    order.push(
-      STATE_NAMES.map(graph.sources[0]!.name),
-      STATE_NAMES.finalize(graph.sources[0]!.name),
-    );
+  if (single) order.push(...sourceStateNames(graph.sources[0]!));
   else order.push(STATE_NAMES.sources);
   for (const mix of graph.mixes) order.push(STATE_NAMES.mix(mix.name));
   for (const train of graph.trains) {
@@ -54,17 +50,13 @@ export function renderMachine(
   });
   if (single) {
     const source = graph.sources[0]!;
-    const finalize = STATE_NAMES.finalize(source.name);
-    states[STATE_NAMES.map(source.name)] = renderCurateMap(
-      graph.name,
-      source,
-      { Next: finalize },
-      catchers,
+    Object.assign(
+      states,
+      renderSourceStates(graph.name, source, {
+        transition: after(STATE_NAMES.finalize(source.name)),
+        catchers,
+      }),
     );
-    states[finalize] = renderFinalize(graph.name, source, {
-      transition: after(finalize),
-      catchers,
-    });
   } else {
     states[STATE_NAMES.sources] = renderSources(graph, after(STATE_NAMES.sources), catchers);
   }
@@ -120,20 +112,14 @@ function renderSources(
   return {
     Type: 'Parallel',
     Comment: `Sources ${graph.sources.map((s) => s.name).join(', ')}`,
-    Branches: graph.sources.map((source) => {
-      const map = STATE_NAMES.map(source.name);
-      const finalize = STATE_NAMES.finalize(source.name);
-      return {
-        StartAt: map,
-        States: {
-          [map]: renderCurateMap(graph.name, source, { Next: finalize }, []),
-          [finalize]: renderFinalize(graph.name, source, {
-            transition: { End: true },
-            outputPath: `$.datasets.${source.name}`,
-          }),
-        },
-      };
-    }),
+    Branches: graph.sources.map((source) => ({
+      StartAt: STATE_NAMES.map(source.name),
+      States: renderSourceStates(graph.name, source, {
+        transition: { End: true },
+        catchers: [],
+        finalizeOutputPath: `$.datasets.${source.name}`,
+      }),
+    })),
     ResultSelector: Object.fromEntries(graph.sources.map((s, i) => [`${s.name}.$`, `$[${i}]`])),
     ResultPath: '$.datasets',
     Catch: catchers,

@@ -10,8 +10,8 @@ import type {
   Transition,
 } from './asl';
 import { STATE_NAMES } from './names';
-import { PLACEHOLDERS } from './placeholders';
-import { segmentsOf } from './segments';
+import { PLACEHOLDERS, type Placeholder } from './placeholders';
+import { stageLayoutOf, type StageLayout } from './segments';
 import {
   DATASET_REF_SELECTOR,
   end,
@@ -24,34 +24,60 @@ import {
 
 const FN_PLACEHOLDER = { curate: PLACEHOLDERS.curate, caption: PLACEHOLDERS.caption } as const;
 
-/** The tasks one shard goes through inside the Distributed Map: one per segment. */
-function renderShardStates(pipeline: string, source: SourceNode): Record<string, TaskState> {
-  const segments = segmentsOf(source);
-  const names = segments.map((s, i) =>
-    STATE_NAMES.shardTask(source.name, s.fn, i, segments.length),
-  );
+/** One task a shard goes through inside a Distributed Map. */
+export interface ShardStep {
+  readonly name: string;
+  readonly fn: Placeholder;
+  readonly payload: JsonObject;
+  readonly comment: string;
+}
+
+/** The segments `from` (inclusive) to `to` (exclusive) of a stage, one task each. */
+export function segmentSteps(
+  pipeline: string,
+  source: SourceNode,
+  layout: StageLayout,
+  from: number,
+  to: number,
+): ShardStep[] {
+  const count = layout.segments.length;
+  return layout.segments.slice(from, to).map((segment, offset) => {
+    const i = from + offset;
+    return {
+      name: STATE_NAMES.shardTask(source.name, segment.fn, i, count),
+      fn: FN_PLACEHOLDER[segment.fn],
+      payload: { 'task.$': '$', segment: i },
+      comment: `${segment.ops.map((o) => o.op).join(' → ') || 'copy'} (${pipeline}/${source.name})`,
+    };
+  });
+}
+
+/**
+ * Steps in order: earlier ones keep their input as state for the next one; the last one's
+ * result (per-shard counts) becomes the item's output (in the ResultWriter files).
+ */
+export function renderSteps(steps: readonly ShardStep[]): Record<string, TaskState> {
   const states: Record<string, TaskState> = {};
-  segments.forEach((segment, i) => {
-    const isLast = i === segments.length - 1;
-    states[names[i] as string] = renderLambdaTask(
-      FN_PLACEHOLDER[segment.fn],
-      { 'task.$': '$', segment: i },
-      {
-        comment: `${segment.ops.map((o) => o.op).join(' → ') || 'copy'} (${pipeline}/${source.name})`,
-        timeoutSeconds: TIMEOUTS.shard,
-        retry: [LAMBDA_RETRY, SHARD_CRASH_RETRY],
-        // Earlier segments keep the ShardTask as state for the next one; the last one's
-        // per-shard counts become the item's output (in the ResultWriter files).
-        ...(isLast ? { outputPath: '$.Payload' } : { resultPath: null }),
-        transition: isLast ? end : next(names[i + 1] as string),
-      },
-    );
+  steps.forEach((step, i) => {
+    const isLast = i === steps.length - 1;
+    states[step.name] = renderLambdaTask(step.fn, step.payload, {
+      comment: step.comment,
+      timeoutSeconds: TIMEOUTS.shard,
+      retry: [LAMBDA_RETRY, SHARD_CRASH_RETRY],
+      ...(isLast ? { outputPath: '$.Payload' } : { resultPath: null }),
+      transition: isLast ? end : next(steps[i + 1]!.name),
+    });
   });
   return states;
 }
 
 /** ItemSelector: what each shard task receives (a ShardTask); params are resolved by Plan. */
-function renderItemSelector(pipeline: string, source: SourceNode): JsonObject {
+function renderItemSelector(
+  pipeline: string,
+  source: SourceNode,
+  layout: StageLayout,
+  extra: JsonObject,
+): JsonObject {
   const selector: Record<keyof ShardTask | `${keyof ShardTask}.$`, JsonValue> = {
     pipeline,
     stage: source.name,
@@ -59,32 +85,43 @@ function renderItemSelector(pipeline: string, source: SourceNode): JsonObject {
     'runRoot.$': '$.runRoot',
     'params.$': '$.params',
     'item.$': '$$.Map.Item.Value',
-    segments: JSON.parse(JSON.stringify(segmentsOf(source))) as JsonValue,
+    segments: JSON.parse(JSON.stringify(layout.segments)) as JsonValue,
   } as Record<string, JsonValue> as Record<keyof ShardTask | `${keyof ShardTask}.$`, JsonValue>;
-  return selector as JsonObject;
+  return { ...(selector as JsonObject), ...extra };
 }
 
-export function renderCurateMap(
+export interface ShardMapOptions {
+  readonly comment: string;
+  readonly label: string;
+  readonly steps: readonly ShardStep[];
+  /** Fields added to each item's ShardTask. */
+  readonly extraSelector?: JsonObject;
+  readonly transition: Transition;
+  readonly catchers: readonly Catcher[];
+}
+
+/** A Distributed Map over the stage's pending shards (Plan's manifest). */
+export function renderShardMap(
   pipeline: string,
   source: SourceNode,
-  transition: Transition,
-  catchers: readonly Catcher[],
+  layout: StageLayout,
+  o: ShardMapOptions,
 ): DistributedMapState {
-  const shardStates = renderShardStates(pipeline, source);
+  const shardStates = renderSteps(o.steps);
   const stage = `$.stages.${source.name}`;
   return {
     Type: 'Map',
-    Comment: `One item per shard of source "${source.name}"`,
-    Label: `Curate${source.name.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 40),
+    Comment: o.comment,
+    Label: o.label.replace(/[^A-Za-z0-9]/g, '').slice(0, 40),
     ItemReader: {
       Resource: 'arn:aws:states:::s3:getObject',
       ReaderConfig: { InputType: 'JSON' },
       Parameters: { 'Bucket.$': `${stage}.manifest.Bucket`, 'Key.$': `${stage}.manifest.Key` },
     },
-    ItemSelector: renderItemSelector(pipeline, source),
+    ItemSelector: renderItemSelector(pipeline, source, layout, o.extraSelector ?? {}),
     ItemProcessor: {
       ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-      StartAt: Object.keys(shardStates)[0] as string,
+      StartAt: o.steps[0]!.name,
       States: shardStates as Record<string, State>,
     },
     MaxConcurrencyPath: '$.params.maxConcurrency',
@@ -94,9 +131,26 @@ export function renderCurateMap(
       Parameters: { 'Bucket.$': `${stage}.results.Bucket`, 'Prefix.$': `${stage}.results.Prefix` },
     },
     ResultPath: `$.maps.${source.name}`,
-    ...(catchers.length > 0 ? { Catch: catchers } : {}),
-    ...transition,
+    ...(o.catchers.length > 0 ? { Catch: o.catchers } : {}),
+    ...o.transition,
   };
+}
+
+/** The single Distributed Map of a stage without a run-scoped dedup. */
+export function renderCurateMap(
+  pipeline: string,
+  source: SourceNode,
+  transition: Transition,
+  catchers: readonly Catcher[],
+): DistributedMapState {
+  const layout = stageLayoutOf(source);
+  return renderShardMap(pipeline, source, layout, {
+    comment: `One item per shard of source "${source.name}"`,
+    label: `Curate${source.name}`,
+    steps: segmentSteps(pipeline, source, layout, 0, layout.segments.length),
+    transition,
+    catchers,
+  });
 }
 
 export function renderFinalize(

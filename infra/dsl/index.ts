@@ -7,7 +7,7 @@ export type {
   TrainOptions,
   MapSettings,
 } from './pipeline-builder';
-export type { SourceBuilder } from './source-builder';
+export type { SourceBuilder, RunDedupOptions } from './source-builder';
 export { DslError, PipelineValidationError, DSL_ERROR_CODES } from './errors';
 export * from './ir';
 export {

@@ -1,6 +1,28 @@
 import type { z } from 'zod';
 import type { ArgsOf, OperatorDeclaration, OperatorUse } from '../../lambdas/ops/operator';
-import type { SourceNode } from './ir';
+import type { Arg, SourceNode } from './ir';
+import { runDedup } from '../../lambdas/handlers/dedup-spec';
+
+/**
+ * Deduplication across every shard of the run (docs/dedup.md). The stage is split here: what
+ * comes before runs and is hashed in one Distributed Map, duplicates are resolved per hash
+ * partition in a second, and a third drops them and runs the rest of the chain.
+ */
+export type RunDedupOptions =
+  | {
+      /** Same content hash (sha256 of the image bytes). */
+      readonly mode: 'exact';
+      /** Hash partitions, one resolve task each. @default 64 */
+      readonly partitions?: Arg<number>;
+    }
+  | {
+      /** 64-bit perceptual hashes within `maxDistance` bits. */
+      readonly mode: 'phash';
+      /** @default 4 */
+      readonly maxDistance?: Arg<number>;
+      /** Hash partitions per band (maxDistance + 1 bands), one resolve task each. @default 64 */
+      readonly partitions?: Arg<number>;
+    };
 
 interface SourceState {
   readonly node: SourceNode;
@@ -26,6 +48,14 @@ export class SourceBuilder {
       node: { ...this.state.node, ops: [...this.state.node.ops, use] },
       operators: [...this.state.operators, operator as unknown as OperatorDeclaration],
     });
+  }
+
+  /**
+   * Drops duplicates across the whole run, keeping the sample with the smallest (shard, key);
+   * the others are rejected as `dedup.exact:duplicate` or `dedup.phash:near_duplicate`.
+   */
+  dedup(options: RunDedupOptions): SourceBuilder {
+    return this.apply(runDedup, options);
   }
 
   /** @internal */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../lambdas/ops/operator';
 import type { Arg, PipelineGraph } from './ir';
+import { RUN_DEDUP_KIND } from '../../lambdas/handlers/dedup-spec';
 
 /**
  * Whole-graph checks, run once the pipeline is built. Returns every problem found; each message
@@ -33,6 +34,17 @@ export function validateGraph(
   for (const source of graph.sources) {
     if (!source.uri) problems.push(`${at(source.name)}: uri is empty`);
     if (!source.pattern) problems.push(`${at(source.name)}: pattern is empty`);
+    const dedups = source.ops.filter((use) => use.op === RUN_DEDUP_KIND).length;
+    if (dedups > 1)
+      problems.push(
+        `${at(source.name)}: ${dedups} run-scoped dedups (.dedup()); use at most one per source`,
+      );
+    for (const use of source.ops) {
+      if (use.op === RUN_DEDUP_KIND && isParamRef(use.args.mode))
+        problems.push(
+          `${at(source.name)}, dedup: mode must be "exact" or "phash", not a parameter (it shapes the compiled stages)`,
+        );
+    }
     source.ops.forEach((use, i) => {
       const where = `${at(source.name)}, operator #${i + 1} ${use.op}`;
       problems.push(...checkOperatorUse(use, byKind.get(use.op), defaults, where));

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { isJsonObject, toJson, type JsonObject } from './asl';
 import { TaskError } from './errors';
 import type { TaskHandler } from './lambda-invoke';
+import { ensurePython, isPythonCommand } from './python-env';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './substitute';
 
 /** The resampler job's directory: the container's working directory. */
@@ -31,6 +32,11 @@ export interface BatchOptions {
   /** Kill the job after this many seconds (the Task's TimeoutSeconds), by Task state name. */
   readonly timeoutSeconds?: (stateName: string) => number | undefined;
   readonly onStart?: (job: BatchJobStarted) => void;
+  /**
+   * The interpreter that a command starting with `python` runs under (the image's Python on
+   * AWS). @default ensurePython: the project's own venv, created on first use
+   */
+  readonly resolvePython?: () => Promise<string>;
 }
 
 export interface BatchRunner {
@@ -81,7 +87,25 @@ export function createBatchRunner(options: BatchOptions): BatchRunner {
 
       const createdAt = Date.now();
       const log = createWriteStream(logFile);
-      const child = spawn(command[0]!, command.slice(1), {
+      let executable = command[0]!;
+      if (isPythonCommand(executable)) {
+        try {
+          executable = await (options.resolvePython ?? ensurePython)();
+        } catch (e) {
+          await new Promise<void>((resolve) => log.end(`${(e as Error).message}\n`, resolve));
+          throw new TaskError(
+            'States.TaskFailed',
+            JSON.stringify({
+              JobName: jobName,
+              JobId: jobId,
+              Status: 'FAILED',
+              StatusReason: `no Python environment for the job: ${(e as Error).message}`,
+              Container: { Command: command, LogStreamName: logFile },
+            }),
+          );
+        }
+      }
+      const child = spawn(executable, command.slice(1), {
         cwd: options.workingDir ?? DEFAULT_JOB_DIR,
         env: {
           ...process.env,

@@ -7,6 +7,8 @@ import { handler as finalize } from '../../lambdas/handlers/finalize';
 import { handler as mix } from '../../lambdas/handlers/mix';
 import { handler as plan } from '../../lambdas/handlers/plan';
 import { handler as summary } from '../../lambdas/handlers/summary';
+import { handler as dedup } from '../../lambdas/handlers/dedup';
+import type { DedupEvent } from '../../lambdas/handlers/dedup-contracts';
 import type {
   FinalizeEvent,
   MixEvent,
@@ -24,6 +26,9 @@ export const PRODUCTION_HANDLERS = {
   finalize: (event) => finalize(event as unknown as FinalizeEvent),
   mix: (event) => mix(event as unknown as MixEvent),
   summary: (event) => summary(event as unknown as SummaryEvent),
+  // Run-scoped dedup: hashing decodes images through sharp's own threads, resolve is memory
+  // work; in-process is enough locally (one function on AWS, see docs/dedup.md).
+  dedup: (event) => dedup(event as unknown as DedupEvent),
 } satisfies LambdaHandlers;
 
 export const SHARD_ROLES: readonly LambdaRole[] = ['curate', 'caption'];

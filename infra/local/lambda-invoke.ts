@@ -5,14 +5,37 @@
  */
 import { isJsonObject, toJson, type JsonValue } from './asl';
 import { lambdaFailure, TaskError } from './errors';
+import type { InvocationControl } from './faults';
 
-/** A Lambda handler as the runner calls it: the event in, the function's result out. */
-export type LambdaHandler = (event: JsonValue) => Promise<unknown> | unknown;
+/**
+ * A Lambda handler as the runner calls it: the event in, the function's result out. `control`
+ * carries injected faults (faults.ts) to the shard worker pools; other handlers ignore it.
+ */
+export type LambdaHandler = (
+  event: JsonValue,
+  control?: InvocationControl,
+) => Promise<unknown> | unknown;
 /** What aws-local-stepfunctions calls for an overridden Task state. */
 export type TaskHandler = (input: JsonValue) => Promise<JsonValue>;
 
-/** Step Functions' limit on a state's input or output. */
+/** Step Functions' limit on a state's input or output (and on a Lambda invoke payload). */
 export const STATE_DATA_LIMIT_BYTES = 256 * 1024;
+
+/** Bytes of a value as state data (UTF-8 JSON). */
+export function stateDataBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value ?? null));
+}
+
+/** Fails as Step Functions does when a state's input or output passes 256 KB. */
+export function assertWithinDataLimit(value: unknown, what: string): void {
+  const size = stateDataBytes(value);
+  if (size > STATE_DATA_LIMIT_BYTES) {
+    throw new TaskError(
+      'States.DataLimitExceeded',
+      `${what} has a size exceeding the maximum number of bytes service limit (${size} > ${STATE_DATA_LIMIT_BYTES}).`,
+    );
+  }
+}
 
 export interface LambdaInvokeResult {
   readonly ExecutedVersion: '$LATEST';
@@ -36,6 +59,8 @@ export function createLambdaInvokeHandler(
         `Function not found: ${functionName}`,
       );
     }
+    // The task's input is checked too: Lambda refuses an invoke payload over the limit.
+    assertWithinDataLimit(input, `The input of the task invoking '${functionName}'`);
     let payload: JsonValue;
     try {
       // A JSON round trip both ways, as over the wire: no shared objects, no undefined.
@@ -48,13 +73,7 @@ export function createLambdaInvokeHandler(
       Payload: payload,
       StatusCode: 200,
     };
-    const size = Buffer.byteLength(JSON.stringify(result));
-    if (size > STATE_DATA_LIMIT_BYTES) {
-      throw new TaskError(
-        'States.DataLimitExceeded',
-        `The state/task '${functionName}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > ${STATE_DATA_LIMIT_BYTES}).`,
-      );
-    }
+    assertWithinDataLimit(result, `The result returned by the state/task '${functionName}'`);
     onResult?.(functionName, payload);
     return { ...result };
   };

@@ -18,8 +18,14 @@ import { createBatchRunner } from './batch';
 import { createDistributedMapHandler } from './distributed-map';
 import { executionFailure, type ErrorInfo } from './errors';
 import { stateEventFrom, type RunEvent } from './events';
+import { createFaultInjector, type FaultCounts, type FaultOptions } from './faults';
 import { PRODUCTION_HANDLERS, SHARD_ROLES, type LambdaHandlers } from './handlers';
-import { createLambdaInvokeHandler, type LambdaHandler, type TaskHandler } from './lambda-invoke';
+import {
+  assertWithinDataLimit,
+  createLambdaInvokeHandler,
+  type LambdaHandler,
+  type TaskHandler,
+} from './lambda-invoke';
 import { prepareMachine } from './rewrite';
 import { LOCAL_ACCOUNT, LOCAL_REGION, roleOfFunction, substitutePlaceholders } from './substitute';
 import { createShardWorkerPool, type ShardWorkerPool, type WorkerMode } from './workers';
@@ -66,6 +72,8 @@ export interface RunLocalOptions {
   /** Where Batch job logs go before the run folder is known, or when it is not a local folder. */
   readonly logDir?: string;
   readonly onEvent?: (event: RunEvent) => void;
+  /** Fail a share of Lambda invocations as AWS would (see faults.ts). @default none */
+  readonly faults?: FaultOptions;
 }
 
 export interface RunLocalResult {
@@ -74,6 +82,8 @@ export interface RunLocalResult {
   readonly executionArn: string;
   readonly output?: JsonValue;
   readonly error?: ErrorInfo;
+  /** Faults injected, by kind, when `faults` was given. */
+  readonly faults?: Readonly<FaultCounts>;
 }
 
 function defaultExecutionName(): string {
@@ -133,7 +143,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
         size: options.concurrency,
       });
       const running = pool;
-      return (event) => running.run(event as JsonValue);
+      return (event, control) => running.run(event as JsonValue, control);
     }
     if (!operators)
       throw new Error(
@@ -142,6 +152,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     const inProcess = createShardHandler(operators);
     return (event) => inProcess(event as unknown as ShardEvent);
   };
+  const faults = options.faults ? createFaultInjector(options.faults) : undefined;
   const handlers = new Map<string, LambdaHandler>();
   const resolveFunction = (functionName: string): LambdaHandler | undefined => {
     const role = roleOfFunction(functionName);
@@ -151,7 +162,10 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       handler = SHARD_ROLES.includes(role)
         ? shardHandler()
         : PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
-    if (handler) handlers.set(role, handler);
+    if (handler && !handlers.has(role)) {
+      if (faults) handler = faults.wrap(role, handler);
+      handlers.set(role, handler);
+    }
     return handler;
   };
   const lambdaInvoke = createLambdaInvokeHandler(resolveFunction, (functionName, payload) => {
@@ -220,22 +234,37 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   );
   emit({ type: 'execution', phase: 'started', executionName });
   const execution = machine.run(input, { ...runOptions, context });
+  // Every state's input and output stays under Step Functions' 256 KB, or the run fails as
+  // it would on AWS (lambda-invoke.ts checks the tasks inside Distributed Maps).
+  let dataLimitFailure: ErrorInfo | undefined;
   const forwarding = (async () => {
     for await (const entry of execution.eventLogs) {
+      if ((entry.type === 'StateEntered' || entry.type === 'StateExited') && !dataLimitFailure) {
+        const phase = entry.type === 'StateEntered' ? 'input' : 'output';
+        try {
+          assertWithinDataLimit(entry.state[phase], `The ${phase} of state '${entry.state.name}'`);
+        } catch (error) {
+          dataLimitFailure = executionFailure(error);
+          execution.abort();
+        }
+      }
       const event = stateEventFrom(entry);
       if (event) emit(event);
     }
   })();
+  const injected = () => (faults ? { faults: { ...faults.injected } } : {});
   try {
     const output = (await execution.result) as JsonValue;
     await forwarding;
+    // The last state may pass the limit after the execution has already ended.
+    if (dataLimitFailure) throw new Error(dataLimitFailure.Cause);
     emit({ type: 'execution', phase: 'succeeded', executionName });
-    return { status: 'SUCCEEDED', executionName, executionArn, output };
+    return { status: 'SUCCEEDED', executionName, executionArn, output, ...injected() };
   } catch (error) {
     await forwarding;
-    const failure = executionFailure(error);
+    const failure = dataLimitFailure ?? executionFailure(error);
     emit({ type: 'execution', phase: 'failed', executionName, error: failure.Error });
-    return { status: 'FAILED', executionName, executionArn, error: failure };
+    return { status: 'FAILED', executionName, executionArn, error: failure, ...injected() };
   } finally {
     batch.killAll();
     await pool?.close();

@@ -15,6 +15,7 @@ export const LAMBDA_ROLES = {
   Finalize: 'finalize',
   Mix: 'mix',
   Summary: 'summary',
+  Dedup: 'dedup',
 } as const;
 export type LambdaRole = (typeof LAMBDA_ROLES)[keyof typeof LAMBDA_ROLES];
 

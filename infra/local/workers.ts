@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import type { JsonValue } from './asl';
+import type { InvocationControl } from './faults';
 import { ProcessPool } from './process-pool';
 import { errorFrom, runShardJob, type ShardJob, type ShardJobResult } from './shard-worker';
 
@@ -36,8 +37,12 @@ export interface ShardWorkerPool {
   readonly mode: WorkerMode;
   /** How many shards can run at once. */
   readonly size: number;
-  /** Runs one shard event; rejects with an Error carrying the handler error's name. */
-  run(event: JsonValue): Promise<JsonValue>;
+  /**
+   * Runs one shard event; rejects with an Error carrying the handler error's name. With
+   * `control.kill` (an injected crash or timeout) the worker dies mid-shard: a process is
+   * SIGKILLed, a thread terminated; in-process, the shard finishes and its answer is dropped.
+   */
+  run(event: JsonValue, control?: InvocationControl): Promise<JsonValue>;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,11 @@ function crashed(error: unknown): Error {
   });
 }
 
+/** An injected crash or timeout (faults.ts), named as Step Functions would report it. */
+function killed(errorName: string, how: string): Error {
+  return errorFrom({ name: errorName, message: `shard worker killed: ${how} (injected fault)` });
+}
+
 function unwrap(result: ShardJobResult): JsonValue {
   if (result.ok) return result.result;
   throw errorFrom(result.error);
@@ -72,7 +82,11 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
     return {
       mode,
       size,
-      run: async (event) => unwrap(await runShardJob(job(event))),
+      run: async (event, control) => {
+        const result = await runShardJob(job(event));
+        if (control?.kill) throw killed(control.kill.errorName, 'the answer was dropped');
+        return unwrap(result);
+      },
       close: async () => {},
     };
   }
@@ -81,7 +95,7 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
     return {
       mode,
       size,
-      run: async (event) => unwrap(await pool.run(job(event))),
+      run: async (event, control) => unwrap(await pool.run(job(event), control?.kill)),
       close: () => pool.close(),
     };
   }
@@ -98,10 +112,16 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
   return {
     mode,
     size,
-    run: async (event) => {
+    run: async (event, control) => {
+      const kill = control?.kill;
+      // Aborting a piscina task terminates its worker thread, wherever the shard has got to.
+      const abort = kill ? AbortSignal.timeout(kill.afterMs) : undefined;
       const result = (await pool
-        .run(job(event))
-        .catch((error: unknown) => Promise.reject(crashed(error)))) as ShardJobResult;
+        .run(job(event), abort ? { signal: abort } : {})
+        .catch((error: unknown) =>
+          Promise.reject(kill ? killed(kill.errorName, 'thread terminated') : crashed(error)),
+        )) as ShardJobResult;
+      if (kill) throw killed(kill.errorName, 'the answer was dropped');
       return unwrap(result);
     },
     close: () => pool.destroy(),

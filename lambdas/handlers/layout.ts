@@ -97,3 +97,45 @@ export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,80}$/;
 export function sanitizeShardKey(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
 }
+
+// ---- Run-scoped dedup (docs/dedup.md): dedup/<stage>/… ----
+
+/** Hash records of one shard in one partition (`b00-p0007`). */
+export function dedupRecordsUri(
+  runRoot: string,
+  stage: string,
+  partition: string,
+  shard: string,
+): string {
+  return joinUri(runRoot, 'dedup', stage, 'hashes', partition, `${shard}.bin`);
+}
+
+export function dedupRecordsPrefixUri(runRoot: string, stage: string, partition: string): string {
+  return joinUri(runRoot, 'dedup', stage, 'hashes', `${partition}/`);
+}
+
+/** Written after a shard's records: the shard is hashed. */
+export function dedupHashedUri(runRoot: string, stage: string, shard: string): string {
+  return joinUri(runRoot, 'dedup', stage, 'hashed', `${shard}.json`);
+}
+
+export function dedupHashedPrefixUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'dedup', stage, 'hashed/');
+}
+
+/**
+ * A resolution covers one set of hashed shards, its generation (a digest of that set); a
+ * resumed run that hashed more shards resolves again under a new generation.
+ */
+export function dedupGenerationUri(runRoot: string, stage: string, generation: string): string {
+  return joinUri(runRoot, 'dedup', stage, 'generations', generation);
+}
+
+/** Partitions still to resolve: the resolve map's ItemReader. */
+export function dedupPartitionsManifestUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'manifests', `${stage}.dedup.json`);
+}
+
+export function dedupResultsPrefixUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, 'results', `${stage}.dedup`);
+}

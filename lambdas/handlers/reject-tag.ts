@@ -3,6 +3,7 @@
  * `json` member carrying `"reject": {op, reason, detail}` so the reason travels with the sample.
  */
 import type { Sample } from '../ops/sample';
+import { parseJsonObject } from '../shards/safe-json';
 
 export interface RejectTag {
   readonly op: string;
@@ -12,13 +13,16 @@ export interface RejectTag {
   readonly key?: string;
 }
 
-/** Member that keeps an original `json` which could not carry the tag (not an object, or not JSON). */
+/**
+ * Member that keeps an original `json` which could not carry the tag (not an object, not JSON,
+ * or holding keys that could reach a prototype: those bytes are kept as they came, unparsed).
+ */
 export const ORIGINAL_JSON_EXT = 'orig.json';
 
 export function tagRejected(sample: Sample, tag: RejectTag): Sample {
   const reject = Object.fromEntries(Object.entries(tag).filter(([, value]) => value !== undefined));
   const original = sample.parts.json;
-  const parsed = original === undefined ? undefined : parseObject(original);
+  const parsed = original === undefined ? undefined : parseJsonObject(original.toString('utf8'));
   const parts: Record<string, Buffer> = { ...sample.parts };
   if (parsed) {
     parts.json = Buffer.from(JSON.stringify({ ...parsed, reject }));
@@ -27,15 +31,4 @@ export function tagRejected(sample: Sample, tag: RejectTag): Sample {
     if (original !== undefined) parts[ORIGINAL_JSON_EXT] = original;
   }
   return { key: sample.key, parts };
-}
-
-function parseObject(bytes: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

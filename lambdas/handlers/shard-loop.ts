@@ -67,10 +67,20 @@ export async function runShardLoop(
       const outcome = await processOrExplain(link, current);
       timingsMs[labels[index]!]! += performance.now() - started;
       if (!outcome.keep) {
-        rejectedBy = { op: link.op, reason: outcome.reason, detail: outcome.detail };
+        // Deferred work would have run before this operator: its failure takes precedence.
+        const settled = current.deferred ? await settle(current, timingsMs) : undefined;
+        rejectedBy =
+          settled && !settled.keep
+            ? settled.tag
+            : { op: link.op, reason: outcome.reason, detail: outcome.detail };
         break;
       }
       current = outcome.sample;
+    }
+    if (!rejectedBy && current.deferred) {
+      const settled = await settle(current, timingsMs);
+      if (settled.keep) current = settled.sample;
+      else rejectedBy = settled.tag;
     }
     // A rejected sample is written as it entered the chain, not as a transform left it.
     if (rejectedBy) await reject(original, rejectedBy);
@@ -80,6 +90,28 @@ export async function runShardLoop(
     }
   }
   return { in: seen, kept, rejected: sortedCounts(rejected), timingsMs };
+}
+
+/** Runs the work an operator deferred (Sample.deferred); its time counts as that operator's. */
+async function settle(
+  sample: Sample,
+  timingsMs: Record<string, number>,
+): Promise<{ keep: true; sample: Sample } | { keep: false; tag: RejectTag }> {
+  const work = sample.deferred!;
+  const started = performance.now();
+  let settled;
+  try {
+    settled = await work.settle(sample);
+  } catch (error) {
+    throw new ShardError(
+      `operator ${work.op} failed on sample "${sample.key}": ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  if (work.op in timingsMs) timingsMs[work.op]! += performance.now() - started;
+  return settled.keep
+    ? { keep: true, sample: settled.sample }
+    : { keep: false, tag: { op: work.op, reason: settled.reason, detail: settled.detail } };
 }
 
 async function processOrExplain(link: ChainLink, sample: Sample) {

@@ -4,6 +4,7 @@
  * <runRoot>/summary.json when the run got far enough to have a root.
  */
 import { writeJson } from '../shards/json-io';
+import { writeReportBestEffort } from '../report/hook';
 import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from './contracts';
 import { RUN_ID_PATTERN, runRootOf, summaryUri } from './layout';
 
@@ -21,6 +22,7 @@ export async function handler(event: SummaryEvent): Promise<RunSummary> {
       if (event.status === 'SUCCEEDED') throw error;
       console.error(`could not write ${summaryUri(runRoot)}:`, error);
     }
+    await writeReportBestEffort(runRoot); // report/index.html; never fails the run
   }
   return summary;
 }

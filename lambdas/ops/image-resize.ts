@@ -7,7 +7,8 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { readImageHeader } from './image-header';
 import { defineOperator } from './operator';
-import { imagePart, withParts, type ImageFacts } from './sample';
+import { forEachImage } from './document';
+import { imagePart, type ImageFacts, type Sample } from './sample';
 
 export const RESIZE_MODES = ['longest_edge', 'shortest_edge', 'fit_box'] as const;
 export const OUTPUT_FORMATS = { jpeg: 'jpg', webp: 'webp', png: 'png' } as const;
@@ -57,7 +58,7 @@ export const imageResize = defineOperator({
     };
     const ext = OUTPUT_FORMATS[params.format];
 
-    return {
+    return forEachImage('image.resize', {
       async process(sample) {
         const part = imagePart(sample);
         if (!part) return { keep: false, reason: 'missing' };
@@ -70,8 +71,13 @@ export const imageResize = defineOperator({
         let bytes: Buffer;
         try {
           // rotate() before resize(): the target size is the displayed one. With explicit
-          // width and height sharp still shrinks JPEG and WebP on load.
-          let image = sharp(part.bytes).rotate().resize(width, height, { fit: 'fill' });
+          // width and height sharp still shrinks JPEG and WebP on load. Decoding as strictly as
+          // image.decode's deferred verification would, this full decode does that work too.
+          const failOn = sample.deferred?.failOn ?? 'warning';
+          let image = sharp(part.bytes, { failOn })
+            .rotate()
+            .resize(width, height, { fit: 'fill' })
+            .toColourspace('srgb');
           if (params.format === 'jpeg')
             image = image.flatten({ background: '#ffffff' }).jpeg({ quality: params.quality });
           else if (params.format === 'webp') image = image.webp({ quality: params.quality });
@@ -86,9 +92,13 @@ export const imageResize = defineOperator({
         }
 
         const image: ImageFacts = { ext, format: params.format, width, height };
-        const replaced = part.ext === ext ? {} : { [part.ext]: undefined };
-        return { keep: true, sample: withParts(sample, { ...replaced, [ext]: bytes }, image) };
+        // Re-encoded upright, 8-bit sRGB, first frame, no metadata: decode's deferred work is done.
+        const parts: Record<string, Buffer> = { ...sample.parts };
+        delete parts[part.ext];
+        parts[ext] = bytes;
+        const resized: Sample = { key: sample.key, parts, image };
+        return { keep: true, sample: resized };
       },
-    };
+    });
   },
 });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { readImageHeader } from './image-header';
+import { forEachImage } from './document';
 import { defineOperator } from './operator';
 import { imagePart } from './sample';
 
@@ -37,7 +38,7 @@ export const imageSize = defineOperator({
     'bad_aspect_ratio',
   ],
   create(params) {
-    return {
+    return forEachImage('image.size', {
       async process(sample) {
         let size: { readonly width: number; readonly height: number } | undefined = sample.image;
         if (!size) {
@@ -58,6 +59,6 @@ export const imageSize = defineOperator({
           return { keep: false, reason: 'bad_aspect_ratio', detail };
         return { keep: true, sample };
       },
-    };
+    });
   },
 });

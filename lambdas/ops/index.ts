@@ -2,18 +2,48 @@
  * The built-in operators: a registry for the handlers (kind → declaration) and the `ops`
  * namespace the DSL exposes (`ops.image.size({ minSide: 150 })`).
  */
+import { dedupExact } from './dedup-exact';
+import { dedupPhash } from './dedup-phash';
+import { docFilter } from './doc-filter';
 import { imageDecode } from './image-decode';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import type { OperatorRegistry } from './instantiate';
 import type { OperatorDeclaration } from './operator';
+import { optout } from './optout';
+import { textFlaggedWords } from './text-flagged-words';
 import { textLength } from './text-length';
+import { textRepetition } from './text-repetition';
+import { textSpecialChars } from './text-special-chars';
+import { textUtf8 } from './text-utf8';
 
-export { imageDecode, imageResize, imageSize, textLength };
+export {
+  dedupExact,
+  dedupPhash,
+  docFilter,
+  imageDecode,
+  imageResize,
+  imageSize,
+  optout,
+  textFlaggedWords,
+  textLength,
+  textRepetition,
+  textSpecialChars,
+  textUtf8,
+};
 
 export const ops = {
   image: { decode: imageDecode, size: imageSize, resize: imageResize },
-  text: { length: textLength },
+  text: {
+    length: textLength,
+    utf8: textUtf8,
+    repetition: textRepetition,
+    specialChars: textSpecialChars,
+    flaggedWords: textFlaggedWords,
+  },
+  optout,
+  dedup: { exact: dedupExact, phash: dedupPhash },
+  doc: { filter: docFilter },
 } as const;
 
 export const BUILTIN_OPERATORS = {
@@ -21,6 +51,14 @@ export const BUILTIN_OPERATORS = {
   [imageSize.kind]: imageSize,
   [imageResize.kind]: imageResize,
   [textLength.kind]: textLength,
+  [textUtf8.kind]: textUtf8,
+  [textRepetition.kind]: textRepetition,
+  [textSpecialChars.kind]: textSpecialChars,
+  [textFlaggedWords.kind]: textFlaggedWords,
+  [optout.kind]: optout,
+  [dedupExact.kind]: dedupExact,
+  [dedupPhash.kind]: dedupPhash,
+  [docFilter.kind]: docFilter,
 } as const satisfies Readonly<Record<string, OperatorDeclaration>>;
 
 export type BuiltinOperatorKind = keyof typeof BUILTIN_OPERATORS;

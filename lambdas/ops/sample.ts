@@ -8,6 +8,31 @@ export interface Sample {
   readonly parts: Readonly<Record<string, Buffer>>;
   /** Facts an earlier operator in the fused chain already computed (saves a second decode). */
   readonly image?: ImageFacts;
+  /**
+   * Work an earlier operator put off because a later one in the fused chain may do it anyway
+   * (image.decode's verification decode: image.resize decodes every image in full). The shard
+   * loop settles it when the chain ends or a later operator rejects; it never leaves the chain.
+   */
+  readonly deferred?: DeferredWork;
+}
+
+/** sharp's `failOn` levels, least to most strict. */
+export type DecodeStrictness = 'none' | 'truncated' | 'error' | 'warning';
+
+export type SettledWork =
+  | { readonly keep: true; readonly sample: Sample }
+  | { readonly keep: false; readonly reason: string; readonly detail?: string };
+
+export interface DeferredWork {
+  /** The operator that deferred the work: a failure is counted as its reject. */
+  readonly op: string;
+  /**
+   * A later operator that decodes the image in full with at least this strictness, and
+   * re-encodes it auto-oriented, in 8-bit sRGB, without metadata, has done the work and drops it.
+   */
+  readonly failOn: DecodeStrictness;
+  /** Does the work now: the sample with it done (no `deferred`), or the operator's reject. */
+  settle(sample: Sample): Promise<SettledWork>;
 }
 
 export interface ImageFacts {
@@ -56,5 +81,11 @@ export function withParts(
     if (bytes === undefined) delete next[ext];
     else next[ext] = bytes;
   }
-  return { key: sample.key, parts: next, image: image ?? sample.image };
+  const facts = image ?? sample.image;
+  return {
+    key: sample.key,
+    parts: next,
+    ...(facts ? { image: facts } : {}),
+    ...(sample.deferred ? { deferred: sample.deferred } : {}),
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineOperator } from './operator';
-import { textPart } from './sample';
+import { readText } from './text-read';
 
 /** Unicode-aware: JavaScript's \s covers NBSP, ideographic space, line separators and so on. */
 const WHITESPACE = /\s+/u;
@@ -25,18 +25,12 @@ export const textLength = defineOperator({
   }),
   reasons: ['missing', 'invalid_utf8', 'too_short', 'too_long'],
   create(params) {
-    const decoder = new TextDecoder('utf-8', { fatal: true });
     return {
       process(sample) {
-        const part = textPart(sample);
-        if (!part) return { keep: false, reason: 'missing' };
-        let text: string;
-        try {
-          text = decoder.decode(part.bytes);
-        } catch {
-          return { keep: false, reason: 'invalid_utf8', detail: part.ext };
-        }
-        const trimmed = text.trim();
+        // A caption, or a document's paragraphs.
+        const read = readText(sample);
+        if (!read.ok) return { keep: false, reason: read.reason, detail: read.detail };
+        const trimmed = read.text.trim();
         const words = trimmed === '' ? 0 : trimmed.split(WHITESPACE).length;
         // Characters are code points, as Python's len() counts them in DataComp's filter.
         const chars = [...trimmed].length;

@@ -10,6 +10,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isNotFound } from './not-found';
 import type { ObjectInfo, Storage, WriteResult } from './storage';
@@ -65,6 +66,7 @@ export class FileStorage implements Storage {
   }
 
   async *list(prefixUri: string): AsyncIterable<ObjectInfo> {
+    assertAllowedUri(prefixUri);
     const prefix = toFilePath(prefixUri);
     const start = prefix.endsWith('/') ? prefix : `${path.dirname(prefix).replace(/\/$/, '')}/`;
     yield* walk(start, prefix);
@@ -76,6 +78,7 @@ export class FileStorage implements Storage {
 }
 
 function objectPath(uri: string): string {
+  assertAllowedUri(uri);
   const filePath = toFilePath(uri);
   if (filePath.endsWith('/')) throw new Error(`not an object URI (ends with /): ${uri}`);
   return filePath;

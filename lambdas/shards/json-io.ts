@@ -2,6 +2,7 @@
  * Small JSON documents (manifests, stats, summaries) on any storage. Written with sorted keys,
  * two-space indent and a trailing newline, so equal values always give equal bytes.
  */
+import { parseJsonSafe } from './safe-json';
 import { storageFor, type WriteResult } from './storage';
 
 export async function readJson<T = unknown>(
@@ -11,7 +12,7 @@ export async function readJson<T = unknown>(
   const bytes = await storageFor(uri).readBytes(uri);
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = parseJsonSafe(bytes.toString('utf8'));
   } catch (err) {
     throw new Error(`invalid JSON in ${uri}: ${(err as Error).message}`, { cause: err });
   }

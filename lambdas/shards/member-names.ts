@@ -23,6 +23,9 @@ export function badExtensionReason(ext: string): string | undefined {
   if (ext.includes('/') || ext.includes('\\') || ext.includes('\0'))
     return 'extension contains a path separator or NUL';
   if (ext.split('.').includes('')) return 'extension has an empty "." part';
+  // Parts are indexed by extension: `parts["__proto__"] = bytes` would replace the object's
+  // prototype and the member would vanish from the sample without a reject.
+  if (ext === '__proto__') return 'extension "__proto__" is reserved';
   return undefined;
 }
 

@@ -14,6 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isNotFound } from './not-found';
 import type { ObjectInfo, Storage, WriteResult } from './storage';
@@ -118,6 +119,7 @@ export class S3Storage implements Storage {
   }
 
   async *list(prefixUri: string): AsyncIterable<ObjectInfo> {
+    assertAllowedUri(prefixUri);
     const parsed = parseUri(prefixUri);
     if (parsed.scheme !== 's3') throw new Error(`not an s3:// URI: ${prefixUri}`);
     const pages = paginateListObjectsV2(
@@ -145,6 +147,7 @@ function objectLocation(uri: string): { Bucket: string; Key: string } {
   const parsed = parseUri(uri);
   if (parsed.scheme !== 's3') throw new Error(`not an s3:// URI: ${uri}`);
   if (parsed.key === '' || parsed.key.endsWith('/')) throw new Error(`not an object URI: ${uri}`);
+  assertAllowedUri(uri);
   return { Bucket: parsed.bucket, Key: parsed.key };
 }
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { discoverPipelines, selectPipelines } from '../../infra/cdk/discover-pipelines';
+import { renderInputSchemaJson } from '../../infra/compiler/input-schema';
 import { FIXTURES, PROJECT_ROOT } from './helpers';
 
 describe('pipeline discovery', () => {
@@ -65,6 +66,12 @@ describe('infra/app.ts (the app cdk.json names)', () => {
       const templates = fs.readdirSync(outdir).filter((file) => file.endsWith('.template.json'));
       expect(templates.sort()).toEqual(expected.sort());
       expect(expected.length).toBeGreaterThan(0);
+      // The execution input's JSON Schema beside each template.
+      for (const { pipeline } of discoverPipelines(path.join(PROJECT_ROOT, 'pipelines'))) {
+        expect(
+          fs.readFileSync(path.join(outdir, `vlmflow-${pipeline.name}.input-schema.json`), 'utf8'),
+        ).toBe(renderInputSchemaJson(pipeline.graph));
+      }
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

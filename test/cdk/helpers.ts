@@ -23,6 +23,8 @@ export interface BuildOptions {
   /** Run esbuild and copy native modules (slow); off by default. */
   readonly bundle?: boolean;
   readonly outdir?: string;
+  /** The stack's account and region (needed by `vlmflow:vpcId`'s lookup). */
+  readonly env?: { readonly account: string; readonly region: string };
 }
 
 const PIPELINES = { 'curate-custom': curateCustom, 'mix-train': mixTrain } as const;
@@ -42,6 +44,7 @@ export function buildStack(fixture: FixtureName, options: BuildOptions = {}): Bu
     pipeline,
     pipelineFile: file,
     projectRoot: PROJECT_ROOT,
+    ...(options.env && { env: options.env }),
   });
   let template: Template | undefined;
   return {

@@ -64,7 +64,14 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
       Architectures: ['x86_64'],
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
-      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'vlmflow-cdk-curate',
+          POWERTOOLS_METRICS_NAMESPACE: 'vlmflow',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
+      },
     };
     template.hasResourceProperties('AWS::Lambda::Function', {
       ...common,
@@ -129,12 +136,10 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     expect(actionsOf(statements)).toEqual(
       [
         'lambda:InvokeFunction',
-        's3:ListBucket',
         's3:GetObject',
         's3:PutObject',
         's3:AbortMultipartUpload',
         's3:ListMultipartUploadParts',
-        's3:DeleteObject',
         'states:StartExecution',
         'states:DescribeExecution',
         'states:StopExecution',
@@ -161,22 +166,49 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     );
     const start = statements.find((s) => s.Action === 'states:StartExecution');
     expect(JSON.stringify(start?.Resource)).toContain(':stateMachine:vlmflow-cdk-curate"');
-    const listing = statements.find((s) => s.Action === 's3:ListBucket');
-    expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*'] } });
+    const bucket = logicalIdOf(stack, stack.dataBucket.bucket);
+    const runObjects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/runs/*']] };
+    expect(statements.filter((s) => String(s.Action).startsWith('s3:'))).toEqual([
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: runObjects },
+      {
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Effect: 'Allow',
+        Resource: runObjects,
+      },
+    ]);
   });
 
-  test('input readers may get any object of the bucket; later stages only runs/', () => {
+  test('input readers list and get under inputs/ and runs/; later stages only runs/', () => {
     const bucket = logicalIdOf(stack, stack.dataBucket.bucket);
-    const getObject = (name: 'plan' | 'finalize') =>
-      statementsOf(built, roleOf(built, stack.stageFunctions.get(name))).find(
-        (s) => s.Action === 's3:GetObject',
-      )?.Resource;
-    expect(getObject('plan')).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']],
+    const objects = (suffix: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, suffix]],
     });
-    expect(getObject('finalize')).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/runs/*']],
-    });
+    const s3Statements = (name: 'plan' | 'finalize') =>
+      statementsOf(built, roleOf(built, stack.stageFunctions.get(name))).filter(
+        (s) => s.Action === 's3:GetObject' || s.Action === 's3:ListBucket',
+      );
+    expect(s3Statements('plan')).toEqual([
+      {
+        Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['runs/*', 'inputs', 'inputs/*'] } },
+      },
+      {
+        Action: 's3:GetObject',
+        Effect: 'Allow',
+        Resource: [objects('/runs/*'), objects('/inputs/*')],
+      },
+    ]);
+    expect(s3Statements('finalize')).toEqual([
+      {
+        Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['runs/*'] } },
+      },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: objects('/runs/*') },
+    ]);
   });
 
   test('no Batch resources without a train stage', () => {
@@ -189,6 +221,13 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     template.hasOutput('StateMachineArn', {});
     template.hasOutput('BucketName', {});
     template.hasOutput('ExampleInput', { Value: '{}' });
+    template.hasOutput('ExampleInputWithEveryField', {
+      Value: JSON.stringify({
+        runId: 'my-run',
+        params: { maxConcurrency: 40, toleratedFailurePercentage: 0, minWords: 2 },
+        inputs: { pairs: 'inputs/pairs' },
+      }),
+    });
     const link = JSON.stringify(template.findOutputs('ConsoleLink'));
     expect(link).toContain('https://console.aws.amazon.com/states/home?region=');
     expect(link).toContain('#/statemachines/view/');

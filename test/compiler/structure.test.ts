@@ -27,7 +27,22 @@ describe('compiled state machine', () => {
     expect(tasks).toHaveLength(1);
     const segments = map.ItemSelector.segments as { fn: string; ops: { op: string }[] }[];
     expect(segments.map((s) => [s.fn, s.ops.map((o) => o.op)])).toEqual([
-      ['curate', ['image.decode', 'image.size', 'text.length', 'image.resize']],
+      [
+        'curate',
+        [
+          'optout',
+          'image.decode',
+          'image.size',
+          'text.utf8',
+          'text.length',
+          'text.repetition',
+          'text.special_chars',
+          'text.flagged_words',
+          'dedup.exact',
+          'image.resize',
+          'dedup.phash',
+        ],
+      ],
     ]);
   });
 

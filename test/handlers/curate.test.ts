@@ -72,7 +72,7 @@ const run = (task: ShardTask, segment = 0): Promise<unknown> =>
 const at = (task: ShardTask, ...parts: string[]): string => joinUri(task.runRoot, ...parts);
 
 const expectedRejected = {
-  'image.decode:corrupt': 1,
+  'image.decode:truncated': 1,
   'image.size:too_small': 1,
   'text.length:too_short': 1,
 };
@@ -116,7 +116,7 @@ describe('curate', () => {
     expect(Object.keys(byKey)).toEqual(['000002', '000003', '000004']);
 
     const decode = JSON.parse(byKey['000002']!.parts.json!.toString());
-    expect(decode).toMatchObject({ url: 'u2', reject: { op: 'image.decode', reason: 'corrupt' } });
+    expect(decode).toMatchObject({ url: 'u2', reject: { op: 'image.decode', reason: 'truncated' } });
     expect(Object.keys(byKey['000002']!.parts).sort()).toEqual(['jpg', 'json', 'txt']);
 
     // A json that is not an object is kept under orig.json; the new json holds only the tag.
@@ -182,7 +182,7 @@ describe('curate', () => {
       shard: 'shard-000',
       in: 6,
       kept: 4,
-      rejected: { 'image.decode:corrupt': 1, 'image.size:too_small': 1 },
+      rejected: { 'image.decode:truncated': 1, 'image.size:too_small': 1 },
     });
     await expect(readJson(at(task, 'stats/web/shard-000.json'))).rejects.toThrow();
     expect((await readSamples(at(task, 'tmp/web/0/shard-000.tar'))).length).toBe(4);

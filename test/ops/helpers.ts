@@ -52,3 +52,18 @@ export function kept<R extends string>(outcome: Outcome<R>): Sample {
     throw new Error(`expected keep, got reject ${outcome.reason} (${outcome.detail ?? ''})`);
   return outcome.sample;
 }
+
+/**
+ * Runs the instance and then, as the shard loop does at the end of a chain, any work it
+ * deferred (image.decode's verification decode and normalisation).
+ */
+export async function processSettled<R extends string>(
+  instance: OperatorInstance<R>,
+  sample: Sample,
+): Promise<Outcome<R>> {
+  const outcome = await processUnchanged(instance, sample);
+  if (!outcome.keep || !outcome.sample.deferred) return outcome;
+  const settled = await outcome.sample.deferred.settle(outcome.sample);
+  if (settled.keep) return { keep: true, sample: settled.sample };
+  return { keep: false, reason: settled.reason as R, detail: settled.detail };
+}

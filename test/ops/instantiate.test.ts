@@ -35,10 +35,18 @@ describe('ops and the registry', () => {
 
   it('lists every built-in operator by kind, each with its reasons', () => {
     expect(Object.keys(BUILTIN_OPERATORS).sort()).toEqual([
+      'dedup.exact',
+      'dedup.phash',
+      'doc.filter',
       'image.decode',
       'image.resize',
       'image.size',
+      'optout',
+      'text.flagged_words',
       'text.length',
+      'text.repetition',
+      'text.special_chars',
+      'text.utf8',
     ]);
     expect([...builtinRegistry.keys()].sort()).toEqual(Object.keys(BUILTIN_OPERATORS).sort());
     expect(BUILTIN_OPERATORS['image.size'].reasons).toContain('bad_aspect_ratio');
@@ -133,7 +141,7 @@ describe('validateOperatorUse', () => {
     [
       { op: 'text.lenght', fn: 'curate', args: {} },
       {},
-      'text.lenght: op: unknown operator (known: image.decode, image.resize, image.size, text.length)',
+      'text.lenght: op: unknown operator (known: dedup.exact, dedup.phash, doc.filter, image.decode, image.resize, image.size, optout, text.flagged_words, text.length, text.repetition, text.special_chars, text.utf8)',
     ],
     [
       { op: 'text.length', fn: 'caption', args: {} },

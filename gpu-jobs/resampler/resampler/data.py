@@ -1,0 +1,187 @@
+"""
+Streams training samples from WebDataset shards with a shuffle buffer and DataLoader workers,
+so that the order of batches is a pure function of (seed, workers, ranks, batch size): a job
+that resumes at batch N skips N batches of raw (undecoded) samples and then sees exactly what
+an uninterrupted job would have seen.
+
+Stream i of n (n = ranks × workers) reads every n-th shard of a per-epoch shuffled shard list
+(every n-th sample when there are fewer shards than streams), through a shuffle buffer seeded
+by (seed, epoch, i). Epochs repeat forever; training is counted in steps. A DataLoader hands
+out its workers' batches round-robin, so per-rank batch b is worker b % W's batch b // W.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import torch
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+from webdataset.tariterators import group_by_keys, tar_file_iterator
+
+from . import storage
+from .manifest import ShardRef
+from .preprocess import Example, ImageError, Preprocessor
+
+IMAGE_EXTS = ("jpg", "jpeg", "png", "webp")
+
+
+class DataError(Exception):
+    """An unreadable shard or a sample that is neither a pair nor an interleaved document."""
+
+
+def read_shard(shard: ShardRef) -> Iterator[dict[str, Any]]:
+    """The first `take` samples of a shard as {__key__, ext: bytes}."""
+    try:
+        with storage.open_read(shard.uri) as stream:
+            files = ({**f, "__url__": shard.uri} for f in tar_file_iterator(stream))
+            for n, sample in enumerate(group_by_keys(files), start=1):
+                yield sample
+                if n >= shard.take:
+                    return
+    except (storage.StorageError, OSError, ValueError, EOFError) as e:
+        raise DataError(f"unreadable shard {shard.uri}: {e}") from e
+    # tarfile raises its own errors (ReadError, CompressionError): also "unreadable".
+    except Exception as e:  # noqa: BLE001
+        if type(e).__module__ == "tarfile":
+            raise DataError(f"unreadable shard {shard.uri}: {e}") from e
+        raise
+
+
+def _epoch_rng(seed: int, *parts: int) -> random.Random:
+    # A string seed is hashed with SHA-512: the same in every process and Python run.
+    return random.Random(":".join(str(p) for p in (seed, *parts)))
+
+
+def raw_stream(
+    shards: list[ShardRef], seed: int, buffer: int, index: int, count: int
+) -> Iterator[dict[str, Any]]:
+    """Stream `index` of `count`: undecoded samples, epoch after epoch."""
+    epoch = 0
+    while True:
+        order = list(shards)
+        _epoch_rng(seed, epoch).shuffle(order)
+        by_shard = len(order) >= count
+        mine = order[index::count] if by_shard else order
+
+        def samples() -> Iterator[dict[str, Any]]:
+            n = 0
+            for shard in mine:
+                for sample in read_shard(shard):
+                    if by_shard or n % count == index:
+                        yield sample
+                    n += 1
+
+        rng = _epoch_rng(seed, epoch, index)
+        pool: list[dict[str, Any]] = []
+        yielded = 0
+        for sample in samples():
+            pool.append(sample)
+            if len(pool) >= buffer:
+                # Swap a random element to the end and pop it: O(1) draw from the buffer.
+                j = rng.randrange(len(pool))
+                pool[j], pool[-1] = pool[-1], pool[j]
+                yielded += 1
+                yield pool.pop()
+        rng.shuffle(pool)
+        yielded += len(pool)
+        yield from pool
+        if yielded == 0:
+            raise DataError(f"stream {index} of {count} got no samples from {len(mine)} shards")
+        epoch += 1
+
+
+def segments_of(sample: dict[str, Any]) -> list[tuple[str, bytes | str]]:
+    """A pair (image + txt) or an interleaved document (json with aligned texts/images lists)."""
+    where = f"sample {sample.get('__key__')} of {sample.get('__url__')}"
+    doc = None
+    if "json" in sample:
+        try:
+            doc = json.loads(sample["json"])
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise DataError(f"{where}: json part is not JSON: {e}") from e
+    if isinstance(doc, dict) and isinstance(doc.get("texts"), list) and isinstance(doc.get("images"), list):
+        texts, images = doc["texts"], doc["images"]
+        if len(texts) != len(images):
+            raise DataError(f"{where}: texts and images must have the same length")
+        out: list[tuple[str, bytes | str]] = []
+        for text, image in zip(texts, images):
+            if image is not None:
+                if image not in sample:
+                    raise DataError(f"{where}: document names image part {image!r}, not in the sample")
+                out.append(("image", sample[image]))
+            elif isinstance(text, str):
+                out.append(("text", text))
+        return out
+    image_ext = next((e for e in IMAGE_EXTS if e in sample), None)
+    if image_ext is None or "txt" not in sample:
+        raise DataError(f"{where}: neither an image-text pair nor an interleaved document")
+    try:
+        caption = sample["txt"].decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{where}: caption is not UTF-8") from e
+    return [("image", sample[image_ext]), ("text", caption)]
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    shards: list[ShardRef]
+    seed: int
+    shuffle_buffer: int
+    batch_size: int
+    workers: int
+    rank: int = 0
+    world_size: int = 1
+
+
+def skipped_batches(start_batch: int, worker: int, workers: int) -> int:
+    """Batches b < start_batch with b % workers == worker: this worker's share of the past."""
+    return max(0, (start_batch - worker + workers - 1) // workers)
+
+
+class TrainingBatches(IterableDataset):
+    """Collated batches from this worker's stream, starting after `start_batch` batches."""
+
+    def __init__(self, spec: StreamSpec, preprocessor: Preprocessor, start_batch: int) -> None:
+        super().__init__()
+        self.spec, self.preprocessor, self.start_batch = spec, preprocessor, start_batch
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        spec = self.spec
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        # A DataLoader always starts its round-robin at worker 0, so after `start_batch`
+        # batches worker w plays the part of worker (w + start_batch) % workers.
+        worker = (worker + self.start_batch) % workers
+        index = spec.rank * workers + worker
+        stream = raw_stream(spec.shards, spec.seed, spec.shuffle_buffer, index, spec.world_size * workers)
+        for _ in range(skipped_batches(self.start_batch, worker, workers) * spec.batch_size):
+            next(stream)
+        while True:
+            raw = [next(stream) for _ in range(spec.batch_size)]
+            yield self.preprocessor.collate([self._example(s) for s in raw])
+
+    def _example(self, sample: dict[str, Any]) -> Example:
+        try:
+            return self.preprocessor.example(segments_of(sample))
+        except ImageError as e:
+            raise DataError(f"sample {sample.get('__key__')} of {sample.get('__url__')}: {e}") from e
+
+
+def make_loader(spec: StreamSpec, preprocessor: Preprocessor, start_batch: int) -> DataLoader:
+    return DataLoader(
+        TrainingBatches(spec, preprocessor, start_batch),
+        batch_size=None,
+        num_workers=spec.workers,
+        prefetch_factor=2 if spec.workers > 0 else None,
+        persistent_workers=False,
+        worker_init_fn=_one_thread,
+    )
+
+
+def _one_thread(_: int) -> None:
+    # Workers decode and tokenize; torch ops there are tiny, and W workers × all-cores
+    # thread pools oversubscribe the machine the training step needs.
+    torch.set_num_threads(1)
+

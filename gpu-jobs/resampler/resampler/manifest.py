@@ -1,0 +1,66 @@
+"""
+The dataset manifest the pipeline's Finalize (kind "dataset") or Mix (kind "mixture") stage
+writes; shapes in lambdas/handlers/manifests.ts. Training reads the shards it lists, in order,
+taking the first `take` samples of each (a mixture's last shard of a component may be partial;
+an upsampled component lists a shard more than once).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from . import storage
+
+
+class ManifestError(Exception):
+    """A manifest that cannot be read or is not a dataset/mixture manifest."""
+
+
+@dataclass(frozen=True)
+class ShardRef:
+    uri: str
+    take: int
+
+
+def _int(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ManifestError(f"{where}: expected a non-negative integer, got {value!r}")
+    return value
+
+
+def parse_manifest(text: str, uri: str) -> list[ShardRef]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ManifestError(f"manifest {uri} is not JSON: {e}") from e
+    if not isinstance(doc, dict):
+        raise ManifestError(f"manifest {uri}: expected a JSON object")
+    kind = doc.get("kind")
+    if kind not in ("dataset", "mixture"):
+        raise ManifestError(f'manifest {uri}: kind must be "dataset" or "mixture", got {kind!r}')
+    shards = doc.get("shards")
+    if not isinstance(shards, list):
+        raise ManifestError(f"manifest {uri}: shards must be a list")
+    refs: list[ShardRef] = []
+    for i, shard in enumerate(shards):
+        where = f"manifest {uri}: shards[{i}]"
+        if not isinstance(shard, dict) or not isinstance(shard.get("uri"), str):
+            raise ManifestError(f"{where}: expected an object with a uri")
+        count = shard.get("take") if kind == "mixture" else shard.get("samples")
+        take = _int(count, f"{where}.{'take' if kind == 'mixture' else 'samples'}")
+        if take > 0:
+            refs.append(ShardRef(storage.resolve(shard["uri"]), take))
+    if not refs:
+        raise ManifestError(f"manifest {uri}: no samples to train on (0 shards with samples)")
+    return refs
+
+
+def load_manifest(uri: str) -> list[ShardRef]:
+    resolved = storage.resolve(uri)
+    try:
+        text = storage.read_bytes(resolved).decode("utf-8")
+    except storage.StorageError as e:
+        raise ManifestError(f"cannot read manifest: {e}") from e
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"manifest {uri} is not UTF-8 text") from e
+    return parse_manifest(text, uri)

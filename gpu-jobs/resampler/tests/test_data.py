@@ -1,0 +1,120 @@
+"""Manifests, shard streaming (order, partition, resume skipping) and sample preprocessing."""
+import io
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from resampler.data import DataError, StreamSpec, make_loader, raw_stream, read_shard, segments_of, skipped_batches
+from resampler.frozen import load_frozen
+from resampler.manifest import ManifestError, ShardRef, load_manifest
+from resampler.preprocess import IGNORE, Preprocessor
+from shards import COLOURS, jpeg, make_pair_shards, write_dataset_manifest, write_mixture_manifest, write_tar
+
+
+def keys(samples):
+    return [s["__key__"] for s in samples]
+
+
+def test_dataset_manifest_lists_every_shard_with_its_samples(tmp_path):
+    shards = make_pair_shards(tmp_path / "s", 2, 3)
+    manifest = write_dataset_manifest(tmp_path / "m.json", shards)
+    assert load_manifest(manifest.as_uri()) == [ShardRef(s["uri"], 3) for s in shards]
+
+
+def test_mixture_manifest_takes_the_first_samples_of_each_shard(tmp_path):
+    shards = make_pair_shards(tmp_path / "s", 2, 5)
+    manifest = write_mixture_manifest(tmp_path / "m.json", [(shards[0]["uri"], 5, 5), (shards[1]["uri"], 2, 5), (shards[0]["uri"], 0, 5)])
+    refs = load_manifest(str(manifest))
+    assert refs == [ShardRef(shards[0]["uri"], 5), ShardRef(shards[1]["uri"], 2)]
+    assert keys(read_shard(refs[1])) == ["s01-0000", "s01-0001"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "is not JSON"),
+        ('{"kind": "stats", "shards": []}', 'kind must be "dataset" or "mixture", got \'stats\''),
+        ('{"kind": "dataset", "shards": [{"samples": 2}]}', "shards[0]: expected an object with a uri"),
+        ('{"kind": "mixture", "shards": [{"uri": "file:///x.tar", "take": -1}]}', "shards[0].take: expected a non-negative integer"),
+        ('{"kind": "dataset", "shards": []}', "no samples to train on"),
+    ],
+)
+def test_bad_manifests_fail_with_a_message_naming_the_problem(tmp_path, content, message):
+    path = tmp_path / "m.json"
+    path.write_text(content)
+    with pytest.raises(ManifestError) as e:
+        load_manifest(str(path))
+    assert message in str(e.value)
+
+
+def test_a_missing_manifest_names_its_uri(tmp_path):
+    with pytest.raises(ManifestError, match=f"cannot read manifest: cannot read file://{tmp_path}/none.json"):
+        load_manifest(str(tmp_path / "none.json"))
+
+
+def test_unreadable_and_missing_shards_raise_data_error(tmp_path):
+    (tmp_path / "bad.tar").write_bytes(b"this is not a tar archive" * 40)
+    with pytest.raises(DataError, match=f"unreadable shard file://{tmp_path}/bad.tar"):
+        list(read_shard(ShardRef(f"file://{tmp_path}/bad.tar", 5)))
+    with pytest.raises(DataError, match="unreadable shard .*missing.tar"):
+        list(read_shard(ShardRef(f"file://{tmp_path}/missing.tar", 5)))
+
+
+def test_streams_partition_an_epoch_and_repeat_in_the_same_order(tmp_path):
+    refs = [ShardRef(s["uri"], 4) for s in make_pair_shards(tmp_path, 3, 4)]
+    for count in (3, 5):  # by shard (one shard each) and by sample (3 shards < 5 streams)
+        epoch = []
+        for index in range(count):
+            stream = raw_stream(refs, seed=1, buffer=3, index=index, count=count)
+            per_stream = 4 if count == 3 else len(range(index, 12, count))
+            epoch += keys(next(stream) for _ in range(per_stream))
+        assert sorted(epoch) == sorted(f"s{s:02d}-{i:04d}" for s in range(3) for i in range(4))
+    a = raw_stream(refs, seed=7, buffer=5, index=0, count=1)
+    b = raw_stream(refs, seed=7, buffer=5, index=0, count=1)
+    assert keys(next(a) for _ in range(30)) == keys(next(b) for _ in range(30))
+
+
+def test_skipped_batches_counts_each_workers_share():
+    assert [skipped_batches(5, w, 2) for w in range(2)] == [3, 2]
+    assert [skipped_batches(0, w, 3) for w in range(3)] == [0, 0, 0]
+    assert skipped_batches(7, 0, 1) == 7
+
+
+def test_a_loader_started_at_batch_n_yields_what_batch_n_onwards_was(tmp_path, tiny_models):
+    frozen = load_frozen(str(tiny_models["vision"]), str(tiny_models["text"]), torch.device("cpu"), torch.float32)
+    pre = Preprocessor(frozen.tokenizer, frozen.image_size, frozen.image_mean, frozen.image_std, 2, False, 32)
+    refs = [ShardRef(s["uri"], 6) for s in make_pair_shards(tmp_path, 4, 6)]
+    spec = StreamSpec(refs, seed=3, shuffle_buffer=4, batch_size=3, workers=2)
+    whole = iter(make_loader(spec, pre, start_batch=0))
+    expected = [next(whole)["input_ids"] for _ in range(7)]
+    resumed = iter(make_loader(spec, pre, start_batch=3))
+    for want in expected[3:]:
+        assert torch.equal(next(resumed)["input_ids"], want)
+
+
+def test_pairs_and_interleaved_documents_become_segments():
+    image = jpeg(COLOURS["red"])
+    assert segments_of({"__key__": "k", "jpg": image, "txt": b"a red square", "json": b"{}"}) == [("image", image), ("text", "a red square")]
+    doc = {"texts": ["intro", None, "outro"], "images": [None, "0.jpg", None]}
+    sample = {"__key__": "d", "json": json.dumps(doc).encode(), "0.jpg": image}
+    assert segments_of(sample) == [("text", "intro"), ("image", image), ("text", "outro")]
+    with pytest.raises(DataError, match="sample x of u: neither an image-text pair nor an interleaved document"):
+        segments_of({"__key__": "x", "__url__": "u", "txt": b"caption only"})
+
+
+def test_examples_put_latent_slots_before_the_caption_and_learn_only_text(tiny_models):
+    frozen = load_frozen(str(tiny_models["vision"]), str(tiny_models["text"]), torch.device("cpu"), torch.float32)
+    tok = frozen.tokenizer
+    for split, tiles in ((False, 1), (True, 5)):
+        pre = Preprocessor(tok, frozen.image_size, frozen.image_mean, frozen.image_std, 3, split, 128)
+        ex = pre.example([("image", jpeg(COLOURS["blue"], (50, 30))), ("text", "a blue square")])
+        caption = tok("a blue square", add_special_tokens=False)["input_ids"]
+        assert len(ex.tiles) == tiles and ex.tiles[0].shape == (3, frozen.image_size, frozen.image_size)
+        assert ex.image_slots == [False] + [True] * 3 * tiles + [False] * (len(caption) + 1)
+        assert ex.labels == [IGNORE] * (1 + 3 * tiles) + caption + [tok.eos_token_id]
+    batch = pre.collate([ex, pre.example([("text", "short")])])
+    assert batch["pixel_values"].shape[0] == 5
+    assert batch["image_mask"].sum() == 15
+    assert batch["attention_mask"][1].sum() == len(tok("short", add_special_tokens=False)["input_ids"]) + 2

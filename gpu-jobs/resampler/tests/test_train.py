@@ -1,0 +1,107 @@
+"""Training end to end on CPU: loss goes down, an interrupted run resumes exactly, bad inputs exit 2."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import Idefics2Config
+from transformers.models.idefics2.modeling_idefics2 import Idefics2Connector
+
+from resampler.train import main, train
+from shards import make_pair_shards, write_dataset_manifest
+
+JOB_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    return str(write_dataset_manifest(root / "manifest.json", make_pair_shards(root / "shards", 3, 8)))
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_loss_decreases_on_a_learnable_dataset(manifest, train_config, tmp_path):
+    metrics = train(manifest, str(tmp_path / "out"), train_config(steps=14, checkpoint_every=100))
+    first, last = metrics["loss"][0], sum(metrics["loss"][-4:]) / 4
+    assert len(metrics["loss"]) == 14
+    assert last < first - 0.1, metrics["loss"]
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_losses(manifest, train_config, tmp_path):
+    config = train_config(steps=6, checkpoint_every=2, grad_accum=2, num_workers=2, image_splitting=True)
+    whole = train(manifest, str(tmp_path / "whole"), config)
+
+    def stop_at_5(step, loss):
+        if step == 5:
+            raise Interrupted()
+
+    out = tmp_path / "interrupted"
+    with pytest.raises(Interrupted):
+        train(manifest, out.as_uri(), config, on_step=stop_at_5)
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 4
+    resumed = train(manifest, out.as_uri(), config)
+    assert resumed["resumed_from"] == 4
+    assert resumed["loss"] == whole["loss"]
+    assert resumed["lr"] == whole["lr"]
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["loss"] == whole["loss"] and saved["steps"] == 6
+
+
+def test_outputs_load_strictly_into_transformers_idefics2_connector(manifest, train_config, tmp_path):
+    train(manifest, str(tmp_path), train_config(steps=2))
+    config = Idefics2Config(**json.loads((tmp_path / "config.json").read_text()))
+    connector = Idefics2Connector(config)
+    connector.load_state_dict(load_file(tmp_path / "connector.safetensors"), strict=True)
+    out = connector(torch.randn(2, 16, config.vision_config.hidden_size), torch.ones(2, 16, dtype=torch.long))
+    assert out.shape == (2, 4, config.text_config.hidden_size)
+
+
+def test_a_resume_with_a_different_config_is_refused(manifest, train_config, tmp_path, capsys):
+    train(manifest, str(tmp_path), train_config(steps=2))
+    changed = json.dumps({**json.loads(train_config(steps=2).to_json()), "lr": 0.5})
+    assert main(["--manifest", manifest, "--out", str(tmp_path), "--config", changed]) == 2
+    assert "was written with a different config (lr); use a new --out" in capsys.readouterr().err
+
+
+def cli_config(train_config, **overrides) -> str:
+    return json.dumps({**json.loads(train_config().to_json()), **overrides})
+
+
+def test_bad_inputs_exit_2_with_a_clear_message(manifest, train_config, tmp_path, capsys):
+    def run(manifest_uri, config):
+        code = main(["--manifest", manifest_uri, "--out", str(tmp_path / "o"), "--config", config])
+        return code, capsys.readouterr().err
+
+    code, err = run(str(tmp_path / "nope.json"), cli_config(train_config))
+    assert code == 2 and f"error: cannot read manifest: cannot read file://{tmp_path}/nope.json" in err
+
+    code, err = run(manifest, cli_config(train_config, text_model=str(tmp_path / "no-lm")))
+    assert code == 2 and f"error: text model: model folder file://{tmp_path}/no-lm does not exist" in err
+
+    code, err = run(manifest, cli_config(train_config, stepz=3))
+    assert code == 2 and "error: config: unknown key(s) stepz" in err
+
+    code, err = run(manifest, cli_config(train_config, batch_size="8"))
+    assert code == 2 and "error: config.batch_size: expected int, got '8'" in err
+
+    broken = tmp_path / "broken.tar"
+    broken.write_bytes(b"\x00garbage" * 200)
+    bad_shard = write_dataset_manifest(tmp_path / "bad.json", [{"uri": broken.as_uri(), "samples": 3}])
+    code, err = run(str(bad_shard), cli_config(train_config, num_workers=1))
+    assert code == 2 and f"unreadable shard {broken.as_uri()}" in err
+
+
+def test_the_entry_point_runs_as_a_module(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "resampler.train", "--manifest", str(tmp_path / "missing.json"), "--out", str(tmp_path),
+         "--config", '{"vision_model": "v", "text_model": "t"}'],
+        cwd=JOB_DIR, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert "error: cannot read manifest" in result.stderr

@@ -1,0 +1,103 @@
+/**
+ * The JSON Schema (draft 2020-12) of a pipeline's execution input: what the Step Functions
+ * console, `vlmflow start` and any client may send. Plan checks the same rules at run time
+ * (lambdas/handlers/plan.ts, params.ts); the schema lets people see them before a run and lets
+ * editors validate an input file. Pure: the same graph always yields the same schema.
+ */
+import type { ParamSpec, PipelineGraph } from '../dsl/ir';
+import { RUN_ID_PATTERN } from '../../lambdas/handlers/layout';
+
+/** The subset of JSON Schema this module writes; plain JSON. */
+export interface JsonSchema {
+  readonly $schema?: string;
+  readonly $id?: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly type?: 'object' | 'string' | 'integer' | 'number' | 'boolean';
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly additionalProperties?: boolean;
+  readonly default?: unknown;
+  readonly examples?: readonly unknown[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly pattern?: string;
+  readonly not?: JsonSchema;
+  readonly enum?: readonly (string | number)[];
+}
+
+export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+export function renderInputSchema(graph: PipelineGraph): JsonSchema {
+  return {
+    $schema: JSON_SCHEMA_DIALECT,
+    $id: `vlmflow:${graph.name}:input`,
+    title: `Execution input of vlmflow pipeline "${graph.name}"`,
+    description:
+      'Every field is optional: {} runs with every default. Plan rejects a wrong value with a message naming the field and the allowed values.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      runId: {
+        type: 'string',
+        description:
+          'Run folder name under runs/<pipeline>/; rerunning an id skips the shards already done. Default: the execution name.',
+        pattern: RUN_ID_PATTERN.source,
+        not: { pattern: '^\\.+$' },
+      },
+      params: {
+        type: 'object',
+        description: 'Run parameters; any not given take their default.',
+        additionalProperties: false,
+        properties: Object.fromEntries(
+          Object.entries(graph.params).map(([name, spec]) => [name, paramSchema(spec)]),
+        ),
+      },
+      inputs: {
+        type: 'object',
+        description:
+          "Shard locations by source, replacing the pipeline's defaults: s3://bucket/prefix, or a bare key under the data bucket.",
+        additionalProperties: false,
+        properties: Object.fromEntries(
+          graph.sources.map((source) => [
+            source.name,
+            {
+              type: 'string',
+              minLength: 1,
+              default: source.uri,
+              description: `Shards of source "${source.name}" (files matching ${source.pattern})`,
+            },
+          ]),
+        ),
+      },
+      maxShards: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Process at most this many shards per source (a trial run). Default: all.',
+      },
+    },
+  };
+}
+
+function paramSchema(spec: ParamSpec): JsonSchema {
+  return {
+    type: spec.type,
+    default: spec.default,
+    ...(spec.min !== undefined && { minimum: spec.min }),
+    ...(spec.max !== undefined && { maximum: spec.max }),
+    ...(spec.enum !== undefined && { enum: spec.enum }),
+    ...(spec.description !== undefined && { description: spec.description }),
+  };
+}
+
+/** An input that sets every field to its default: a starting point to edit in the console. */
+export function exampleInput(graph: PipelineGraph, runId = 'my-run'): Record<string, unknown> {
+  return {
+    runId,
+    params: Object.fromEntries(Object.entries(graph.params).map(([n, s]) => [n, s.default])),
+    inputs: Object.fromEntries(graph.sources.map((source) => [source.name, source.uri])),
+  };
+}
+
+export const renderInputSchemaJson = (graph: PipelineGraph): string =>
+  `${JSON.stringify(renderInputSchema(graph), null, 2)}\n`;

@@ -1,0 +1,197 @@
+/**
+ * A stage with a run-scoped dedup (docs/dedup.md) compiles to three Distributed Maps:
+ * Curate (the segments before the dedup, then Hash) → Plan dedup → Resolve duplicates (one
+ * item per hash partition) → Filter duplicates (drop the losers, then the rest of the chain)
+ * → Finalize, unchanged: the last segment's stats marker merges every segment's counts.
+ */
+import type { SourceNode } from '../dsl/ir';
+import type {
+  Catcher,
+  DistributedMapState,
+  JsonObject,
+  JsonValue,
+  State,
+  TaskState,
+  Transition,
+} from './asl';
+import { STATE_NAMES } from './names';
+import { PLACEHOLDERS } from './placeholders';
+import {
+  renderCurateMap,
+  renderFinalize,
+  renderShardMap,
+  renderSteps,
+  segmentSteps,
+} from './render-source';
+import { stageLayoutOf, type DedupSplit, type StageLayout } from './segments';
+import { next, renderLambdaTask, TIMEOUTS } from './tasks';
+
+export interface SourceStatesOptions {
+  /** After Finalize. */
+  readonly transition: Transition;
+  /** Top-level states catch into Record failure; states inside a Parallel branch do not. */
+  readonly catchers: readonly Catcher[];
+  readonly finalizeOutputPath?: string;
+}
+
+/** Every state of one source, in execution order; the first is its entry. */
+export function renderSourceStates(
+  pipeline: string,
+  source: SourceNode,
+  o: SourceStatesOptions,
+): Record<string, State> {
+  const finalize = STATE_NAMES.finalize(source.name);
+  const finalizeState = renderFinalize(pipeline, source, {
+    transition: o.transition,
+    ...(o.catchers.length > 0 ? { catchers: o.catchers } : {}),
+    ...(o.finalizeOutputPath ? { outputPath: o.finalizeOutputPath } : {}),
+  });
+  const layout = stageLayoutOf(source);
+  if (!layout.dedup) {
+    return {
+      [STATE_NAMES.map(source.name)]: renderCurateMap(pipeline, source, next(finalize), o.catchers),
+      [finalize]: finalizeState,
+    };
+  }
+  return {
+    ...renderDedupMaps(pipeline, source, layout, layout.dedup, next(finalize), o.catchers),
+    [finalize]: finalizeState,
+  };
+}
+
+/** Names of a source's states in execution order (the machine's top-level order needs them). */
+export function sourceStateNames(source: SourceNode): string[] {
+  const stage = source.name;
+  return stageLayoutOf(source).dedup
+    ? [
+        STATE_NAMES.map(stage),
+        STATE_NAMES.dedupPlan(stage),
+        STATE_NAMES.resolveMap(stage),
+        STATE_NAMES.filterMap(stage),
+        STATE_NAMES.finalize(stage),
+      ]
+    : [STATE_NAMES.map(stage), STATE_NAMES.finalize(stage)];
+}
+
+function renderDedupMaps(
+  pipeline: string,
+  source: SourceNode,
+  layout: StageLayout,
+  dedup: DedupSplit,
+  transition: Transition,
+  catchers: readonly Catcher[],
+): Record<string, State> {
+  const stage = source.name;
+  const use: JsonObject = { segment: dedup.segment, args: dedup.args as JsonObject };
+  const hash = {
+    name: STATE_NAMES.hashTask(stage),
+    fn: PLACEHOLDERS.dedup,
+    payload: { action: 'hash', 'task.$': '$', dedup: use },
+    comment: `Hash what the earlier segments kept (${dedup.mode}), one record file per partition`,
+  };
+  const filter = {
+    name: STATE_NAMES.filterTask(stage),
+    fn: PLACEHOLDERS.dedup,
+    payload: { action: 'filter', 'task.$': '$', segment: dedup.segment },
+    comment: `Drop the duplicates resolve decided against (${pipeline}/${stage})`,
+  };
+  return {
+    [STATE_NAMES.map(stage)]: renderShardMap(pipeline, source, layout, {
+      comment: `One item per shard of source "${stage}": the operators before the dedup, then hashing`,
+      label: `Curate${stage}`,
+      steps: [...segmentSteps(pipeline, source, layout, 0, dedup.segment), hash],
+      transition: next(STATE_NAMES.dedupPlan(stage)),
+      catchers,
+    }),
+    [STATE_NAMES.dedupPlan(stage)]: renderDedupPlan(pipeline, stage, use, catchers),
+    [STATE_NAMES.resolveMap(stage)]: renderResolveMap(stage, catchers),
+    [STATE_NAMES.filterMap(stage)]: renderShardMap(pipeline, source, layout, {
+      comment: `One item per shard of source "${stage}": drop duplicates, then the operators after the dedup`,
+      label: `Filter${stage}`,
+      steps: [
+        filter,
+        ...segmentSteps(pipeline, source, layout, dedup.segment + 1, layout.segments.length),
+      ],
+      extraSelector: { 'dedup.$': `$.dedup.${stage}` },
+      transition,
+      catchers,
+    }),
+  };
+}
+
+function renderDedupPlan(
+  pipeline: string,
+  stage: string,
+  use: JsonObject,
+  catchers: readonly Catcher[],
+): TaskState {
+  const fields = ['config', 'generation', 'manifest', 'results', 'shards', 'partitions', 'pending'];
+  return renderLambdaTask(
+    PLACEHOLDERS.dedup,
+    {
+      action: 'plan',
+      pipeline,
+      stage,
+      'runRoot.$': '$.runRoot',
+      'params.$': '$.params',
+      'allShards.$': `$.stages.${stage}.allShards`,
+      dedup: use,
+    },
+    {
+      comment: `Hashed shards, their generation and the partitions still to resolve for "${stage}"`,
+      timeoutSeconds: TIMEOUTS.plan,
+      resultSelector: Object.fromEntries(fields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
+      resultPath: `$.dedup.${stage}`,
+      ...(catchers.length > 0 ? { catch: catchers } : {}),
+      transition: next(STATE_NAMES.resolveMap(stage)),
+    },
+  );
+}
+
+/**
+ * One item per hash partition. No failure is tolerated: a partition left unresolved would let
+ * its duplicates through.
+ */
+function renderResolveMap(stage: string, catchers: readonly Catcher[]): DistributedMapState {
+  const plan = `$.dedup.${stage}`;
+  const task = STATE_NAMES.resolveTask(stage);
+  const payload: Record<string, JsonValue> = {
+    action: 'resolve',
+    'stage.$': '$.stage',
+    'runRoot.$': '$.runRoot',
+    'dedup.$': '$.dedup',
+    'item.$': '$.item',
+  };
+  return {
+    Type: 'Map',
+    Comment: `One item per hash partition of "${stage}": decide which samples are duplicates`,
+    Label: `Resolve${stage.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 40),
+    ItemReader: {
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Bucket.$': `${plan}.manifest.Bucket`, 'Key.$': `${plan}.manifest.Key` },
+    },
+    ItemSelector: {
+      stage,
+      'runRoot.$': '$.runRoot',
+      'dedup.$': plan,
+      'item.$': '$$.Map.Item.Value',
+    },
+    ItemProcessor: {
+      ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+      StartAt: task,
+      States: renderSteps([
+        { name: task, fn: PLACEHOLDERS.dedup, payload, comment: 'Resolve one partition' },
+      ]) as Record<string, State>,
+    },
+    MaxConcurrencyPath: '$.params.maxConcurrency',
+    ToleratedFailurePercentage: 0,
+    ResultWriter: {
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { 'Bucket.$': `${plan}.results.Bucket`, 'Prefix.$': `${plan}.results.Prefix` },
+    },
+    ResultPath: `${plan}.resolveMap`,
+    ...(catchers.length > 0 ? { Catch: catchers } : {}),
+    Next: STATE_NAMES.filterMap(stage),
+  };
+}

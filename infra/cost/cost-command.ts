@@ -1,0 +1,117 @@
+/**
+ * `vlmflow cost`: the estimate of a measured run, or a projection to N samples from the
+ * largest succeeded run of a pipeline. The arithmetic lives in lambdas/report/cost.ts (the
+ * report shows the same estimate); this file finds the run and prints the table.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  DEFAULT_PRICES,
+  estimateCost,
+  gatherRunData,
+  measureRun,
+  projectCost,
+  type CostEstimate,
+  type Prices,
+} from '../../lambdas/report';
+import type { RunSummary } from '../../lambdas/handlers/contracts';
+import { readJson } from '../../lambdas/shards/json-io';
+import { storageFor } from '../../lambdas/shards/storage';
+import { joinUri, normaliseUri } from '../../lambdas/shards/uri';
+import { findPipeline } from '../cli/pipelines';
+
+export interface CostFlags {
+  readonly samples?: number;
+  readonly workdir: string;
+  readonly from?: string;
+  readonly prices?: string;
+}
+
+export async function loadPrices(file: string): Promise<Prices> {
+  const value = JSON.parse(await readFile(file, 'utf8')) as Partial<Prices>;
+  // A partial file overrides the default section by section.
+  return {
+    ...DEFAULT_PRICES,
+    ...value,
+    assumptions: { ...DEFAULT_PRICES.assumptions, ...value.assumptions },
+  };
+}
+
+/** A run folder or URI when the argument looks like one; otherwise a pipeline name. */
+export async function resolveCostEstimate(
+  target: string,
+  flags: CostFlags,
+): Promise<{ estimate: CostEstimate; runRoot: string }> {
+  const prices = flags.prices ? await loadPrices(flags.prices) : DEFAULT_PRICES;
+  const looksLikeRun = /^(s3|file):\/\//.test(target) || target.includes('/');
+  let runRoot: string;
+  if (looksLikeRun) runRoot = normaliseUri(target);
+  else if (flags.from) runRoot = normaliseUri(flags.from);
+  else {
+    if (flags.samples === undefined)
+      throw new Error(
+        `"${target}" is a pipeline name: pass --samples N to project its cost, or give a run folder`,
+      );
+    runRoot = await largestSucceededRun(
+      findPipeline(target).pipeline.name,
+      normaliseUri(flags.workdir),
+    );
+  }
+  const estimate = estimateCost(measureRun(await gatherRunData(runRoot)), prices);
+  return {
+    estimate: flags.samples === undefined ? estimate : projectCost(estimate, flags.samples),
+    runRoot,
+  };
+}
+
+/** The succeeded run with the most input samples: the best-measured per-sample cost. */
+async function largestSucceededRun(pipeline: string, dataRoot: string): Promise<string> {
+  const prefix = joinUri(dataRoot, 'runs', `${pipeline}/`);
+  let best: { runRoot: string; samples: number } | undefined;
+  for await (const object of storageFor(prefix).list(prefix)) {
+    const match = /^([^/]+)\/summary\.json$/.exec(object.uri.slice(prefix.length));
+    if (!match) continue;
+    const summary = await readJson<RunSummary>(object.uri).catch(() => undefined);
+    if (summary?.status !== 'SUCCEEDED') continue;
+    const samples = Object.values(summary.stages).reduce((sum, s) => sum + s.in, 0);
+    if (!best || samples >= best.samples) best = { runRoot: joinUri(prefix, match[1]!), samples };
+  }
+  if (!best) {
+    throw new Error(
+      `no succeeded run of ${pipeline} under ${prefix} to measure from: run a sample first, e.g. ` +
+        `vlmflow run ${pipeline} --local --max-shards 2 --workdir ${dataRoot.replace(/^file:\/\//, '')}`,
+    );
+  }
+  return best.runRoot;
+}
+
+export function formatCostTable(estimate: CostEstimate, runRoot: string): string {
+  const rows = estimate.lines.map((l) => [
+    l.service,
+    l.item,
+    l.quantity === undefined ? 'not measured' : `${round(l.quantity)} ${l.unit}`,
+    `$${l.usd.toFixed(6)}`,
+    l.scales === 'samples' ? 'grows with samples' : 'per run',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) =>
+    [
+      r[0]!.padEnd(widths[0]!),
+      r[1]!.padEnd(widths[1]!),
+      r[2]!.padStart(widths[2]!),
+      r[3]!.padStart(widths[3]!),
+      r[4],
+    ].join('  '),
+  );
+  const projected = estimate.samples !== estimate.measuredSamples;
+  return [
+    projected
+      ? `projected cost for ${estimate.samples} input samples, measured on ${estimate.measuredSamples} (${runRoot})`
+      : `estimated cost of ${runRoot} (${estimate.samples} input samples)`,
+    ...lines,
+    `total  $${estimate.totalUsd.toFixed(4)}  (${estimate.prices.region} list prices as of ${estimate.prices.asOf})`,
+  ].join('\n');
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}

@@ -1,0 +1,57 @@
+/**
+ * Stage 1 of a run-scoped dedup, after the stage's earlier segments: hash every sample they
+ * kept and write the records, one small file per partition, then the shard's `hashed` marker.
+ * Idempotent: a retried shard finds its marker; records are rewritten with the same bytes.
+ */
+import { writeJson } from '../shards/json-io';
+import { storageFor } from '../shards/storage';
+import { readShard } from '../shards/tar-reader';
+import { mapLimit } from './concurrency';
+import type { DedupHashEvent, DedupHashResult } from './dedup-contracts';
+import { HASH_BYTES, placeSample } from './dedup-hashing';
+import { readIfExists, resolveDedupConfig } from './dedup-io';
+import { encodeRecords, type HashRecord } from './dedup-records';
+import { ShardError, messageOf } from './errors';
+import { dedupHashedUri, dedupRecordsUri, segmentShardUri } from './layout';
+
+const WRITE_CONCURRENCY = 16;
+
+export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult> {
+  const { task, dedup } = event;
+  const { runRoot, stage, item } = task;
+  const where = `stage "${stage}" shard "${item.key}" dedup hash`;
+  const marker = dedupHashedUri(runRoot, stage, item.key);
+  const done = await readIfExists<DedupHashResult>(marker);
+  if (done) return done;
+
+  const config = resolveDedupConfig(dedup.args, task.params, where);
+  // What the filter will read: the shard itself, or what the segment before the dedup kept.
+  const input =
+    dedup.segment === 0 ? item.uri : segmentShardUri(runRoot, stage, dedup.segment - 1, item.key);
+  const byPartition = new Map<string, HashRecord[]>();
+  let samples = 0;
+  let hashed = 0;
+  try {
+    for await (const record of readShard(await storageFor(input).read(input))) {
+      // Invalid tar members are rejected by the filter's shard loop; they have no content to hash.
+      if (record.kind !== 'sample') continue;
+      samples++;
+      const placed = await placeSample(record.sample, config);
+      if (placed.length > 0) hashed++;
+      for (const { partition, hash } of placed) {
+        const list = byPartition.get(partition) ?? [];
+        list.push({ key: record.sample.key, hash });
+        byPartition.set(partition, list);
+      }
+    }
+  } catch (error) {
+    throw new ShardError(`${where}: cannot read ${input}: ${messageOf(error)}`, { cause: error });
+  }
+  await mapLimit([...byPartition], WRITE_CONCURRENCY, async ([partition, records]) => {
+    const uri = dedupRecordsUri(runRoot, stage, partition, item.key);
+    await storageFor(uri).write(uri, encodeRecords(records, HASH_BYTES[config.mode]));
+  });
+  const result: DedupHashResult = { stage, shard: item.key, samples, hashed };
+  await writeJson(marker, result);
+  return result;
+}

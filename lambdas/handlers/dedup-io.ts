@@ -1,0 +1,41 @@
+/** Small storage helpers the dedup handlers share. */
+import { posix } from 'node:path';
+import { readJson } from '../shards/json-io';
+import { isNotFound } from '../shards/not-found';
+import { storageFor } from '../shards/storage';
+import { resolveArgs } from '../ops/operator';
+import type { Params } from './contracts';
+import { ShardError, messageOf } from './errors';
+import { dedupConfigOf, runDedupParams, type DedupConfig } from './dedup-spec';
+
+export async function readIfExists<T>(uri: string): Promise<T | undefined> {
+  try {
+    return await readJson<T>(uri);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** File names (without `suffix`) of the objects directly under a prefix URI, sorted. */
+export async function listNames(prefixUri: string, suffix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const object of storageFor(prefixUri).list(prefixUri)) {
+    const name = posix.basename(object.uri);
+    if (name.endsWith(suffix)) names.push(name.slice(0, -suffix.length));
+  }
+  return names.sort();
+}
+
+/** The use's arguments with the run's parameters, validated by the same schema as in the DSL. */
+export function resolveDedupConfig(
+  args: Readonly<Record<string, unknown>>,
+  params: Params,
+  where: string,
+): DedupConfig {
+  try {
+    return dedupConfigOf(runDedupParams.parse(resolveArgs(args, params)));
+  } catch (error) {
+    throw new ShardError(`${where}: dedup arguments: ${messageOf(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Stage 2 of a run-scoped dedup, one task per partition: read that partition's records from
+ * every hashed shard, decide which samples go, write one drop list per shard that loses any,
+ * then the partition's `resolved` marker (written last: a resumed run skips it).
+ *
+ * The rule depends only on pairs, never on the order of work: a sample goes when a sample with
+ * a smaller (shard, key) has the same content hash (exact) or a perceptual hash within
+ * maxDistance bits (phash). Records arrive in (shard, key) order, so the first match is the
+ * smallest. For phash, each band's partitions see every pair that agrees on that band; the
+ * filter takes the union over bands (docs/dedup.md, "Chains").
+ */
+import { readJson, writeJson } from '../shards/json-io';
+import { storageFor } from '../shards/storage';
+import { joinUri } from '../shards/uri';
+import { mapLimit } from './concurrency';
+import { bandLayout, bandValue } from './dedup-bands';
+import type { DedupResolveEvent, DedupResolveResult } from './dedup-contracts';
+import { dropListUri, type Drop } from './dedup-drops';
+import { hammingDistance64 } from './dedup-hashing';
+import { listNames, readIfExists } from './dedup-io';
+import { compareKeys, decodeRecords } from './dedup-records';
+import { dedupGenerationUri, dedupRecordsPrefixUri } from './layout';
+
+const READ_CONCURRENCY = 32;
+
+/** A record with its shard: what resolve holds in memory, one per sample of the partition. */
+export interface OriginRecord {
+  readonly shard: string;
+  readonly key: string;
+  readonly hash: Buffer;
+}
+
+export async function resolvePartition(event: DedupResolveEvent): Promise<DedupResolveResult> {
+  const { runRoot, stage, item } = event;
+  const { config, generation } = event.dedup;
+  const generationUri = dedupGenerationUri(runRoot, stage, generation);
+  const marker = joinUri(generationUri, 'resolved', `${item.name}.json`);
+  const done = await readIfExists<DedupResolveResult>(marker);
+  if (done) return done;
+
+  // Only the shards of this generation: a shard that crashed after writing some records but
+  // before its marker is not part of it.
+  const members = new Set(await readJson<string[]>(joinUri(generationUri, 'shards.json')));
+  const prefix = dedupRecordsPrefixUri(runRoot, stage, item.name);
+  const shards = (await listNames(prefix, '.bin')).filter((s) => members.has(s)).sort(compareKeys);
+  const perShard = await mapLimit(shards, READ_CONCURRENCY, async (shard) => {
+    const uri = joinUri(prefix, `${shard}.bin`);
+    return decodeRecords(await storageFor(uri).readBytes(uri), uri).map((r) => ({ shard, ...r }));
+  });
+  const records = perShard.flat();
+
+  const drops =
+    config.mode === 'exact'
+      ? exactDrops(records)
+      : nearDrops(records, bandLayout(config.bands)[item.band]!, config.maxDistance);
+  const byShard = new Map<string, Drop[]>();
+  for (const { shard, drop } of drops) byShard.set(shard, [...(byShard.get(shard) ?? []), drop]);
+  await mapLimit([...byShard], READ_CONCURRENCY, ([shard, list]) =>
+    writeJson(dropListUri(runRoot, stage, generation, shard, item.name), {
+      partition: item.name,
+      drops: list.sort((a, b) => compareKeys(a.key, b.key)),
+    }),
+  );
+  const result: DedupResolveResult = {
+    stage,
+    partition: item.name,
+    records: records.length,
+    dropped: drops.length,
+  };
+  await writeJson(marker, result);
+  return result;
+}
+
+/** Records in (shard, key) order: the first of each content hash stays. */
+export function exactDrops(records: readonly OriginRecord[]): { shard: string; drop: Drop }[] {
+  const first = new Map<string, OriginRecord>();
+  const out: { shard: string; drop: Drop }[] = [];
+  for (const record of records) {
+    const hex = record.hash.toString('hex');
+    const kept = first.get(hex);
+    if (!kept) first.set(hex, record);
+    else
+      out.push({
+        shard: record.shard,
+        drop: { key: record.key, keptShard: kept.shard, keptKey: kept.key },
+      });
+  }
+  return out;
+}
+
+/**
+ * Records in (shard, key) order, grouped by their value in this band; within a group a record
+ * goes when an earlier one is within maxDistance (the first such is the smallest).
+ */
+export function nearDrops(
+  records: readonly OriginRecord[],
+  band: { shift: number; width: number },
+  maxDistance: number,
+): { shard: string; drop: Drop }[] {
+  const groups = new Map<bigint, OriginRecord[]>();
+  for (const record of records) {
+    const value = bandValue(record.hash.readBigUInt64BE(0), band);
+    const group = groups.get(value);
+    if (group) group.push(record);
+    else groups.set(value, [record]);
+  }
+  const out: { shard: string; drop: Drop }[] = [];
+  for (const group of groups.values()) {
+    for (let i = 1; i < group.length; i++) {
+      const record = group[i]!;
+      for (let j = 0; j < i; j++) {
+        const distance = hammingDistance64(group[j]!.hash, record.hash);
+        if (distance > maxDistance) continue;
+        out.push({
+          shard: record.shard,
+          drop: { key: record.key, keptShard: group[j]!.shard, keptKey: group[j]!.key, distance },
+        });
+        break;
+      }
+    }
+  }
+  return out;
+}

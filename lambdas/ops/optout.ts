@@ -1,0 +1,102 @@
+/**
+ * optout: honour creators' opt-outs. A sample is rejected when its URL is on the URL list, its
+ * host or a parent domain is on the domain list (Spawning-style lists in storage, one entry per
+ * line, held as 64-bit hashes: see hash-set64.ts for the memory cost), or its metadata carries
+ * a directive (`noai`, `noimageai`, `noindex`, `noimageindex`) in `x_robots_tag` or `disallow`.
+ * For a document, the page is checked (the whole document goes) and then each image's URL
+ * (that image goes, the document stays).
+ */
+import { z } from 'zod';
+import { documentOf, forEachImage } from './document';
+import { loadHashedList } from './lists';
+import { defineOperator, type OperatorInstance } from './operator';
+import {
+  DIRECTIVE_FIELDS,
+  OPTOUT_DIRECTIVES,
+  directivesIn,
+  domainSuffixes,
+  normalizeDomain,
+  normalizeUrl,
+  ownField,
+  splitUrl,
+} from './optout-match';
+import type { Sample } from './sample';
+
+const REASONS = ['url_listed', 'domain_listed', ...OPTOUT_DIRECTIVES, 'invalid_metadata'] as const;
+type OptoutReason = (typeof REASONS)[number];
+type Verdict = { readonly reason: OptoutReason; readonly detail?: string } | undefined;
+
+export const optout = defineOperator({
+  kind: 'optout',
+  fn: 'curate',
+  description: 'Reject samples opted out by URL list, domain list or robots directives',
+  params: z.strictObject({
+    /** Opted-out URLs, one per line; empty: no list. */
+    urlListUri: z.string().default(''),
+    /** Opted-out domains, one per line; a domain covers its subdomains. Empty: no list. */
+    domainListUri: z.string().default(''),
+    directives: z.array(z.enum(OPTOUT_DIRECTIVES)).default([...OPTOUT_DIRECTIVES]),
+    /** Metadata fields holding the sample's URL. */
+    urlFields: z.array(z.string()).min(1).default(['url']),
+  }),
+  reasons: REASONS,
+  async create(params) {
+    const [urls, domains] = await Promise.all([
+      params.urlListUri ? loadHashedList(params.urlListUri, 'url', normalizeUrl) : undefined,
+      params.domainListUri
+        ? loadHashedList(params.domainListUri, 'domain', normalizeDomain)
+        : undefined,
+    ]);
+    const honoured: ReadonlySet<string> = new Set(params.directives);
+
+    const judge = (meta: Readonly<Record<string, unknown>>): Verdict => {
+      for (const field of DIRECTIVE_FIELDS) {
+        const found = directivesIn(ownField(meta, field)).find((d) => honoured.has(d));
+        if (found) return { reason: found as OptoutReason, detail: `${field}: ${found}` };
+      }
+      for (const field of params.urlFields) {
+        const url = ownField(meta, field);
+        if (typeof url !== 'string') continue;
+        const normalized = normalizeUrl(url);
+        if (urls && normalized !== undefined && urls.has(normalized))
+          return { reason: 'url_listed', detail: url };
+        const host = splitUrl(url)?.host;
+        const listed = host && domains && domainSuffixes(host).find((d) => domains.has(d));
+        if (listed) return { reason: 'domain_listed', detail: listed };
+      }
+      return undefined;
+    };
+
+    const pair: OperatorInstance<OptoutReason> = {
+      process(sample) {
+        const meta = metadataOf(sample);
+        if (meta === 'invalid') return { keep: false, reason: 'invalid_metadata' };
+        const verdict = meta && judge(meta);
+        return verdict ? { keep: false, ...verdict } : { keep: true, sample };
+      },
+    };
+    const images = forEachImage('optout', pair);
+    return {
+      process(sample) {
+        const doc = documentOf(sample);
+        if (!doc) return pair.process(sample);
+        const verdict = judge(doc);
+        return verdict ? { keep: false, ...verdict } : images.process(sample);
+      },
+    };
+  },
+});
+
+/** The sample's json object; undefined without one; 'invalid' when it is not a JSON object. */
+function metadataOf(sample: Sample): Readonly<Record<string, unknown>> | 'invalid' | undefined {
+  const bytes = sample.parts.json;
+  if (!bytes) return undefined;
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * What a run cost (or would cost) on AWS, estimated from what the run folder measured:
+ * operator time per shard task, shard and segment counts, bytes written, training wall time.
+ * Prices are a parameter (a JSON file; `prices-2026-11.json` is the dated default). Every
+ * line says whether it grows with the number of samples, so a measured run projects to N.
+ *
+ * Not counted: S3 storage (GB-month), data transfer, CloudWatch logs, X-Ray, free tiers.
+ */
+import defaultPricesJson from './prices-2026-11.json';
+import type { RunData } from './types';
+
+export interface Prices {
+  readonly region: string;
+  readonly currency: string;
+  readonly asOf: string;
+  readonly source: string;
+  readonly lambda: { readonly usdPerGbSecond: number; readonly usdPerMillionRequests: number };
+  readonly stepFunctions: { readonly usdPerThousandStateTransitions: number };
+  readonly s3: {
+    readonly usdPerThousandPutCopyPostList: number;
+    readonly usdPerThousandGet: number;
+  };
+  readonly ec2UsdPerInstanceHour: Readonly<Record<string, number>>;
+  readonly assumptions: {
+    /** Must match infra/cdk STAGE_FUNCTIONS (a test checks it). */
+    readonly lambdaMemoryMiB: Readonly<Record<string, number>>;
+    /** Billed time of one Plan/Finalize/Mix/Summary invocation. */
+    readonly controlInvocationSeconds: number;
+    /** Per shard task beyond operator time: reading and writing tars and JSON. */
+    readonly shardTaskOverheadSeconds: number;
+    readonly gpuInstanceType: string;
+  };
+}
+
+export const DEFAULT_PRICES: Prices = defaultPricesJson;
+
+/** Counts a cost estimate is computed from; gathered from a run folder by `measureRun`. */
+export interface RunMeasurements {
+  readonly stages: number;
+  readonly mixes: number;
+  readonly shards: number;
+  /** Shard tasks (segments × shards) and their operator milliseconds. */
+  readonly shardTasks: number;
+  readonly operatorMs: number;
+  /** Samples that entered the first stages: what a projection scales by. */
+  readonly inputSamples: number;
+  readonly tarPutRequests: number;
+  readonly trainings: readonly {
+    readonly name: string;
+    readonly seconds?: number;
+    readonly instanceType?: string;
+  }[];
+}
+
+export type CostScaling = 'samples' | 'run';
+
+export interface CostLine {
+  readonly service: 'Lambda' | 'Step Functions' | 'S3' | 'Batch';
+  readonly item: string;
+  /** undefined: not measured (e.g. a training without recorded wall time). */
+  readonly quantity: number | undefined;
+  readonly unit: string;
+  readonly unitPriceUsd: number;
+  readonly usd: number;
+  readonly scales: CostScaling;
+}
+
+export interface CostEstimate {
+  readonly prices: { readonly region: string; readonly asOf: string; readonly source: string };
+  readonly measuredSamples: number;
+  readonly samples: number;
+  readonly lines: readonly CostLine[];
+  readonly totalUsd: number;
+}
+
+export function measureRun(run: RunData): RunMeasurements {
+  const sum = (pick: (s: RunData['stages'][number]) => number) =>
+    run.stages.reduce((total, stage) => total + pick(stage), 0);
+  return {
+    stages: run.stages.length,
+    mixes: Object.values(run.manifests).filter((m) => m.kind === 'mixture').length,
+    shards: sum((s) => s.shardsDone),
+    shardTasks: sum((s) => s.segmentTasks),
+    operatorMs: sum((s) => Object.values(s.opMs).reduce((a, b) => a + b, 0)),
+    inputSamples: sum((s) => s.counts.in),
+    tarPutRequests: sum((s) => s.tarPutRequests),
+    trainings: run.training.map((t) => ({
+      name: t.name,
+      ...(t.wallSeconds !== undefined ? { seconds: t.wallSeconds } : {}),
+      ...(t.instanceType !== undefined ? { instanceType: t.instanceType } : {}),
+    })),
+  };
+}
+
+export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES): CostEstimate {
+  const memGb = (fn: string) => (prices.assumptions.lambdaMemoryMiB[fn] ?? 1024) / 1024;
+  const gbSecond = prices.lambda.usdPerGbSecond;
+  const control = controlInvocations(m);
+  const controlGbSeconds = Object.entries(control).reduce(
+    (total, [fn, n]) => total + n * prices.assumptions.controlInvocationSeconds * memGb(fn),
+    0,
+  );
+  const controlCount = Object.values(control).reduce((a, b) => a + b, 0);
+  // Shard tasks are billed at the curate function's memory (caption tasks are not split out).
+  const shardSeconds =
+    m.operatorMs / 1000 + m.shardTasks * prices.assumptions.shardTaskOverheadSeconds;
+  const lines: CostLine[] = [
+    line(
+      'Lambda',
+      'shard tasks compute',
+      shardSeconds * memGb('curate'),
+      'GB-s',
+      gbSecond,
+      'samples',
+    ),
+    line('Lambda', 'control functions compute', controlGbSeconds, 'GB-s', gbSecond, 'run'),
+    line(
+      'Lambda',
+      'shard task requests',
+      m.shardTasks,
+      'requests',
+      prices.lambda.usdPerMillionRequests / 1e6,
+      'samples',
+    ),
+    line(
+      'Lambda',
+      'control requests',
+      controlCount,
+      'requests',
+      prices.lambda.usdPerMillionRequests / 1e6,
+      'run',
+    ),
+    line(
+      'Step Functions',
+      'map child transitions',
+      m.shardTasks,
+      'transitions',
+      prices.stepFunctions.usdPerThousandStateTransitions / 1000,
+      'samples',
+    ),
+    line(
+      'Step Functions',
+      'top-level transitions',
+      topLevelTransitions(m),
+      'transitions',
+      prices.stepFunctions.usdPerThousandStateTransitions / 1000,
+      'run',
+    ),
+    line(
+      'S3',
+      'PUT per shard',
+      shardPuts(m),
+      'requests',
+      prices.s3.usdPerThousandPutCopyPostList / 1000,
+      'samples',
+    ),
+    line(
+      'S3',
+      'GET per shard',
+      shardGets(m),
+      'requests',
+      prices.s3.usdPerThousandGet / 1000,
+      'samples',
+    ),
+    line(
+      'S3',
+      'PUT/LIST per run',
+      runPuts(m),
+      'requests',
+      prices.s3.usdPerThousandPutCopyPostList / 1000,
+      'run',
+    ),
+    ...m.trainings.map((t) => {
+      const instance = t.instanceType ?? prices.assumptions.gpuInstanceType;
+      const hourly = prices.ec2UsdPerInstanceHour[instance] ?? 0;
+      const hours = t.seconds === undefined ? undefined : t.seconds / 3600;
+      return line(
+        'Batch',
+        `training ${t.name} (${instance})`,
+        hours,
+        'instance-hours',
+        hourly,
+        'run',
+      );
+    }),
+  ];
+  return {
+    prices: { region: prices.region, asOf: prices.asOf, source: prices.source },
+    measuredSamples: m.inputSamples,
+    samples: m.inputSamples,
+    lines,
+    totalUsd: lines.reduce((total, l) => total + l.usd, 0),
+  };
+}
+
+/** The same run at `samples` input samples: lines that scale with samples grow linearly. */
+export function projectCost(estimate: CostEstimate, samples: number): CostEstimate {
+  if (estimate.measuredSamples <= 0)
+    throw new Error('the measured run has no input samples to scale from');
+  const factor = samples / estimate.measuredSamples;
+  const lines = estimate.lines.map((l) =>
+    l.scales === 'run' || l.quantity === undefined
+      ? l
+      : { ...l, quantity: l.quantity * factor, usd: l.usd * factor },
+  );
+  return { ...estimate, samples, lines, totalUsd: lines.reduce((t, l) => t + l.usd, 0) };
+}
+
+/** Plan and Summary once, Finalize per stage, Mix per mixture. */
+function controlInvocations(m: RunMeasurements): Record<string, number> {
+  return { plan: 1, finalize: m.stages, mix: m.mixes, summary: 1 };
+}
+
+/** Plan, Map + Finalize per stage, Mix, Configure + Train per training, Summarize. */
+function topLevelTransitions(m: RunMeasurements): number {
+  return 2 + 2 * m.stages + m.mixes + 2 * m.trainings.length;
+}
+
+/** Per shard task: timings + stats (or segment stats); plus the measured tar uploads. */
+function shardPuts(m: RunMeasurements): number {
+  return 2 * m.shardTasks + m.tarPutRequests;
+}
+
+/** Per shard task: its input tar and its done-marker check; Finalize reads each stats marker. */
+function shardGets(m: RunMeasurements): number {
+  return 2 * m.shardTasks + m.shards;
+}
+
+/** Per stage: LIST inputs, 2 manifests, ResultWriter (2), dataset manifest; summary + report. */
+function runPuts(m: RunMeasurements): number {
+  return 6 * m.stages + m.mixes + 2;
+}
+
+function line(
+  service: CostLine['service'],
+  item: string,
+  quantity: number | undefined,
+  unit: string,
+  unitPriceUsd: number,
+  scales: CostScaling,
+): CostLine {
+  return {
+    service,
+    item,
+    quantity,
+    unit,
+    unitPriceUsd,
+    usd: (quantity ?? 0) * unitPriceUsd,
+    scales,
+  };
+}

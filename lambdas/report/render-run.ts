@@ -1,0 +1,210 @@
+/** Run-level parts of the report: header, parameters, datasets, training, cost. */
+import type { CostEstimate } from './cost';
+import { formatNumber, lineChart } from './charts';
+import { html, raw, type SafeHtml } from './html';
+import type { ConsoleLink } from './links';
+import { formatBytes } from './render-stage';
+import type { Manifest, RunData } from './types';
+
+/** Shard rows listed per dataset; the manifest itself lists them all. */
+const MAX_SHARD_ROWS = 10;
+
+export function renderHeader(run: RunData, links: readonly ConsoleLink[]): SafeHtml {
+  const status = run.summary?.status ?? 'no summary yet';
+  const error = run.summary?.error;
+  return html`<header>
+    <h1>Run <code id="run-id">${run.runId}</code> of <code id="pipeline">${run.pipeline}</code></h1>
+    <p>
+      Status: <strong id="run-status" class="status-${status}">${status}</strong> · run folder
+      <code>${run.runRoot}</code>
+    </p>
+    ${error ? html`<p class="error"><strong>${error.error}</strong>: ${error.cause}</p>` : ''}
+    ${links.length > 0 ? html`<p class="links">${links.map((l) => html`<a href="${l.href}">${l.label}</a> `)}</p>` : ''}
+  </header>`;
+}
+
+export function renderParameters(run: RunData): SafeHtml {
+  const lineage = run.lineage;
+  if (!lineage)
+    return html`<section id="parameters">
+      <h2>Parameters</h2>
+      <p class="muted">No dataset manifest with lineage yet.</p>
+    </section>`;
+  return html`<section id="parameters">
+    <h2>Parameters</h2>
+    <table>
+      <tbody>
+        <tr>
+          <th>pipeline</th>
+          <td><code>${lineage.pipeline}</code> version ${lineage.version}</td>
+        </tr>
+        <tr>
+          <th>definition hash</th>
+          <td><code>${lineage.definitionHash}</code></td>
+        </tr>
+        ${Object.entries(lineage.params).map(
+          ([k, v]) =>
+            html`<tr>
+              <th>${k}</th>
+              <td data-param="${k}"><code>${String(v)}</code></td>
+            </tr>`,
+        )}
+        ${Object.entries(lineage.inputs).map(
+          ([k, v]) =>
+            html`<tr>
+              <th>input ${k}</th>
+              <td><code>${v}</code></td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+export function renderDatasets(manifests: Readonly<Record<string, Manifest>>): SafeHtml {
+  const entries = Object.entries(manifests);
+  if (entries.length === 0) return html``;
+  return html`<section id="datasets">
+    <h2>Datasets</h2>
+    ${entries.map(([name, m]) => renderManifest(name, m))}
+  </section>`;
+}
+
+function renderManifest(name: string, m: Manifest): SafeHtml {
+  if (m.kind === 'mixture') {
+    return html`<div class="dataset" data-dataset="${name}">
+      <h3>Mixture <code>${name}</code>: ${m.total} samples, seed ${m.seed}</h3>
+      <table>
+        <thead>
+          <tr>
+            <th>dataset</th>
+            <th>weight</th>
+            <th>available</th>
+            <th>taken</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${m.components.map(
+            (c) =>
+              html`<tr>
+                <td><code>${c.dataset}</code></td>
+                <td class="num">${c.weight}</td>
+                <td class="num">${c.available}</td>
+                <td class="num">${c.samples}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
+  const bytes = m.shards.reduce((sum, s) => sum + s.bytes, 0);
+  const samples = m.shards.reduce((sum, s) => sum + s.samples, 0);
+  return html`<div class="dataset" data-dataset="${name}">
+    <h3>Dataset <code>${name}</code></h3>
+    <p>
+      <span data-dataset-shards>${m.shards.length}</span> shards,
+      <span data-dataset-samples>${samples}</span> samples, ${formatBytes(bytes)};
+      ${m.rejects.length} rejects shards; ${m.failedShards.length} failed shards.
+    </p>
+    ${m.failedShards.length > 0 ? html`<p class="error">Failed shards: ${m.failedShards.slice(0, MAX_SHARD_ROWS).map((f) => html`<code>${f.key}</code>${f.error ? ` (${f.error})` : ''} `)}</p>` : ''}
+    <table>
+      <thead>
+        <tr>
+          <th>shard</th>
+          <th>samples</th>
+          <th>bytes</th>
+          <th>sha256</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${m.shards.slice(0, MAX_SHARD_ROWS).map(
+          (s) =>
+            html`<tr>
+              <td><code>${s.key}</code></td>
+              <td class="num">${s.samples}</td>
+              <td class="num">${formatBytes(s.bytes)}</td>
+              <td><code>${s.sha256.slice(0, 16)}…</code></td>
+            </tr>`,
+        )}
+        ${
+          m.shards.length > MAX_SHARD_ROWS
+            ? html`<tr>
+                <td colspan="4" class="muted">
+                  … ${m.shards.length - MAX_SHARD_ROWS} more in the manifest
+                </td>
+              </tr>`
+            : ''
+        }
+      </tbody>
+    </table>
+  </div>`;
+}
+
+export function renderTraining(run: RunData): SafeHtml {
+  if (run.training.length === 0) return html``;
+  return html`<section id="training">
+    <h2>Training</h2>
+    ${run.training.map((t) =>
+      t.points.length === 0
+        ? html`<p class="muted">
+            <code>${t.name}</code>: no loss values found in <code>${t.uri}</code>.
+          </p>`
+        : html`<figure class="chart" data-training="${t.name}">
+            ${raw(lineChart([{ name: `${t.name} loss`, points: t.points }], { xName: 'step', yName: 'loss' }))}
+            <figcaption>
+              ${t.totalPoints}
+              points${t.totalPoints > t.points.length ? ` (${t.points.length} drawn)` : ''}; last
+              loss
+              <span data-last-loss>${formatNumber(t.points[t.points.length - 1]![1])}</span
+              >${t.wallSeconds !== undefined ? `; ${formatNumber(t.wallSeconds)} s` : ''}
+            </figcaption>
+          </figure>`,
+    )}
+  </section>`;
+}
+
+export function renderCost(cost: CostEstimate): SafeHtml {
+  return html`<section id="cost">
+    <h2>Estimated AWS cost</h2>
+    <p>
+      About <strong id="cost-total" data-usd="${cost.totalUsd}">${usd(cost.totalUsd)}</strong> for
+      ${cost.samples} input samples, at ${cost.prices.region} list prices as of ${cost.prices.asOf}.
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>service</th>
+          <th>item</th>
+          <th>quantity</th>
+          <th>unit price</th>
+          <th>USD</th>
+          <th>grows with</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${cost.lines.map(
+          (l) =>
+            html`<tr>
+              <td>${l.service}</td>
+              <td>${l.item}</td>
+              <td class="num">
+                ${l.quantity === undefined ? 'not measured' : `${formatNumber(l.quantity)} ${l.unit}`}
+              </td>
+              <td class="num">${l.unitPriceUsd.toPrecision(3)}</td>
+              <td class="num">${usd(l.usd)}</td>
+              <td>${l.scales === 'samples' ? 'samples' : 'per run'}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p class="muted">
+      ${cost.prices.source} Not counted: S3 storage, data transfer, CloudWatch, free tiers. Operator
+      time measured where the run ran; a local run only approximates Lambda.
+    </p>
+  </section>`;
+}
+
+export function usd(value: number): string {
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  return value >= 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(6)}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * pairs-basic's curation, then the Idefics2-style connector trained on the curated pairs
+ * (AWS Batch GPU job; a CPU subprocess locally). The curation chain and its parameters are
+ * taken from pairs-basic itself, so the two pipelines never drift apart. The default models
+ * are the tiny ones `python -m resampler.tiny_models --out <data root>/models` writes; point
+ * `vision_model`/`text_model` at real HF-format folders (s3:// or under the data root) for a
+ * real run.
+ */
+import pairsBasic from './pairs-basic';
+import { param, pipeline, type ParamDef, type SourceBuilder } from '../infra/dsl';
+
+const curated = pairsBasic.graph.sources.find((s) => s.name === 'pairs');
+if (!curated) throw new Error('pairs-basic has no "pairs" source');
+
+/** pairs-basic's own parameters (settings excluded), with their types, defaults and bounds. */
+const curationParams: Record<string, ParamDef<unknown>> = Object.fromEntries(
+  Object.entries(pairsBasic.graph.params)
+    .filter(([name]) => name !== 'maxConcurrency' && name !== 'toleratedFailurePercentage')
+    .map(([name, spec]) => [name, { spec }]),
+);
+
+/** pairs-basic's operator chain, with the same arguments (parameter references included). */
+function curate(source: SourceBuilder): SourceBuilder {
+  return curated!.ops.reduce((s, use) => {
+    const operator = pairsBasic.operators.find((op) => op.kind === use.op);
+    if (!operator) throw new Error(`pairs-basic: no declaration for operator ${use.op}`);
+    return s.apply(operator, use.args);
+  }, source);
+}
+
+export default pipeline('pairs-connector', (p) =>
+  p
+    .describe('pairs-basic curation, then the Perceiver-Resampler connector trained on the pairs')
+    .params(curationParams)
+    .params({
+      train: param.boolean({ default: true, description: 'Train the connector' }),
+      trainSteps: param.integer({
+        default: 200,
+        min: 1,
+        max: 1_000_000,
+        description: 'Optimizer steps',
+      }),
+      batchSize: param.integer({ default: 8, min: 1, max: 4096, description: 'Samples per step' }),
+      learningRate: param.number({ default: 1e-3, min: 0, max: 1, description: 'Peak AdamW lr' }),
+    })
+    .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
+    .source('pairs', { uri: curated.uri, pattern: curated.pattern }, curate)
+    .train('connector', (params) => ({
+      dataset: 'pairs',
+      gpus: 1,
+      enabled: params.train,
+      config: {
+        vision_model: 'models/tiny-vision',
+        text_model: 'models/tiny-lm',
+        steps: params.trainSteps,
+        batch_size: params.batchSize,
+        lr: params.learningRate,
+        warmup_steps: 2,
+        checkpoint_every: 50,
+        num_workers: 1,
+        // Tiny perceiver to match the tiny default models; Idefics2's is 64/3/16×96/4.
+        resampler_n_latents: 8,
+        resampler_depth: 2,
+        resampler_n_heads: 4,
+        resampler_head_dim: 16,
+        num_key_value_heads: 2,
+      },
+    })),
+);

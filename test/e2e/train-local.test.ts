@@ -1,0 +1,97 @@
+/**
+ * Curation and connector training end to end on one machine: generated shards and tiny
+ * random-weight models → `vlmflow run pairs-connector --local` → curated dataset → the
+ * `python -m resampler.train` Batch command as a subprocess (in the project's own Python
+ * environment) → connector weights and metrics under the run's models/connector/.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { RunSummary } from '../../lambdas/handlers/contracts';
+import { ensurePython } from '../../infra/local/python-env';
+import { makeSampleShards } from '../fixtures/sample-shards';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'vlmflow');
+const JOB_DIR = path.join(ROOT, 'gpu-jobs', 'resampler');
+const run = promisify(execFile);
+// Tiny models run fastest on one thread, and the machine's cores are shared with the curation.
+const ENV = { ...process.env, OMP_NUM_THREADS: '1' };
+
+async function vlmflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(CLI, args, { cwd: ROOT, env: ENV, maxBuffer: 16 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+interface Metrics {
+  readonly steps: number;
+  readonly loss: readonly number[];
+}
+
+describe('vlmflow run pairs-connector --local', () => {
+  let dir: string;
+  let input: string;
+  let workdir: string;
+
+  const runPipeline = (runId: string, ...params: string[]) =>
+    vlmflow([
+      'run',
+      'pairs-connector',
+      '--local',
+      '--input',
+      input,
+      '--workdir',
+      workdir,
+      '--run-id',
+      runId,
+      ...params.flatMap((p) => ['--param', p]),
+      '--json',
+    ]);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-train-'));
+    input = path.join(dir, 'input');
+    workdir = path.join(dir, 'work');
+    await makeSampleShards(input, { shards: 2, samplesPerShard: 20, seed: 5 });
+    const python = await ensurePython();
+    await run(python, ['-m', 'resampler.tiny_models', '--out', path.join(workdir, 'models')], {
+      cwd: JOB_DIR,
+      env: ENV,
+    });
+  }, 600_000);
+
+  it('curates the pairs and trains the connector on them', async () => {
+    const result = await runPipeline('trained', 'trainSteps=3', 'batchSize=4');
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as RunSummary;
+    expect(summary.status).toBe('SUCCEEDED');
+    expect(summary.stages.pairs!.kept).toBeGreaterThan(0);
+
+    const models = path.join(workdir, 'runs', 'pairs-connector', 'trained', 'models', 'connector');
+    expect(existsSync(path.join(models, 'connector.safetensors'))).toBe(true);
+    expect(existsSync(path.join(models, 'config.json'))).toBe(true);
+    const metrics = JSON.parse(
+      await readFile(path.join(models, 'metrics.json'), 'utf8'),
+    ) as Metrics;
+    expect(metrics.steps).toBe(3);
+    expect(metrics.loss).toHaveLength(3);
+    for (const loss of metrics.loss) expect(Number.isFinite(loss)).toBe(true);
+  }, 600_000);
+
+  it('skips training when the run sets train=false', async () => {
+    const result = await runPipeline('untrained', 'train=false');
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as RunSummary).status).toBe('SUCCEEDED');
+    const runRoot = path.join(workdir, 'runs', 'pairs-connector', 'untrained');
+    expect(existsSync(path.join(runRoot, 'datasets', 'pairs', 'manifest.json'))).toBe(true);
+    expect(existsSync(path.join(runRoot, 'models'))).toBe(false);
+  }, 600_000);
+});
