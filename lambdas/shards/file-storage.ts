@@ -21,12 +21,16 @@ export { NotFoundError, isNotFound } from './not-found';
 /** Suffix of in-flight temp files; list() never reports them. */
 export const TEMP_SUFFIX = '.vlmflow-tmp';
 
+const READ_CHUNK_BYTES = 1 << 20;
+
 export class FileStorage implements Storage {
   async read(uri: string): Promise<Readable> {
     const filePath = objectPath(uri);
     // Opening first makes a missing file reject here rather than as a later stream error.
     const handle = await open(filePath, 'r').catch((err: unknown) => rethrow(err, uri));
-    return handle.createReadStream();
+    // 1 MiB chunks: with the default 64 KiB, tar parsing of a shard of ~600 KB images spent
+    // 2-3x more CPU per image (measured by the curate benchmark).
+    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
   }
 
   async readBytes(uri: string): Promise<Buffer> {

@@ -1,6 +1,6 @@
 /**
  * Figures and human-readable output of the curate benchmark: rates from the median pass,
- * curate / bare ratios, and where curate time goes.
+ * ratios between the paths, process scaling, and where curate time goes.
  */
 import { median } from './curate-bench-setup';
 
@@ -20,12 +20,27 @@ export function rate(passes: readonly Measured[], images: number, clock: keyof M
   return images / (median(passes.map((p) => p[clock])) / 1000);
 }
 
+/** Throughput of workers running at once (sum of each one's median rate) over one worker's. */
+export function speedup(
+  one: readonly (readonly Measured[])[],
+  many: readonly (readonly Measured[])[],
+  images: number,
+): number {
+  const total = (workers: readonly (readonly Measured[])[]) =>
+    workers.reduce((sum, passes) => sum + rate(passes, images, 'ms'), 0);
+  return total(many) / total(one);
+}
+
 export interface Results {
   readonly images: number;
+  readonly longestEdge: number;
   readonly bare: readonly Measured[];
   readonly curate: readonly CuratePass[];
-  /** Curate with image.decode verify=header (no verification decode). */
-  readonly headerOnly: readonly CuratePass[];
+  /** Curate without dedup.phash (its second pixel pipeline per image). */
+  readonly withoutPhash: readonly CuratePass[];
+  readonly img2dataset: readonly Measured[] | string;
+  /** Curate workers: one alone, then two at once (undefined when skipped). */
+  readonly scaling?: { readonly one: Measured[][]; readonly two: Measured[][] };
   /** Highest 1-minute load average seen around the timed passes. */
   readonly load: number;
   readonly cores: number;
@@ -35,55 +50,54 @@ export function printHuman(r: Results, say: (line: string) => void): void {
   const line = (name: string, passes: readonly Measured[]): string => {
     const wall = rate(passes, r.images, 'ms');
     const cpu = rate(passes, r.images, 'cpuMs');
-    return `${name.padEnd(24)} ${wall.toFixed(2).padStart(6)} images/s   ${cpu.toFixed(2).padStart(6)} images/cpu-s`;
+    const msPerImage = median(passes.map((p) => p.cpuMs)) / r.images;
+    return `${name.padEnd(28)} ${wall.toFixed(2).padStart(8)} ${cpu.toFixed(2).padStart(13)} ${msPerImage.toFixed(1).padStart(13)}`;
   };
-  const ratio = (passes: readonly Measured[], clock: keyof Measured): string =>
-    (rate(passes, r.images, clock) / rate(r.bare, r.images, clock)).toFixed(3);
+  const ratio = (a: readonly Measured[], b: readonly Measured[]): string =>
+    `${(rate(a, r.images, 'ms') / rate(b, r.images, 'ms')).toFixed(3).padStart(8)} ${(rate(a, r.images, 'cpuMs') / rate(b, r.images, 'cpuMs')).toFixed(3).padStart(13)}`;
 
   say('');
-  say(`${''.padEnd(24)} wall clock (per core)   CPU time`);
+  say(
+    `${'per core, longest edge ' + String(r.longestEdge)} images/s  images/cpu-s  ms CPU/image`.padStart(
+      0,
+    ),
+  );
   say(line('bare sharp', r.bare));
-  say(line('curate', r.curate));
-  say(line('curate verify=header', r.headerOnly));
-  say(
-    `ratio curate / bare      ${ratio(r.curate, 'ms').padStart(6)}            ${ratio(r.curate, 'cpuMs').padStart(6)}`,
-  );
-  say(
-    `ratio verify=header/bare ${ratio(r.headerOnly, 'ms').padStart(6)}            ${ratio(r.headerOnly, 'cpuMs').padStart(6)}`,
-  );
+  say(line('curate (pairs-basic)', r.curate));
+  say(line('curate without dedup.phash', r.withoutPhash));
+  if (typeof r.img2dataset === 'string') say(`img2dataset Resizer: ${r.img2dataset}`);
+  else say(line('img2dataset Resizer (OpenCV)', r.img2dataset));
+  say(`${'ratio curate / bare'.padEnd(28)} ${ratio(r.curate, r.bare)}`);
+  say(`${'ratio without phash / bare'.padEnd(28)} ${ratio(r.withoutPhash, r.bare)}`);
+  if (typeof r.img2dataset !== 'string') {
+    say(`${'ratio curate / img2dataset'.padEnd(28)} ${ratio(r.curate, r.img2dataset)}`);
+    say(`${'ratio bare / img2dataset'.padEnd(28)} ${ratio(r.bare, r.img2dataset)}`);
+  }
+  if (r.scaling) {
+    say(
+      `curate in 2 processes vs 1: ${speedup(r.scaling.one, r.scaling.two, r.images).toFixed(2)}× the throughput (wall clock, ${r.cores} cores)`,
+    );
+  }
   if (r.load > r.cores) {
     say(
       `note: load average ${r.load.toFixed(1)} on ${r.cores} cores: other processes shared the CPU, so wall-clock figures are inflated and noisy; CPU-time figures are the steadier ones`,
     );
   }
-
-  printBreakdown('curate', r.curate, r.images, say);
-  printBreakdown('curate, image.decode verify=header', r.headerOnly, r.images, say);
-  const cpuPerImage = (passes: readonly Measured[]): number =>
-    median(passes.map((p) => p.cpuMs)) / r.images;
-  const verifyCpu = cpuPerImage(r.curate) - cpuPerImage(r.headerOnly);
-  say('');
-  say(
-    `verification decode (verify=decode − verify=header): ${verifyCpu.toFixed(1)} ms CPU/image, ${((100 * verifyCpu) / cpuPerImage(r.curate)).toFixed(0)} % of curate's CPU`,
-  );
-  say(
-    `bare sharp: ${cpuPerImage(r.bare).toFixed(1)} ms CPU/image; curate: ${cpuPerImage(r.curate).toFixed(1)}; curate verify=header: ${cpuPerImage(r.headerOnly).toFixed(1)}`,
-  );
+  printBreakdown(r.curate, r.images, say);
 }
 
 /** Median wall ms/image per operator (timings/<stage>/<shard>.json) and outside them. */
 function printBreakdown(
-  title: string,
   passes: readonly CuratePass[],
   images: number,
   say: (line: string) => void,
 ): void {
   const total = median(passes.map((p) => p.ms));
   const row = (name: string, ms: number): string =>
-    `  ${name.padEnd(40)} ${(ms / images).toFixed(1).padStart(6)} ms/image  ${((100 * ms) / total).toFixed(0).padStart(3)} %`;
+    `  ${name.padEnd(40)} ${(ms / images).toFixed(2).padStart(6)} ms/image  ${((100 * ms) / total).toFixed(0).padStart(3)} %`;
   say('');
   say(
-    `where ${title} wall time goes (median of ${passes.length} passes, per-op timings from the handler):`,
+    `where curate wall time goes (median of ${passes.length} passes, per-op timings from the handler):`,
   );
   let inOps = 0;
   for (const op of Object.keys(passes[0]?.opMs ?? {})) {

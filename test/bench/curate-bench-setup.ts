@@ -2,7 +2,7 @@
  * Set-up for the curate benchmark: the input shard, the event the compiled state machine sends
  * the curate handler for pairs-basic, and the per-operator timings the handler writes.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ShardEvent, ShardItem } from '../../lambdas/handlers/contracts';
 import { timingsUri } from '../../lambdas/handlers/layout';
@@ -12,9 +12,11 @@ import { toFilePath, toFileUri } from '../../lambdas/shards/uri';
 import { segmentsOf } from '../../infra/compiler';
 import pairsBasic from '../../pipelines/pairs-basic';
 
-/** Every sample passes pairs-basic's text filter, so every image reaches image.resize. */
+/** Every sample passes pairs-basic's text filters, so every image reaches image.resize. */
 const CAPTION = Buffer.from('a photo of a mountain lake at dawn');
-const METADATA = Buffer.from('{}');
+/** What img2dataset writes: the URL (the opt-out check reads it). */
+const metadataOf = (key: string): Buffer =>
+  Buffer.from(JSON.stringify({ url: `https://images.example.org/${key}.jpg` }));
 
 /** Writes `images` as one WebDataset shard `<dir>/<key>.tar`; returns its Map item. */
 export async function writeImageShard(
@@ -25,10 +27,8 @@ export async function writeImageShard(
   const file = path.join(dir, `${key}.tar`);
   const writer = new ShardWriter(file);
   for (const [i, jpg] of images.entries()) {
-    await writer.add({
-      key: `${key}_${String(i).padStart(5, '0')}`,
-      parts: { jpg, txt: CAPTION, json: METADATA },
-    });
+    const sampleKey = `${key}_${String(i).padStart(5, '0')}`;
+    await writer.add({ key: sampleKey, parts: { jpg, txt: CAPTION, json: metadataOf(sampleKey) } });
   }
   await writer.close();
   return { key, uri: toFileUri(file) };
@@ -36,9 +36,15 @@ export async function writeImageShard(
 
 /**
  * The event the Distributed Map of pairs-basic's only source sends for `item`: the segments its
- * ItemSelector carries, the pipeline's default parameters, and a run folder of our own.
+ * ItemSelector carries, the pipeline's parameters (defaults overlaid with `params`, as a run's
+ * `--param` would), and a run folder of our own.
  */
-export function pairsBasicEvent(runRoot: string, runId: string, item: ShardItem): ShardEvent {
+export function pairsBasicEvent(
+  runRoot: string,
+  runId: string,
+  item: ShardItem,
+  params: Readonly<Record<string, unknown>> = {},
+): ShardEvent {
   const source = pairsBasic.graph.sources[0];
   if (!source) throw new Error('pairs-basic has no source');
   return {
@@ -47,7 +53,7 @@ export function pairsBasicEvent(runRoot: string, runId: string, item: ShardItem)
       stage: source.name,
       runId,
       runRoot,
-      params: resolveParams(pairsBasic.graph.params),
+      params: resolveParams(pairsBasic.graph.params, params),
       item,
       segments: segmentsOf(source),
     },
@@ -70,4 +76,12 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The same images as plain files `<dir>/<i>.jpg`, for the img2dataset resizer. */
+export async function writeImageFiles(dir: string, images: readonly Buffer[]): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const [i, jpg] of images.entries())
+    await writeFile(path.join(dir, `${String(i).padStart(5, '0')}.jpg`), jpg);
+  return dir;
 }

@@ -1,13 +1,14 @@
 /**
- * Benchmark (not a test): curate throughput per core, images/s, on large photo-like JPEGs,
- * next to a bare sharp decode+resize+encode loop over the same images in the same process.
- * Curate is the real handler of pairs-basic, invoked in-process with the event the compiled
- * state machine sends: tar read, decode check, size, text, resize + re-encode, tar writes, stats.
- * Prints figures; never fails on time.
+ * Benchmark (not a test): curate throughput per core, images/s, on large photo-like JPEGs
+ * resized to a 512 px longest edge, next to (b) a bare sharp decode+resize+encode loop and
+ * (c) img2dataset's own Resizer (OpenCV, in Python) over the same images, all in one run; then
+ * curate in 2 processes vs 1. Curate is the real handler of pairs-basic (every operator of it),
+ * invoked with the event the compiled state machine sends. Prints figures; never fails on time.
  *
- *   npm run bench [-- [--json] [--images 48] [--reps 5]]
+ *   npm run bench [-- [--json] [--images 48] [--reps 5] [--longest-edge 512] [--no-scaling]]
  *
- * --json prints one line: {"curate_images_per_s", "bare_sharp_images_per_s", "ratio", …}.
+ * --json prints one line: {"curate_images_per_s", "bare_sharp_images_per_s", "ratio", …,
+ * "curate_vs_img2dataset", "two_process_speedup"}.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -20,35 +21,37 @@ import { createShardHandler } from '../../lambdas/handlers/curate';
 import { toFileUri } from '../../lambdas/shards/uri';
 import pairsBasic from '../../pipelines/pairs-basic';
 import { makeBenchImages } from '../fixtures/sample-shards';
-import { printHuman, rate, type CuratePass, type Measured } from './curate-bench-report';
-import { pairsBasicEvent, readOpTimings, writeImageShard } from './curate-bench-setup';
+import { curateInProcesses, img2datasetPasses } from './curate-bench-external';
+import { printHuman, rate, speedup, type CuratePass, type Measured } from './curate-bench-report';
+import {
+  pairsBasicEvent,
+  readOpTimings,
+  writeImageFiles,
+  writeImageShard,
+} from './curate-bench-setup';
 
 const SEED = 7;
 
-interface Options {
-  readonly json: boolean;
-  readonly images: number;
-  readonly reps: number;
-}
-
-function options(): Options {
+function options() {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false },
       images: { type: 'string', default: '48' },
       reps: { type: 'string', default: '5' },
+      'longest-edge': { type: 'string', default: '512' },
+      'no-scaling': { type: 'boolean', default: false },
     },
   });
-  const images = Number(values.images);
-  const reps = Number(values.reps);
-  for (const [name, n] of [
-    ['--images', images],
-    ['--reps', reps],
-  ] as const) {
+  const numbers = {
+    images: Number(values.images),
+    reps: Number(values.reps),
+    longestEdge: Number(values['longest-edge']),
+  };
+  for (const [name, n] of Object.entries(numbers)) {
     if (!Number.isInteger(n) || n < 1)
-      throw new Error(`${name}: expected a positive integer, got ${n}`);
+      throw new Error(`--${name}: expected a positive integer, got ${n}`);
   }
-  return { json: values.json, images, reps };
+  return { json: values.json, scaling: !values['no-scaling'], ...numbers };
 }
 
 /** CPU time covers every thread of this process: JS, libuv's pool where sharp runs, GC. */
@@ -62,11 +65,11 @@ async function measure<T>(work: () => Promise<T>): Promise<Measured & { readonly
 }
 
 /** pairs-basic's image.resize output settings, without the curate path around them. */
-async function bareSharpPass(images: readonly Buffer[]): Promise<Measured> {
+async function bareSharpPass(images: readonly Buffer[], edge: number): Promise<Measured> {
   return measure(async () => {
     for (const image of images) {
       await sharp(image)
-        .resize(980, 980, { fit: 'inside', withoutEnlargement: true })
+        .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
         .jpeg({ quality: 90 })
         .toBuffer();
     }
@@ -88,13 +91,11 @@ async function curatePass(
   return { ms, cpuMs, opMs: await readOpTimings(event) };
 }
 
-/** The same task with image.decode only reading headers: what the verification decode costs. */
-function withHeaderOnlyDecode(event: ShardEvent): ShardEvent {
-  const segments = event.task.segments.map((segment) => ({
-    ...segment,
-    ops: segment.ops.map((use) =>
-      use.op === 'image.decode' ? { ...use, args: { ...use.args, verify: 'header' } } : use,
-    ),
+/** The event with one operator left out of every segment. */
+function without(op: string, event: ShardEvent): ShardEvent {
+  const segments = event.task.segments.map((s) => ({
+    ...s,
+    ops: s.ops.filter((use) => use.op !== op),
   }));
   return { ...event, task: { ...event.task, segments } };
 }
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     vips: sharp.versions.vips ?? 'unknown',
   };
   say(
-    `pairs-basic curate vs bare sharp: ${opts.images} photo-like JPEGs (q90, 1024–2048 px), ${opts.reps} repetitions each`,
+    `pairs-basic curate vs bare sharp vs img2dataset: ${opts.images} photo-like JPEGs (q90, 1024–2048 px) → ${opts.longestEdge} px longest edge, ${opts.reps} repetitions`,
   );
   say(
     `cpu ${machine.cpu} × ${machine.cores} cores; node ${machine.node}; sharp ${machine.sharp}, libvips ${machine.vips}; sharp.concurrency ${sharp.concurrency()}`,
@@ -124,61 +125,81 @@ async function main(): Promise<void> {
 
   const dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-curate-bench-'));
   try {
-    const generating = performance.now();
     const images = await makeBenchImages(opts.images, SEED);
-    const megabytes = images.reduce((sum, b) => sum + b.length, 0) / 1e6;
     say(
-      `generated ${images.length} images, ${megabytes.toFixed(1)} MB, in ${((performance.now() - generating) / 1000).toFixed(1)} s (not timed)`,
+      `generated ${images.length} images, ${(images.reduce((s, b) => s + b.length, 0) / 1e6).toFixed(1)} MB (not timed)`,
     );
     const item = await writeImageShard(dir, 'bench-000000', images);
+    const files = await writeImageFiles(path.join(dir, 'files'), images);
 
     const handler = createShardHandler(pairsBasic.operators);
     const runsRoot = toFileUri(path.join(dir, 'runs'));
     const eventFor = (runId: string): ShardEvent =>
-      pairsBasicEvent(`${runsRoot}/${runId}`, runId, item);
+      pairsBasicEvent(`${runsRoot}/${runId}`, runId, item, { longestEdge: opts.longestEdge });
 
     // Warm-up: module code paths, libvips start-up, file system caches.
-    await bareSharpPass(images);
+    await bareSharpPass(images, opts.longestEdge);
     await curatePass(handler, eventFor('warmup'), images.length);
     const loadBefore = loadavg()[0]!;
-
     const bare: Measured[] = [];
     const curate: CuratePass[] = [];
-    const headerOnly: CuratePass[] = [];
+    const withoutPhash: CuratePass[] = [];
     for (let rep = 0; rep < opts.reps; rep++) {
-      bare.push(await bareSharpPass(images));
+      bare.push(await bareSharpPass(images, opts.longestEdge));
       curate.push(await curatePass(handler, eventFor(`rep-${rep}`), images.length));
-      // Human mode only: the same path without the verification decode, to attribute its cost.
-      if (!opts.json) {
-        headerOnly.push(
-          await curatePass(handler, withHeaderOnlyDecode(eventFor(`header-${rep}`)), images.length),
-        );
-      }
-      const secs = (m: Measured): string =>
+      // The same task without the one operator that needs a second pixel pipeline per image.
+      const noPhash = without('dedup.phash', eventFor(`nophash-${rep}`));
+      withoutPhash.push(await curatePass(handler, noPhash, images.length));
+      const secs = (m: Measured) =>
         `${(m.ms / 1000).toFixed(2)} s (cpu ${(m.cpuMs / 1000).toFixed(2)} s)`;
       say(
-        `  rep ${rep + 1}: bare ${secs(bare.at(-1)!)}, curate ${secs(curate.at(-1)!)}${opts.json ? '' : `, curate verify=header ${secs(headerOnly.at(-1)!)}`}`,
+        `  rep ${rep + 1}: bare ${secs(bare.at(-1)!)}, curate ${secs(curate.at(-1)!)}, without dedup.phash ${secs(withoutPhash.at(-1)!)}`,
       );
     }
+    const i2d = await img2datasetPasses(files, opts.longestEdge, opts.reps);
+    if ('error' in i2d) say(`  ${i2d.error}`);
+    else
+      say(
+        `  img2dataset ${i2d.version} (OpenCV ${i2d.opencv}): ${i2d.passes.map((p) => (p.ms / 1000).toFixed(2)).join(', ')} s`,
+      );
+    const scalingArgs = {
+      shardUri: item.uri,
+      runsRoot,
+      reps: opts.reps,
+      longestEdge: opts.longestEdge,
+      images: images.length,
+    };
+    const scaling = opts.scaling
+      ? {
+          one: await curateInProcesses(1, scalingArgs),
+          two: await curateInProcesses(2, scalingArgs),
+        }
+      : undefined;
     const load = Math.max(loadBefore, loadavg()[0]!);
 
     if (opts.json) {
-      const wall = {
-        curate: rate(curate, images.length, 'ms'),
-        bare: rate(bare, images.length, 'ms'),
-      };
-      const cpu = {
-        curate: rate(curate, images.length, 'cpuMs'),
-        bare: rate(bare, images.length, 'cpuMs'),
-      };
+      const r = (passes: readonly Measured[], clock: keyof Measured) =>
+        rate(passes, images.length, clock);
+      const i2dPasses = 'error' in i2d ? undefined : i2d.passes;
       console.log(
         JSON.stringify({
-          curate_images_per_s: round(wall.curate),
-          bare_sharp_images_per_s: round(wall.bare),
-          ratio: round(wall.curate / wall.bare, 3),
-          curate_images_per_cpu_s: round(cpu.curate),
-          bare_sharp_images_per_cpu_s: round(cpu.bare),
-          cpu_ratio: round(cpu.curate / cpu.bare, 3),
+          curate_images_per_s: round(r(curate, 'ms')),
+          bare_sharp_images_per_s: round(r(bare, 'ms')),
+          ratio: round(r(curate, 'ms') / r(bare, 'ms'), 3),
+          curate_images_per_cpu_s: round(r(curate, 'cpuMs')),
+          bare_sharp_images_per_cpu_s: round(r(bare, 'cpuMs')),
+          cpu_ratio: round(r(curate, 'cpuMs') / r(bare, 'cpuMs'), 3),
+          cpu_ratio_without_phash: round(r(withoutPhash, 'cpuMs') / r(bare, 'cpuMs'), 3),
+          img2dataset_images_per_s: i2dPasses ? round(r(i2dPasses, 'ms')) : null,
+          img2dataset_images_per_cpu_s: i2dPasses ? round(r(i2dPasses, 'cpuMs')) : null,
+          curate_vs_img2dataset: i2dPasses ? round(r(curate, 'ms') / r(i2dPasses, 'ms'), 3) : null,
+          curate_vs_img2dataset_cpu: i2dPasses
+            ? round(r(curate, 'cpuMs') / r(i2dPasses, 'cpuMs'), 3)
+            : null,
+          two_process_speedup: scaling
+            ? round(speedup(scaling.one, scaling.two, images.length), 3)
+            : null,
+          longest_edge: opts.longestEdge,
           images: images.length,
           repetitions: opts.reps,
           load_avg_1m: round(load),
@@ -188,7 +209,17 @@ async function main(): Promise<void> {
       return;
     }
     printHuman(
-      { images: images.length, bare, curate, headerOnly, load, cores: machine.cores },
+      {
+        images: images.length,
+        longestEdge: opts.longestEdge,
+        bare,
+        curate,
+        withoutPhash,
+        img2dataset: 'error' in i2d ? i2d.error : i2d.passes,
+        ...(scaling ? { scaling } : {}),
+        load,
+        cores: machine.cores,
+      },
       say,
     );
   } finally {

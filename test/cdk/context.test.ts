@@ -177,7 +177,7 @@ describe('sizing, retention and training switches', () => {
         context: { 'vlmflow:functions': '{"train":{"memoryMiB":1}}' },
       }),
     ).toThrow(
-      'vlmflow:functions.train: unknown function (known: plan, curate, caption, finalize, mix, summary)',
+      'vlmflow:functions.train: unknown function (known: plan, curate, caption, finalize, mix, summary, dedup)',
     );
     expect(() => buildStack('mix-train', { context: { 'vlmflow:vpcId': 'default' } })).toThrow(
       'vlmflow:vpcId: expected a VPC id like vpc-0abc1234, got "default"',

@@ -6,6 +6,7 @@ import type { Pipeline } from '../../infra/dsl';
 import { PipelineStack, stackNameOf } from '../../infra/cdk/pipeline-stack';
 import curateCustom from './fixtures/curate-custom';
 import mixTrain from './fixtures/mix-train';
+import dedupRun from '../fixtures/pipelines/dedup-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -27,11 +28,20 @@ export interface BuildOptions {
   readonly env?: { readonly account: string; readonly region: string };
 }
 
-const PIPELINES = { 'curate-custom': curateCustom, 'mix-train': mixTrain } as const;
+const PIPELINES = {
+  'curate-custom': curateCustom,
+  'mix-train': mixTrain,
+  'dedup-run': dedupRun,
+} as const;
 export type FixtureName = keyof typeof PIPELINES;
 
+/** Fixtures of other tests, reused here. */
+const ELSEWHERE: Partial<Record<FixtureName, string>> = {
+  'dedup-run': path.join(PROJECT_ROOT, 'test', 'fixtures', 'pipelines', 'dedup-run.ts'),
+};
+
 export function loadFixture(name: FixtureName): { pipeline: Pipeline; file: string } {
-  return { pipeline: PIPELINES[name], file: path.join(FIXTURES, `${name}.ts`) };
+  return { pipeline: PIPELINES[name], file: ELSEWHERE[name] ?? path.join(FIXTURES, `${name}.ts`) };
 }
 
 export function buildStack(fixture: FixtureName, options: BuildOptions = {}): Built {

@@ -233,3 +233,16 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     expect(link).toContain('#/statemachines/view/');
   });
 });
+
+describe('PipelineStack: a pipeline with run-scoped dedup', () => {
+  const { template } = buildStack('dedup-run');
+
+  it('has a dedup function that the state machine can invoke', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { MemorySize: 3008, Handler: Match.anyValue() },
+    });
+    expect(Object.keys(functions).some((id) => id.includes('dedup'))).toBe(true);
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('DedupFunctionArn');
+  });
+});

@@ -116,7 +116,10 @@ describe('curate', () => {
     expect(Object.keys(byKey)).toEqual(['000002', '000003', '000004']);
 
     const decode = JSON.parse(byKey['000002']!.parts.json!.toString());
-    expect(decode).toMatchObject({ url: 'u2', reject: { op: 'image.decode', reason: 'truncated' } });
+    expect(decode).toMatchObject({
+      url: 'u2',
+      reject: { op: 'image.decode', reason: 'truncated' },
+    });
     expect(Object.keys(byKey['000002']!.parts).sort()).toEqual(['jpg', 'json', 'txt']);
 
     // A json that is not an object is kept under orig.json; the new json holds only the tag.

@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_message(e)}", file=sys.stderr)
         return 2
     last = metrics["loss"][-1] if metrics["loss"] else float("nan")
-    print(f"done: {metrics['steps']} steps, final loss {last:.4f}, outputs in {storage.resolve(args.out)}")
+    if os.environ.get("RANK", "0") == "0":
+            print(f"done: {metrics['steps']} steps, final loss {last:.4f}, outputs in {storage.resolve(args.out)}")
     return 0
 
 

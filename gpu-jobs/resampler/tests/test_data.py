@@ -1,7 +1,5 @@
 """Manifests, shard streaming (order, partition, resume skipping) and sample preprocessing."""
-import io
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -10,7 +8,7 @@ from resampler.data import DataError, StreamSpec, make_loader, raw_stream, read_
 from resampler.frozen import load_frozen
 from resampler.manifest import ManifestError, ShardRef, load_manifest
 from resampler.preprocess import IGNORE, Preprocessor
-from shards import COLOURS, jpeg, make_pair_shards, write_dataset_manifest, write_mixture_manifest, write_tar
+from shards import COLOURS, jpeg, make_pair_shards, write_dataset_manifest, write_mixture_manifest
 
 
 def keys(samples):

@@ -1,5 +1,6 @@
 """Training end to end on CPU: loss goes down, an interrupted run resumes exactly, bad inputs exit 2."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,16 @@ def test_the_entry_point_runs_as_a_module(tmp_path):
     )
     assert result.returncode == 2
     assert "error: cannot read manifest" in result.stderr
+
+
+def test_two_processes_train_with_ddp_under_torchrun(manifest, train_config, tmp_path):
+    config = train_config(steps=2, checkpoint_every=1).to_json()
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         "-m", "resampler.train", "--manifest", manifest, "--out", str(tmp_path), "--config", config],
+        cwd=JOB_DIR, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("done: 2 steps") == 1  # rank 0 reports
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["world_size"] == 2 and len(metrics["loss"]) == 2
