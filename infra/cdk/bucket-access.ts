@@ -24,8 +24,10 @@ export interface RunAccessOptions {
 
 /**
  * Read and write under `runs/`: list (stats, shards), get/head (manifests, done markers),
- * put and multipart upload (lib-storage, ResultWriter), abort, delete (re-runs); read under
- * the input prefixes.
+ * put and multipart upload (lib-storage, ResultWriter), tags on those uploads (the lifecycle
+ * rules' `vlmflow:kind`: S3 checks s3:PutObjectTagging for a PutObject or
+ * CreateMultipartUpload that carries tags), abort, delete (re-runs); read under the input
+ * prefixes.
  */
 export function grantRunAccess(
   grantee: iam.IGrantable,
@@ -53,6 +55,7 @@ export function grantRunAccess(
     grantee,
     actions: [
       's3:PutObject',
+      's3:PutObjectTagging',
       's3:AbortMultipartUpload',
       's3:ListMultipartUploadParts',
       's3:DeleteObject',

@@ -38,6 +38,18 @@ export const CONTEXT_KEYS = {
    * point at a queue that does not exist, so runs must switch training off (`params.train`).
    */
   training: 'vlmflow:training',
+  /**
+   * Days after which rejected samples (objects tagged `vlmflow:kind=rejects`) expire; 0 keeps
+   * them. Default 90.
+   */
+  rejectsExpireDays: 'vlmflow:rejectsExpireDays',
+  /**
+   * Days after which run intermediates (`vlmflow:kind=tmp`: segment outputs, dedup records)
+   * expire; 0 keeps them. A run resumed later than this redoes or loses that work. Default 7.
+   */
+  tmpExpireDays: 'vlmflow:tmpExpireDays',
+  /** Days after which Distributed Map manifests (`vlmflow:kind=manifest`) expire; 0 keeps them. Default 30. */
+  manifestsExpireDays: 'vlmflow:manifestsExpireDays',
   /** Folder of the pipelines the app deploys, relative to the repository (default pipelines). */
   pipelinesDir: 'vlmflow:pipelinesDir',
   /** Limits the app to one pipeline. */
@@ -51,7 +63,14 @@ export interface FunctionSizingOverride {
   readonly ephemeralStorageMiB?: number;
 }
 
-export interface DeploymentSettings {
+/** Days until each tagged kind of run object expires; 0 = never (see data-bucket.ts). */
+export interface ObjectExpirySettings {
+  readonly rejectsExpireDays?: number;
+  readonly tmpExpireDays?: number;
+  readonly manifestsExpireDays?: number;
+}
+
+export interface DeploymentSettings extends ObjectExpirySettings {
   readonly removalPolicy?: RemovalPolicy;
   readonly gpuInstanceTypes?: readonly string[];
   readonly gpuSpot?: boolean;
@@ -102,6 +121,27 @@ export function settingsFromContext(node: Node): DeploymentSettings {
       functions: functionSizingFrom(get(CONTEXT_KEYS.functions)),
     }),
     ...trainingFrom(get(CONTEXT_KEYS.training)),
+    ...objectExpiryFromContext(node),
+  };
+}
+
+/** The `vlmflow:*ExpireDays` settings alone (the data bucket reads them when not given). */
+export function objectExpiryFromContext(node: Node): ObjectExpirySettings {
+  const days = (key: keyof ObjectExpirySettings): ObjectExpirySettings => {
+    const contextKey = CONTEXT_KEYS[key];
+    const value: unknown = node.tryGetContext(contextKey);
+    if (value === undefined) return {};
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      throw new Error(
+        `${contextKey}: expected a whole number of days (0 = never expire), got ${JSON.stringify(value)}`,
+      );
+    return { [key]: n };
+  };
+  return {
+    ...days('rejectsExpireDays'),
+    ...days('tmpExpireDays'),
+    ...days('manifestsExpireDays'),
   };
 }
 

@@ -86,6 +86,8 @@ function renderItemSelector(
     'params.$': '$.params',
     'item.$': '$$.Map.Item.Value',
     segments: JSON.parse(JSON.stringify(layout.segments)) as JsonValue,
+    ...(source.format ? { format: source.format } : {}),
+    ...(source.pdf ? { pdf: JSON.parse(JSON.stringify(source.pdf)) as JsonValue } : {}),
   } as Record<string, JsonValue> as Record<keyof ShardTask | `${keyof ShardTask}.$`, JsonValue>;
   return { ...(selector as JsonObject), ...extra };
 }

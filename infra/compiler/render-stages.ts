@@ -29,7 +29,13 @@ export function renderPlan(
       'input.$': '$',
       'executionName.$': '$$.Execution.Name',
       paramSpecs: graph.params as unknown as JsonObject,
-      sources: graph.sources.map((s) => ({ name: s.name, uri: s.uri, pattern: s.pattern })),
+      sources: graph.sources.map((s) => ({
+        name: s.name,
+        uri: s.uri,
+        pattern: s.pattern,
+        // Only when not the default, so pipelines of tar shards render as before.
+        ...(s.format ? { format: s.format } : {}),
+      })),
     },
     {
       comment: 'Validate parameters, list input shards, skip shards already done, write manifests',

@@ -24,8 +24,22 @@ export interface SourceNode {
   readonly uri: string;
   /** Glob on shard file names under `uri`. */
   readonly pattern: string;
+  /**
+   * Added: how the files under `uri` are read (docs/sources.md). Absent = 'webdataset' (tar
+   * shards); 'pdf' = one sample per page; 'jsonl' = one text-only sample per line.
+   */
+  readonly format?: SourceFormat;
+  /** Added: page rendering and limits, for `format: 'pdf'`. */
+  readonly pdf?: PdfSourceOptions;
   readonly ops: readonly OperatorUse[];
 }
+
+export {
+  SOURCE_FORMATS,
+  type SourceFormat,
+  type PdfSourceOptions,
+} from '../../lambdas/sources/formats';
+import type { PdfSourceOptions, SourceFormat } from '../../lambdas/sources/formats';
 
 export interface MixInput {
   readonly dataset: string;

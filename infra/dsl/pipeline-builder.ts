@@ -10,7 +10,15 @@ import {
   type PipelineGraph,
   type SourceNode,
   type TrainNode,
+  type PdfSourceOptions,
+  type SourceFormat,
 } from './ir';
+import {
+  DEFAULT_PATTERNS,
+  DEFAULT_SOURCE_FORMAT,
+  resolvePdfOptions,
+  SOURCE_FORMATS,
+} from '../../lambdas/sources/formats';
 import { checkName, checkParamName } from './names';
 import { refsOf, type ParamDef, type ParamRefs, type ParamTypes } from './params';
 import { sourceBuilder, type SourceBuilder } from './source-builder';
@@ -18,8 +26,12 @@ import { sourceBuilder, type SourceBuilder } from './source-builder';
 export interface SourceOptions {
   /** Default shard location; see SourceNode.uri. */
   readonly uri: string;
-  /** @default '*.tar' */
+  /** @default '*.tar' ('*.pdf', '*.jsonl' for those formats) */
   readonly pattern?: string;
+  /** Added: how the files are read (docs/sources.md). @default 'webdataset' */
+  readonly format?: SourceFormat;
+  /** Added: page rendering and limits, for `format: 'pdf'`. */
+  readonly pdf?: PdfSourceOptions;
 }
 
 export interface MixOptions<D extends string> {
@@ -124,10 +136,9 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     build: (source: SourceBuilder, params: ParamRefs<P>) => SourceBuilder,
   ): PipelineBuilder<P, D | N> {
     this.checkNewStage(name);
-    const built = build(
-      sourceBuilder(name, options.uri, options.pattern ?? '*.tar'),
-      this.refs(),
-    ).build();
+    const format = checkedFormat(options, `pipeline "${this.state.name}", source "${name}"`);
+    const base = sourceBuilder(name, options.uri, options.pattern ?? DEFAULT_PATTERNS[format]);
+    const built = build(base.withFormat(format, options.pdf), this.refs()).build();
     return new PipelineBuilder({
       ...this.state,
       sources: [...this.state.sources, built.node],
@@ -199,6 +210,28 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
         `${where}: a stage with this name already exists`,
       );
   }
+}
+
+/** The source's format; PDF options only with the PDF format, and valid ones. */
+function checkedFormat(options: SourceOptions, where: string): SourceFormat {
+  const format = options.format ?? DEFAULT_SOURCE_FORMAT;
+  if (!Object.hasOwn(SOURCE_FORMATS, format)) {
+    throw new DslError(
+      DSL_ERROR_CODES.invalidStage,
+      `${where}: unknown format "${format}" (known: ${Object.keys(SOURCE_FORMATS).join(', ')})`,
+    );
+  }
+  if (options.pdf !== undefined) {
+    if (format !== 'pdf') {
+      throw new DslError(DSL_ERROR_CODES.invalidStage, `${where}: "pdf" options need format "pdf"`);
+    }
+    try {
+      resolvePdfOptions(options.pdf);
+    } catch (error) {
+      throw new DslError(DSL_ERROR_CODES.invalidStage, `${where}: ${(error as Error).message}`);
+    }
+  }
+  return format;
 }
 
 function checkedSpec(spec: ParamSpec, name: string, where: string): ParamSpec {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ArgsOf, OperatorDeclaration, OperatorUse } from '../../lambdas/ops/operator';
-import type { Arg, SourceNode } from './ir';
+import type { Arg, PdfSourceOptions, SourceFormat, SourceNode } from './ir';
+import { DEFAULT_SOURCE_FORMAT } from '../../lambdas/sources/formats';
 import { runDedup } from '../../lambdas/handlers/dedup-spec';
 
 /**
@@ -56,6 +57,18 @@ export class SourceBuilder {
    */
   dedup(options: RunDedupOptions): SourceBuilder {
     return this.apply(runDedup, options);
+  }
+
+  /** @internal Only non-default settings enter the IR, so existing graphs stay the same JSON. */
+  withFormat(format: SourceFormat, pdf: PdfSourceOptions | undefined): SourceBuilder {
+    const node: SourceNode = {
+      ...this.state.node,
+      ...(format === DEFAULT_SOURCE_FORMAT ? {} : { format }),
+      ...(pdf === undefined ? {} : { pdf }),
+    };
+    // Keep `ops` last, as in nodes built before formats existed.
+    const { ops: uses, ...rest } = node;
+    return new SourceBuilder({ ...this.state, node: { ...rest, ops: uses } });
   }
 
   /** @internal */

@@ -20,14 +20,12 @@ import {
   type JsonValue,
 } from './asl';
 import { executionFailure, statesRuntimeError, TaskError } from './errors';
-import { createLimiter } from './limit';
 import type { TaskHandler } from './lambda-invoke';
-import { readItems } from './item-reader';
+import { mapUnits } from './item-reader';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './substitute';
 import { processorOf } from './rewrite';
-import { writeMapResults, type ChildExecution } from './result-writer';
+import { ResultSpool, type ChildExecution, type ResultWriterTarget } from './result-writer';
 import { evaluatePath, evaluateTemplate } from './template';
-import { batchItems } from './item-batcher';
 
 export interface MapProgress {
   readonly state: string;
@@ -49,6 +47,12 @@ export interface DistributedMapOptions {
   /** Upper bound on items in flight whatever MaxConcurrency says (the local machine's capacity). */
   readonly concurrencyCap: number;
   readonly onProgress?: (progress: MapProgress) => void;
+  /**
+   * Called once a child's result is recorded, with how many child results the handler then
+   * holds in memory: with a ResultWriter only those still being spooled, so it stays within
+   * the concurrency however many items there are (tests check this).
+   */
+  readonly onChildRecorded?: (resultsInMemory: number) => void;
 }
 
 interface Tolerance {
@@ -109,6 +113,26 @@ function describe(tolerance: Tolerance): string {
   return parts.length === 0 ? 'none' : parts.join(' or ');
 }
 
+async function resultWriterTarget(
+  state: AslState,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<ResultWriterTarget | undefined> {
+  const writer = isJsonObject(state.ResultWriter) ? state.ResultWriter : undefined;
+  if (!writer) return undefined;
+  const target = await evaluateTemplate(writer.Parameters ?? {}, input, context);
+  if (
+    !isJsonObject(target) ||
+    typeof target.Bucket !== 'string' ||
+    typeof target.Prefix !== 'string'
+  ) {
+    throw statesRuntimeError(
+      `ResultWriter.Parameters must give Bucket and Prefix, got ${JSON.stringify(target)}`,
+    );
+  }
+  return { Bucket: target.Bucket, Prefix: target.Prefix };
+}
+
 export function createDistributedMapHandler(options: DistributedMapOptions): TaskHandler {
   const { stateName, mapState: state, context } = options;
   const processor = new StateMachine(
@@ -122,37 +146,34 @@ export function createDistributedMapHandler(options: DistributedMapOptions): Tas
   const childMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}/${label}`;
 
   return async (input) => {
-    const items = await readItems(state, input, context);
-    const selector = state.ItemSelector ?? state.Parameters;
-    const selected: JsonValue[] = [];
-    for (const [index, value] of items.entries()) {
-      const itemContext = { ...context, Map: { Item: { Index: index, Value: value } } };
-      selected.push(
-        selector === undefined ? value : await evaluateTemplate(selector, input, itemContext),
-      );
-    }
-    const units = await batchItems(state, selected, input, context);
+    const units = await mapUnits(state, input, context);
     const maxConcurrency = (await numberField(state, 'MaxConcurrency', input, context)) ?? 0;
     if (maxConcurrency < 0 || !Number.isInteger(maxConcurrency)) {
       throw statesRuntimeError(`MaxConcurrency ${maxConcurrency} is not a non-negative integer`);
     }
     const tolerance = await toleranceOf(state, input, context);
     // 0 means "as many as possible" on AWS; here that is the machine's capacity.
-    const limit = createLimiter(
-      Math.min(maxConcurrency === 0 ? Infinity : maxConcurrency, options.concurrencyCap),
+    const width = Math.min(
+      maxConcurrency === 0 ? Infinity : maxConcurrency,
+      Math.max(1, options.concurrencyCap),
     );
+    const target = await resultWriterTarget(state, input, context);
 
     const mapRunId = randomUUID();
     const mapRunArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:mapRun:${stateMachineName}/${label}:${mapRunId}`;
-    const children: ChildExecution[] = [];
+    // With a ResultWriter each child's result goes to a spool file as soon as it ends; without
+    // one AWS returns every output in the state's output, so they are kept (< 256 KB anyway).
+    const spool = target ? await ResultSpool.open(units.count, childMachineArn) : undefined;
+    const outputs: JsonValue[] = [];
+    let outputsKept = 0;
     const counts = { succeeded: 0, failed: 0, running: 0 };
     let exceeded = false;
+    let stopped = false;
     const report = (): void =>
-      options.onProgress?.({ state: stateName, total: units.length, ...counts });
-    report();
+      options.onProgress?.({ state: stateName, total: units.count, ...counts });
 
-    const runChild = async (index: number, childInput: JsonValue): Promise<void> => {
-      if (exceeded) return; // the Map Run has already failed: start nothing new
+    const runChild = async (index: number): Promise<void> => {
+      const childInput = await units.at(index);
       const name = randomUUID();
       const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName}/${label}:${name}`;
       const startDate = new Date();
@@ -164,61 +185,61 @@ export function createDistributedMapHandler(options: DistributedMapOptions): Tas
         StateMachine: { Id: childMachineArn, Name: `${stateMachineName}/${label}` },
       };
       const common = { index, name, executionArn, input: childInput, startDate };
+      let child: ChildExecution;
       try {
         const output = (await processor.run(childInput, { ...base, context: childContext })
           .result) as JsonValue;
-        children.push({ ...common, stopDate: new Date(), status: 'SUCCEEDED', output });
+        child = { ...common, stopDate: new Date(), status: 'SUCCEEDED', output };
         counts.succeeded += 1;
       } catch (error) {
-        children.push({
-          ...common,
-          stopDate: new Date(),
-          status: 'FAILED',
-          error: executionFailure(error),
-        });
+        const failure = executionFailure(error);
+        child = { ...common, stopDate: new Date(), status: 'FAILED', error: failure };
         counts.failed += 1;
-        if (exceedsTolerance(counts.failed, units.length, tolerance)) exceeded = true;
+        if (exceedsTolerance(counts.failed, units.count, tolerance)) exceeded = true;
       } finally {
         counts.running -= 1;
         report();
       }
-    };
-    await Promise.all(units.map((unit, index) => limit(() => runChild(index, unit))));
-
-    const writer = isJsonObject(state.ResultWriter) ? state.ResultWriter : undefined;
-    let output: JsonValue;
-    if (writer) {
-      const target = await evaluateTemplate(writer.Parameters ?? {}, input, context);
-      if (
-        !isJsonObject(target) ||
-        typeof target.Bucket !== 'string' ||
-        typeof target.Prefix !== 'string'
-      ) {
-        throw statesRuntimeError(
-          `ResultWriter.Parameters must give Bucket and Prefix, got ${JSON.stringify(target)}`,
-        );
+      if (spool) await spool.add(child);
+      else {
+        outputs[index] = child.status === 'SUCCEEDED' ? (child.output ?? null) : { ...child.error };
+        outputsKept += 1;
       }
-      output = {
-        ...(await writeMapResults(
-          { Bucket: target.Bucket, Prefix: target.Prefix },
-          mapRunArn,
-          mapRunId,
-          childMachineArn,
-          children,
-        )),
-      };
-    } else {
-      // Without a ResultWriter AWS returns every child's output in item order.
-      output = [...children]
-        .sort((a, b) => a.index - b.index)
-        .map((child) =>
-          child.status === 'SUCCEEDED' ? (child.output ?? null) : { ...child.error },
-        );
+      options.onChildRecorded?.(spool ? spool.entriesInMemory : outputsKept);
+    };
+
+    // A fixed set of lanes takes items in index order, so nothing is queued per item.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      // Once the Map Run has failed (or broke), nothing new starts.
+      while (!exceeded && !stopped && next < units.count) {
+        const index = next;
+        next += 1;
+        try {
+          await runChild(index);
+        } catch (error) {
+          stopped = true;
+          throw error;
+        }
+      }
+    };
+    let output: JsonValue;
+    try {
+      report();
+      const lanes = await Promise.allSettled(
+        Array.from({ length: Math.min(width, units.count) }, lane),
+      );
+      const broken = lanes.find((result) => result.status === 'rejected');
+      if (broken) throw broken.reason;
+      output =
+        spool && target ? { ...(await spool.writeResults(target, mapRunArn, mapRunId)) } : outputs;
+    } finally {
+      await spool?.close();
     }
     if (exceeded) {
       throw new TaskError(
         'States.ExceedToleratedFailureThreshold',
-        `The specified tolerated failure threshold was exceeded: ${counts.failed} of ${units.length} items failed ` +
+        `The specified tolerated failure threshold was exceeded: ${counts.failed} of ${units.count} items failed ` +
           `(tolerated: ${describe(tolerance)}). Map Run ${mapRunArn}`,
       );
     }

@@ -13,6 +13,7 @@ import {
   type JsonValue,
 } from './asl';
 import { statesRuntimeError, TaskError } from './errors';
+import { batchItems } from './item-batcher';
 import { evaluatePath, evaluateTemplate } from './template';
 import { storageFor } from '../../lambdas/shards/storage';
 import { fromLocation } from '../../lambdas/shards/uri';
@@ -101,4 +102,35 @@ export async function readItems(
   const items = parseItems(text, inputType, uri);
   const limit = await maxItems(reader, input, context);
   return limit === undefined ? items : items.slice(0, limit);
+}
+
+/** A Map Run's units (what each child execution gets), made when a child starts. */
+export interface MapUnits {
+  readonly count: number;
+  at(index: number): Promise<JsonValue>;
+}
+
+/**
+ * The items after ItemSelector (with `$$.Map.Item.*`) and ItemBatcher. Without a batcher each
+ * item's selection is made only when its child starts, so the run holds the items read and
+ * not a second, selected copy of them; a batcher needs every selection up front.
+ */
+export async function mapUnits(
+  state: AslState,
+  input: JsonValue,
+  context: JsonObject,
+): Promise<MapUnits> {
+  const items = await readItems(state, input, context);
+  const selector = state.ItemSelector ?? state.Parameters;
+  const select = async (index: number): Promise<JsonValue> => {
+    const value = items[index]!;
+    if (selector === undefined) return value;
+    const itemContext = { ...context, Map: { Item: { Index: index, Value: value } } };
+    return evaluateTemplate(selector, input, itemContext);
+  };
+  if (!isJsonObject(state.ItemBatcher)) return { count: items.length, at: select };
+  const selected: JsonValue[] = [];
+  for (let index = 0; index < items.length; index += 1) selected.push(await select(index));
+  const batches = await batchItems(state, selected, input, context);
+  return { count: batches.length, at: (index) => Promise.resolve(batches[index]!) };
 }

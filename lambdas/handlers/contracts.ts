@@ -4,6 +4,7 @@
  */
 import type { OperatorFunction, OperatorUse } from '../ops/operator';
 import type { ParamSpec } from './params';
+import type { PdfSourceOptions, SourceFormat } from '../sources/formats';
 
 /** S3 location as Step Functions' ItemReader/ResultWriter want it; see shards/location.ts. */
 export interface Location {
@@ -40,6 +41,8 @@ export interface PlanEvent {
     readonly name: string;
     readonly uri: string;
     readonly pattern: string;
+    /** Added: absent = 'webdataset'. */
+    readonly format?: SourceFormat;
   }[];
 }
 
@@ -93,6 +96,10 @@ export interface ShardTask {
   readonly item: ShardItem;
   /** Consecutive operators of one function, each run by one task. */
   readonly segments: readonly Segment[];
+  /** Added: how segment 0 reads `item.uri`; absent = 'webdataset' (docs/sources.md). */
+  readonly format?: SourceFormat;
+  /** Added: for `format: 'pdf'`. */
+  readonly pdf?: PdfSourceOptions;
 }
 
 export interface ShardEvent {

@@ -5,7 +5,7 @@
  */
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { readShard } from '../shards/tar-reader';
+import { readRecords } from '../sources/records';
 import { mapLimit } from './concurrency';
 import type { DedupHashEvent, DedupHashResult } from './dedup-contracts';
 import { HASH_BYTES, placeSample } from './dedup-hashing';
@@ -13,6 +13,7 @@ import { readIfExists, resolveDedupConfig } from './dedup-io';
 import { encodeRecords, type HashRecord } from './dedup-records';
 import { ShardError, messageOf } from './errors';
 import { dedupHashedUri, dedupRecordsUri, segmentShardUri } from './layout';
+import { taggedAs } from './object-tags';
 
 const WRITE_CONCURRENCY = 16;
 
@@ -32,7 +33,11 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   let samples = 0;
   let hashed = 0;
   try {
-    for await (const record of readShard(await storageFor(input).read(input))) {
+    const source =
+      dedup.segment === 0
+        ? { format: task.format, pdf: task.pdf, key: item.key }
+        : { key: item.key };
+    for await (const record of readRecords(await storageFor(input).read(input), source)) {
       // Invalid tar members are rejected by the filter's shard loop; they have no content to hash.
       if (record.kind !== 'sample') continue;
       samples++;
@@ -49,9 +54,13 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   }
   await mapLimit([...byPartition], WRITE_CONCURRENCY, async ([partition, records]) => {
     const uri = dedupRecordsUri(runRoot, stage, partition, item.key);
-    await storageFor(uri).write(uri, encodeRecords(records, HASH_BYTES[config.mode]));
+    await storageFor(uri).write(
+      uri,
+      encodeRecords(records, HASH_BYTES[config.mode]),
+      taggedAs('tmp'),
+    );
   });
   const result: DedupHashResult = { stage, shard: item.key, samples, hashed };
-  await writeJson(marker, result);
+  await writeJson(marker, result, taggedAs('tmp'));
   return result;
 }

@@ -18,6 +18,7 @@ import {
   dedupPartitionsManifestUri,
   dedupResultsPrefixUri,
 } from './layout';
+import { taggedAs } from './object-tags';
 
 export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
   const { runRoot, stage } = event;
@@ -32,7 +33,7 @@ export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
     .sort(compareKeys);
   const generation = generationOf(config, shards);
   const generationUri = dedupGenerationUri(runRoot, stage, generation);
-  await writeJson(joinUri(generationUri, 'shards.json'), shards);
+  await writeJson(joinUri(generationUri, 'shards.json'), shards, taggedAs('tmp'));
 
   const resolved = new Set(await listNames(joinUri(generationUri, 'resolved/'), '.json'));
   const all: PartitionItem[] = [];
@@ -42,7 +43,7 @@ export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
   }
   const pending = all.filter((item) => !resolved.has(item.name));
   const manifest = dedupPartitionsManifestUri(runRoot, stage);
-  await writeJson(manifest, pending);
+  await writeJson(manifest, pending, taggedAs('manifest'));
   return {
     config,
     generation,

@@ -20,6 +20,7 @@ import { hammingDistance64 } from './dedup-hashing';
 import { listNames, readIfExists } from './dedup-io';
 import { compareKeys, decodeRecords } from './dedup-records';
 import { dedupGenerationUri, dedupRecordsPrefixUri } from './layout';
+import { taggedAs } from './object-tags';
 
 const READ_CONCURRENCY = 32;
 
@@ -56,10 +57,11 @@ export async function resolvePartition(event: DedupResolveEvent): Promise<DedupR
   const byShard = new Map<string, Drop[]>();
   for (const { shard, drop } of drops) byShard.set(shard, [...(byShard.get(shard) ?? []), drop]);
   await mapLimit([...byShard], READ_CONCURRENCY, ([shard, list]) =>
-    writeJson(dropListUri(runRoot, stage, generation, shard, item.name), {
-      partition: item.name,
-      drops: list.sort((a, b) => compareKeys(a.key, b.key)),
-    }),
+    writeJson(
+      dropListUri(runRoot, stage, generation, shard, item.name),
+      { partition: item.name, drops: list.sort((a, b) => compareKeys(a.key, b.key)) },
+      taggedAs('tmp'),
+    ),
   );
   const result: DedupResolveResult = {
     stage,
@@ -67,7 +69,7 @@ export async function resolvePartition(event: DedupResolveEvent): Promise<DedupR
     records: records.length,
     dropped: drops.length,
   };
-  await writeJson(marker, result);
+  await writeJson(marker, result, taggedAs('tmp'));
   return result;
 }
 

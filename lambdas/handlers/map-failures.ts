@@ -1,7 +1,9 @@
 /**
  * Why shards failed, from a Distributed Map's ResultWriter: its manifest.json lists FAILED
- * result files, each a JSON array of child executions with Input, Error and Cause. Best effort:
- * the stats markers decide which shards failed; this only names the reasons.
+ * result files (`FAILED_0.json`, `FAILED_1.json`, …: large results are split, on AWS and in the
+ * local runner), each a JSON array of child executions with Input, Error and Cause; all are
+ * read, one at a time. Best effort: the stats markers decide which shards failed; this only
+ * names the reasons.
  */
 import { readJson } from '../shards/json-io';
 import { fromLocation } from '../shards/uri';

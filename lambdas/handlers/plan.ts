@@ -18,7 +18,9 @@ import {
   sanitizeShardKey,
   statsPrefixUri,
 } from './layout';
+import { taggedAs } from './object-tags';
 import { resolveParams } from './params';
+import { DEFAULT_SOURCE_FORMAT, FORMAT_EXTENSIONS } from '../sources/formats';
 
 type Source = PlanEvent['sources'][number];
 
@@ -143,7 +145,10 @@ export async function listShards(source: Source): Promise<ShardItem[]> {
       ? object.uri.slice(base.length)
       : posix.basename(object.uri);
     if (!posix.matchesGlob(relative, source.pattern)) continue;
-    const key = sanitizeShardKey(relative.replace(/\.tar$/, ''));
+    const ext = FORMAT_EXTENSIONS[source.format ?? DEFAULT_SOURCE_FORMAT];
+    const key = sanitizeShardKey(
+      relative.endsWith(ext) ? relative.slice(0, -ext.length) : relative,
+    );
     const clash = byKey.get(key);
     if (clash) {
       throw new PlanError(
@@ -174,8 +179,8 @@ async function writeManifests(
 ): Promise<StagePlan> {
   const manifest = pendingManifestUri(runRoot, stage);
   const allShards = allShardsManifestUri(runRoot, stage);
-  await writeJson(manifest, pending);
-  await writeJson(allShards, shards);
+  await writeJson(manifest, pending, taggedAs('manifest'));
+  await writeJson(allShards, shards, taggedAs('manifest'));
   return {
     manifest: toLocation(manifest),
     allShards: toLocation(allShards),

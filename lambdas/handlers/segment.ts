@@ -7,7 +7,7 @@ import type { OperatorRegistry } from '../ops/index';
 import { instantiate } from '../ops/instantiate';
 import { readJson, writeJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
-import { readShard } from '../shards/tar-reader';
+import { readRecords, type RecordSource } from '../sources/records';
 import { ShardWriter } from '../shards/tar-writer';
 import { storageFor } from '../shards/storage';
 import type { ShardEvent, ShardResult, ShardStats, ShardTask, WrittenShard } from './contracts';
@@ -21,6 +21,7 @@ import {
   timingsUri,
 } from './layout';
 import type { SegmentStats } from './manifests';
+import { taggedAs } from './object-tags';
 import {
   addCounts,
   assertBalanced,
@@ -62,9 +63,13 @@ export async function runSegment(
   const output = last
     ? keptShardUri(runRoot, stage, item.key)
     : segmentShardUri(runRoot, stage, segment, item.key);
+  // Segment 0 reads the source's own format; later segments read the previous segment's tar.
+  const source: RecordSource =
+    segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
   const { loop, kept, rejects } = await processShard(
     input,
-    output,
+    source,
+    { uri: output, intermediate: !last },
     rejectsShardUri(runRoot, stage, item.key, segment),
     chain,
     where,
@@ -90,7 +95,7 @@ export async function runSegment(
     rejects,
   };
   if (!last) {
-    await writeJson(segmentStatsUri(runRoot, stage, segment, item.key), stats);
+    await writeJson(segmentStatsUri(runRoot, stage, segment, item.key), stats, taggedAs('tmp'));
     return resultOf(stats);
   }
   const merged = mergeSegments([...earlier, stats], item.uri, where);
@@ -128,7 +133,8 @@ async function instantiateChain(
 
 async function processShard(
   inputUri: string,
-  keptUri: string,
+  source: RecordSource,
+  kept: { readonly uri: string; readonly intermediate: boolean },
   rejectsUri: string,
   chain: readonly ChainLink[],
   where: string,
@@ -141,10 +147,15 @@ async function processShard(
       cause: error,
     });
   }
-  const keptWriter = new ShardWriter(keptUri);
-  const rejectsWriter = new ShardWriter(rejectsUri);
+  // A segment's output that a later segment reads is temporary; the stage's output is not.
+  const keptWriter = new ShardWriter(
+    kept.uri,
+    storageFor(kept.uri),
+    kept.intermediate ? taggedAs('tmp') : {},
+  );
+  const rejectsWriter = new ShardWriter(rejectsUri, storageFor(rejectsUri), taggedAs('rejects'));
   try {
-    const loop = await runShardLoop(readShard(input), chain, {
+    const loop = await runShardLoop(readRecords(input, source), chain, {
       kept: keptWriter,
       rejected: rejectsWriter,
     });

@@ -6,7 +6,7 @@
 import type { OperatorInstance } from '../ops/operator';
 import type { Sample } from '../ops/sample';
 import { ShardError, messageOf } from './errors';
-import type { ShardRecord } from '../shards/tar-reader';
+import type { SourceRecord } from '../sources/records';
 import { tagRejected, type RejectTag } from './reject-tag';
 
 export interface ChainLink {
@@ -33,7 +33,7 @@ export interface LoopResult extends LoopCounts {
 export const TAR_OP = 'tar';
 
 export async function runShardLoop(
-  records: AsyncIterable<ShardRecord>,
+  records: AsyncIterable<SourceRecord>,
   chain: readonly ChainLink[],
   sinks: { readonly kept: SampleSink; readonly rejected: SampleSink },
 ): Promise<LoopResult> {
@@ -55,7 +55,13 @@ export async function runShardLoop(
       await reject(
         { key: record.key, parts: record.parts },
         // The codec gives unusable keys ('', '../x', a reused key) a stand-in; keep the original.
-        { op: TAR_OP, reason: record.reason, detail: record.detail, key: record.rawKey },
+        // PDF and JSON-lines readers name themselves (`pdf:damaged`); tar records are `tar:`.
+        {
+          op: 'op' in record ? record.op : TAR_OP,
+          reason: record.reason,
+          detail: record.detail,
+          key: record.rawKey,
+        },
       );
       continue;
     }

@@ -5,6 +5,8 @@
 import { dedupExact } from './dedup-exact';
 import { dedupPhash } from './dedup-phash';
 import { docFilter } from './doc-filter';
+import { docSplit } from './doc-split';
+import { docTextDensity } from './doc-text-density';
 import { imageDecode } from './image-decode';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
@@ -21,6 +23,8 @@ export {
   dedupExact,
   dedupPhash,
   docFilter,
+  docSplit,
+  docTextDensity,
   imageDecode,
   imageResize,
   imageSize,
@@ -43,7 +47,7 @@ export const ops = {
   },
   optout,
   dedup: { exact: dedupExact, phash: dedupPhash },
-  doc: { filter: docFilter },
+  doc: { filter: docFilter, textDensity: docTextDensity, split: docSplit },
 } as const;
 
 export const BUILTIN_OPERATORS = {
@@ -59,6 +63,8 @@ export const BUILTIN_OPERATORS = {
   [dedupExact.kind]: dedupExact,
   [dedupPhash.kind]: dedupPhash,
   [docFilter.kind]: docFilter,
+  [docTextDensity.kind]: docTextDensity,
+  [docSplit.kind]: docSplit,
 } as const satisfies Readonly<Record<string, OperatorDeclaration>>;
 
 export type BuiltinOperatorKind = keyof typeof BUILTIN_OPERATORS;

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isNotFound } from './not-found';
-import type { ObjectInfo, Storage, WriteResult } from './storage';
+import type { ObjectInfo, Storage, WriteOptions, WriteResult } from './storage';
 import { toFilePath, toFileUri } from './uri';
 
 export { NotFoundError, isNotFound } from './not-found';
@@ -37,7 +37,15 @@ export class FileStorage implements Storage {
     return readFile(objectPath(uri)).catch((err: unknown) => rethrow(err, uri));
   }
 
-  async write(uri: string, body: Readable | Buffer | string): Promise<WriteResult> {
+  /**
+   * `options.tags` are accepted and ignored: tags exist for the bucket's lifecycle rules, and a
+   * local folder has no lifecycle (a run folder is removed as a whole).
+   */
+  async write(
+    uri: string,
+    body: Readable | Buffer | string,
+    _options?: WriteOptions,
+  ): Promise<WriteResult> {
     const target = objectPath(uri);
     const folder = path.dirname(target);
     await mkdir(folder, { recursive: true });

@@ -3,7 +3,7 @@
  * two-space indent and a trailing newline, so equal values always give equal bytes.
  */
 import { parseJsonSafe } from './safe-json';
-import { storageFor, type WriteResult } from './storage';
+import { storageFor, type WriteOptions, type WriteResult } from './storage';
 
 export async function readJson<T = unknown>(
   uri: string,
@@ -19,8 +19,12 @@ export async function readJson<T = unknown>(
   return parse ? parse(value) : (value as T);
 }
 
-export async function writeJson(uri: string, value: unknown): Promise<WriteResult> {
-  return storageFor(uri).write(uri, stableJson(value));
+export async function writeJson(
+  uri: string,
+  value: unknown,
+  options?: WriteOptions,
+): Promise<WriteResult> {
+  return storageFor(uri).write(uri, stableJson(value), options);
 }
 
 /** JSON with object keys sorted at every level; refuses values JSON cannot represent faithfully. */

@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isNotFound } from './not-found';
-import type { ObjectInfo, Storage, WriteResult } from './storage';
+import type { ObjectInfo, Storage, WriteOptions, WriteResult } from './storage';
 import { formatUri, parseUri } from './uri';
 
 export interface S3StorageOptions {
@@ -79,14 +79,23 @@ export class S3Storage implements Storage {
     return Buffer.from(await response.Body.transformToByteArray());
   }
 
-  async write(uri: string, body: Readable | Buffer | string): Promise<WriteResult> {
+  /**
+   * Tags go with the upload itself (`Tagging` on PutObject / CreateMultipartUpload), so the
+   * object never exists untagged; this needs `s3:PutObjectTagging` besides `s3:PutObject`.
+   */
+  async write(
+    uri: string,
+    body: Readable | Buffer | string,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     const { Bucket, Key } = objectLocation(uri);
+    const Tagging = options.tags ? encodeTagging(options.tags) : undefined;
     const source = toReadable(body);
     const hashing = new HashingStream();
     const piping = pipeline(source, hashing);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket, Key, Body: hashing },
+      params: { Bucket, Key, Body: hashing, ...(Tagging && { Tagging }) },
       partSize: this.partSize,
       queueSize: this.queueSize,
     });
@@ -149,6 +158,24 @@ function objectLocation(uri: string): { Bucket: string; Key: string } {
   if (parsed.key === '' || parsed.key.endsWith('/')) throw new Error(`not an object URI: ${uri}`);
   assertAllowedUri(uri);
   return { Bucket: parsed.bucket, Key: parsed.key };
+}
+
+/** S3 allows at most 10 tags on an object. */
+export const MAX_OBJECT_TAGS = 10;
+
+/**
+ * `k1=v1&k2=v2`, each part percent-encoded, the form S3's `x-amz-tagging` header takes.
+ * Hand-written because URLSearchParams encodes a space as `+`, which is not what S3 decodes.
+ * Undefined for no tags.
+ */
+export function encodeTagging(tags: Readonly<Record<string, string>>): string | undefined {
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_OBJECT_TAGS)
+    throw new Error(`an S3 object takes at most ${MAX_OBJECT_TAGS} tags, got ${entries.length}`);
+  if (entries.length === 0) return undefined;
+  return entries
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    .join('&');
 }
 
 function rethrow(err: unknown, uri: string): never {

@@ -18,12 +18,24 @@ export interface WriteResult {
   readonly sha256: string;
 }
 
+export interface WriteOptions {
+  /**
+   * Object tags, e.g. `{ 'vlmflow:kind': 'rejects' }`: S3 stores them with the object (and the
+   * bucket's lifecycle rules match them); storage without tags (a local folder) ignores them.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
 export interface Storage {
   /** Streams an object; rejects with a NotFound error (code 'ENOENT' / name 'NoSuchKey') if absent. */
   read(uri: string): Promise<Readable>;
   readBytes(uri: string): Promise<Buffer>;
   /** Writes atomically (temp file + rename; S3 multipart upload); returns size and sha256. */
-  write(uri: string, body: Readable | Buffer | string): Promise<WriteResult>;
+  write(
+    uri: string,
+    body: Readable | Buffer | string,
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   exists(uri: string): Promise<boolean>;
   /** Objects under a prefix URI, sorted by key. */
   list(prefixUri: string): AsyncIterable<ObjectInfo>;

@@ -8,7 +8,7 @@ import * as tar from 'tar-stream';
 import type { WrittenShard } from '../handlers/contracts';
 import type { Sample } from '../ops/sample';
 import { badExtensionReason, badKeyReason } from './member-names';
-import { storageFor, type Storage, type WriteResult } from './storage';
+import { storageFor, type Storage, type WriteOptions, type WriteResult } from './storage';
 
 const FIXED_MTIME = new Date(0);
 
@@ -20,15 +20,17 @@ export class ShardWriter {
   private state: 'open' | 'closed' | 'aborted' = 'open';
   private failure: unknown;
 
+  /** `options.tags` are stored with the shard (see WriteOptions). */
   constructor(
     readonly uri: string,
     storage: Storage = storageFor(uri),
+    options: WriteOptions = {},
   ) {
     // Node's Readable.from pulls from the pack only as fast as storage consumes, so
     // backpressure reaches add(); a destroyed pack errors the body and fails the write.
     const body = Readable.from(this.pack, { objectMode: false });
     this.pack.on('error', () => undefined); // surfaced through `written` and the entry callbacks
-    this.written = storage.write(uri, body);
+    this.written = storage.write(uri, body, options);
     this.written.catch((err: unknown) => {
       this.failure ??= err;
       this.pack.destroy(err instanceof Error ? err : new Error(String(err)));

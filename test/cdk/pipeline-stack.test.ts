@@ -112,6 +112,19 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
               Status: 'Enabled',
             },
+            ...(
+              [
+                ['rejects', 90],
+                ['tmp', 7],
+                ['manifest', 30],
+              ] as const
+            ).map(([kind, days]) => ({
+              Id: `expire-${kind}`,
+              Prefix: 'runs/',
+              TagFilters: [{ Key: 'vlmflow:kind', Value: kind }],
+              ExpirationInDays: days,
+              Status: 'Enabled',
+            })),
           ],
         },
         VersioningConfiguration: Match.absent(),

@@ -38,6 +38,8 @@ describe('ops and the registry', () => {
       'dedup.exact',
       'dedup.phash',
       'doc.filter',
+      'doc.split',
+      'doc.textDensity',
       'image.decode',
       'image.resize',
       'image.size',
@@ -141,7 +143,7 @@ describe('validateOperatorUse', () => {
     [
       { op: 'text.lenght', fn: 'curate', args: {} },
       {},
-      'text.lenght: op: unknown operator (known: dedup.exact, dedup.phash, doc.filter, image.decode, image.resize, image.size, optout, text.flagged_words, text.length, text.repetition, text.special_chars, text.utf8)',
+      'text.lenght: op: unknown operator (known: dedup.exact, dedup.phash, doc.filter, doc.split, doc.textDensity, image.decode, image.resize, image.size, optout, text.flagged_words, text.length, text.repetition, text.special_chars, text.utf8)',
     ],
     [
       { op: 'text.length', fn: 'caption', args: {} },

@@ -1,7 +1,8 @@
 /**
  * The small-scale version of test/bench/scale.bench.ts: 300 tiny shards through the local
  * runner (compiled ASL, worker processes). Every shard is accounted for, and the data passed
- * between states stays small however many shards there are.
+ * between states stays small however many shards there are; the Map's result files list every
+ * shard in order.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,19 @@ it(`runs ${SHARDS} shards with every sample accounted for and small state data`,
     Array.from({ length: SHARDS }, (_, i) => `t-${String(i).padStart(6, '0')}`),
   );
   expect(manifest.shards.every((s) => s.samples === 1)).toBe(true);
+  // The Map's ResultWriter files (spooled as shards finish, not kept in memory) list every
+  // shard once, in item order.
+  const [mapRunId] = await readdir(path.join(runRoot, 'results', 'texts'));
+  const results = await readJson<{ ResultFiles: Record<string, { Key: string }[]> }>(
+    path.join(runRoot, 'results', 'texts', mapRunId!, 'manifest.json'),
+  );
+  expect(results.ResultFiles.FAILED).toEqual([]);
+  const succeeded: { Input: string }[] = [];
+  for (const file of results.ResultFiles.SUCCEEDED!)
+    succeeded.push(...(await readJson<{ Input: string }[]>(file.Key)));
+  expect(succeeded.map((e) => (JSON.parse(e.Input) as { item: { key: string } }).item.key)).toEqual(
+    manifest.shards.map((s) => s.key),
+  );
   // What Finalize gets and returns holds locations and counts, not a list per shard.
   expect(Math.max(...sizes)).toBeLessThan(8 * 1024);
   expect(stateDataBytes(summary)).toBeLessThan(4 * 1024);

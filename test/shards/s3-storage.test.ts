@@ -172,4 +172,21 @@ describe('S3Storage against a real S3-compatible server', () => {
       keys.push(record.kind === 'sample' ? record.sample.key : record.reason);
     expect(keys).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`));
   });
+
+  // fauxqs takes the x-amz-tagging header but keeps no tags (GetObjectTagging is unsupported):
+  // the stored tags are checked against moto in s3-tagging.test.ts.
+  it('accepts tags on single-part and multi-part writes', async () => {
+    const storage = new S3Storage({ client, partSize: 5 * MiB, queueSize: 2 });
+    const tags = { 'vlmflow:kind': 'rejects' };
+    const big = bigStream(11 * MiB);
+    const multi = await storage.write(`s3://${bucket}/runs/p/r/rejects/big.tar`, big.stream, {
+      tags,
+    });
+    const single = await storage.write(`s3://${bucket}/runs/p/r/rejects/small.tar`, 'abc', {
+      tags,
+    });
+    expect(multi.sha256).toBe(big.sha256());
+    expect((await storage.readBytes(multi.uri)).length).toBe(11 * MiB);
+    expect((await storage.readBytes(single.uri)).toString()).toBe('abc');
+  });
 });

@@ -1,0 +1,33 @@
+/**
+ * Loads pdfjs-dist (Mozilla PDF.js, pure JavaScript: parsing, text extraction, rendering through
+ * @napi-rs/canvas, a prebuilt Skia binding; neither needs system packages, so both run inside
+ * the curate Lambda). pdfjs-dist ships only ES modules.
+ */
+import { dirname, join } from 'node:path';
+
+export type Pdfjs = typeof import('pdfjs-dist');
+
+const ENTRY = 'pdfjs-dist/legacy/build/pdf.mjs';
+let loaded: Pdfjs | undefined;
+
+export function loadPdfjs(): Pdfjs {
+  if (loaded) return loaded;
+  try {
+    // Node 24 loads ES modules with require(); bundlers see the static path.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- ES module, loaded synchronously
+    loaded = require(ENTRY) as Pdfjs;
+  } catch {
+    // jest's CommonJS module registry refuses .mjs files without --experimental-vm-modules;
+    // Node's own loader (the one require() would use outside jest) does not.
+    const nodeModule = process.getBuiltinModule('node:module') as unknown as {
+      Module: { _load(request: string, parent: null, isMain: boolean): unknown };
+    };
+    loaded = nodeModule.Module._load(require.resolve(ENTRY), null, false) as Pdfjs;
+  }
+  return loaded;
+}
+
+/** Glyph data for the 14 standard PDF fonts, which PDFs may use without embedding them. */
+export function standardFontDataPath(): string {
+  return join(dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + '/';
+}
