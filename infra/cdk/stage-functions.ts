@@ -174,13 +174,16 @@ export class StageFunctions extends Construct {
   }
 }
 
+const PDFJS_ENTRY = 'pdfjs-dist/legacy/build/pdf.mjs';
+
 function bundlingOptions(projectRoot: string): BundlingOptions {
   return {
     forceDockerBundling: false,
     format: OutputFormat.CJS,
     sourceMap: true,
     // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
-    externalModules: ['sharp'],
+    // Native or ES-module-only packages ship beside the bundle instead (see native-modules.ts).
+    externalModules: ['sharp', 'pdfjs-dist'],
     commandHooks: {
       beforeBundling: (): string[] => [],
       beforeInstall: (): string[] => [],
@@ -188,7 +191,12 @@ function bundlingOptions(projectRoot: string): BundlingOptions {
         // Resolved only when bundling actually runs (never in tests that skip bundling).
         const dirs = runtimePackageDirs(projectRoot, 'sharp', LAMBDA_X86_64);
         assertPlatformBinary(dirs, '@img/sharp-linux-x64', LAMBDA_X86_64);
-        return copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir);
+        // PDF sources: PDF.js (ES modules only) and the prebuilt canvas binding it renders with.
+        const pdfDirs = runtimePackageDirs(projectRoot, 'pdfjs-dist', LAMBDA_X86_64);
+        return [
+          ...copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir),
+          ...copyCommandsIfRequired(projectRoot, pdfDirs, PDFJS_ENTRY, outputDir),
+        ];
       },
     },
   };

@@ -13,9 +13,10 @@ let loaded: Pdfjs | undefined;
 export function loadPdfjs(): Pdfjs {
   if (loaded) return loaded;
   try {
-    // Node 24 loads ES modules with require(); bundlers see the static path.
+    // Node 24 loads ES modules with require(). The path is a literal so that the CDK bundle
+    // keeps `require("pdfjs-dist/…")` and ships the package beside it (infra/cdk/stage-functions.ts).
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- ES module, loaded synchronously
-    loaded = require(ENTRY) as Pdfjs;
+    loaded = require('pdfjs-dist/legacy/build/pdf.mjs') as Pdfjs;
   } catch {
     // jest's CommonJS module registry refuses .mjs files without --experimental-vm-modules;
     // Node's own loader (the one require() would use outside jest) does not.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,6 +85,14 @@ describe('handler entries', () => {
   });
 });
 
+function directoryBytes(dir: string): number {
+  return fs.readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sum + directoryBytes(full);
+    return entry.isFile() ? sum + fs.statSync(full).size : sum;
+  }, 0);
+}
+
 describe('bundled assets (real esbuild, no Docker)', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'vlmflow-cdk-assets-'));
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -109,5 +118,26 @@ describe('bundled assets (real esbuild, no Docker)', () => {
     // Powertools is bundled (no layer): its logger and metrics classes are in every bundle.
     expect(curateBundle).toContain('POWERTOOLS_METRICS_NAMESPACE');
     expect(fs.existsSync(path.join(assetDir('plan'), 'node_modules'))).toBe(false);
+
+    // PDF sources: PDF.js and its prebuilt linux-x64 canvas binding ship beside the bundle and
+    // load from there (outside this checkout's node_modules).
+    expect(curateBundle).toContain('require("pdfjs-dist/legacy/build/pdf.mjs")');
+    const canvas = path.join(
+      curate,
+      'node_modules/pdfjs-dist/node_modules/@napi-rs/canvas-linux-x64-gnu',
+    );
+    expect(fs.readdirSync(canvas).some((file) => file.endsWith('.node'))).toBe(true);
+    const load = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "require('pdfjs-dist/legacy/build/pdf.mjs'); require('pdfjs-dist/node_modules/@napi-rs/canvas')",
+      ],
+      { cwd: curate, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } },
+    );
+    expect(load.stderr).toBe('');
+    expect(load.status).toBe(0);
+    // Lambda's limit on an unzipped deployment package.
+    expect(directoryBytes(curate)).toBeLessThan(250 * 1024 * 1024);
   });
 });
