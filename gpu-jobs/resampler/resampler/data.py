@@ -106,21 +106,31 @@ def segments_of(sample: dict[str, Any]) -> list[tuple[str, bytes | str]]:
         if len(texts) != len(images):
             raise DataError(f"{where}: texts and images must have the same length")
         out: list[tuple[str, bytes | str]] = []
-        for text, image in zip(texts, images):
+        for position, (text, image) in enumerate(zip(texts, images)):
             if image is not None:
-                if image not in sample:
-                    raise DataError(f"{where}: document names image part {image!r}, not in the sample")
-                out.append(("image", sample[image]))
+                # vlmflow's layout (lambdas/ops/document.ts): the image at position i is the
+                # member `<i>.<ext>` and images[i] is its URL or metadata; a string naming a
+                # member of the sample is accepted too.
+                member = next((f"{position}.{e}" for e in IMAGE_EXTS if f"{position}.{e}" in sample), None)
+                if member is None and isinstance(image, str) and image in sample:
+                    member = image
+                if member is None:
+                    raise DataError(f"{where}: no image part for document position {position} ({image!r})")
+                out.append(("image", sample[member]))
             elif isinstance(text, str):
                 out.append(("text", text))
         return out
     image_ext = next((e for e in IMAGE_EXTS if e in sample), None)
-    if image_ext is None or "txt" not in sample:
-        raise DataError(f"{where}: neither an image-text pair nor an interleaved document")
+    if "txt" not in sample:
+        raise DataError(f"{where}: neither an image-text pair, a text-only sample nor an interleaved document")
     try:
         caption = sample["txt"].decode("utf-8")
     except UnicodeDecodeError as e:
         raise DataError(f"{where}: caption is not UTF-8") from e
+    if image_ext is None:
+        # Text-only instruction data (Idefics2 mixes it in to keep the LM's abilities): the
+        # loss is plain next-token loss on the text, with no image slots.
+        return [("text", caption)]
     return [("image", sample[image_ext]), ("text", caption)]
 
 

@@ -98,8 +98,8 @@ def test_pairs_and_interleaved_documents_become_segments():
     doc = {"texts": ["intro", None, "outro"], "images": [None, "0.jpg", None]}
     sample = {"__key__": "d", "json": json.dumps(doc).encode(), "0.jpg": image}
     assert segments_of(sample) == [("text", "intro"), ("image", image), ("text", "outro")]
-    with pytest.raises(DataError, match="sample x of u: neither an image-text pair nor an interleaved document"):
-        segments_of({"__key__": "x", "__url__": "u", "txt": b"caption only"})
+    with pytest.raises(DataError, match="sample x of u: neither an image-text pair, a text-only sample"):
+        segments_of({"__key__": "x", "__url__": "u", "jpg": image})
 
 
 def test_examples_put_latent_slots_before_the_caption_and_learn_only_text(tiny_models):
@@ -116,3 +116,23 @@ def test_examples_put_latent_slots_before_the_caption_and_learn_only_text(tiny_m
     assert batch["pixel_values"].shape[0] == 5
     assert batch["image_mask"].sum() == 15
     assert batch["attention_mask"][1].sum() == len(tok("short", add_special_tokens=False)["input_ids"]) + 2
+
+
+def test_text_only_samples_become_one_text_segment():
+    sample = {"__key__": "t", "__url__": "u", "txt": "User: 2+2?\nAssistant: 4".encode(), "json": b'{"messages": []}'}
+    assert segments_of(sample) == [("text", "User: 2+2?\nAssistant: 4")]
+
+
+def test_a_sample_without_text_is_a_data_error():
+    with pytest.raises(DataError, match="neither an image-text pair, a text-only sample"):
+        segments_of({"__key__": "k", "__url__": "u", "jpg": b"x"})
+
+
+def test_vlmflow_documents_name_images_by_position():
+    image = jpeg(COLOURS["red"])
+    doc = {"texts": ["intro", None], "images": [None, {"url": "https://example.com/a.jpg"}]}
+    sample = {"__key__": "d", "json": json.dumps(doc).encode(), "1.jpg": image}
+    assert segments_of(sample) == [("text", "intro"), ("image", image)]
+    del sample["1.jpg"]
+    with pytest.raises(DataError, match="no image part for document position 1"):
+        segments_of(sample)
