@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   console.log(
     '  stats/pairs/*.json   per-shard counts   datasets/pairs/manifest.json   dataset manifest with sha256 and lineage',
   );
+  console.log('  report/index.html    the run report (open it in a browser)');
 }
 
 main().catch((error: unknown) => {
