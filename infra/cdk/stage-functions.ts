@@ -149,6 +149,12 @@ export class StageFunctions extends Construct {
           POWERTOOLS_SERVICE_NAME: `vlmflow-${props.pipelineName}`,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           POWERTOOLS_LOG_LEVEL: 'INFO',
+          // Storage and model URIs are confined to what the function may touch anyway
+          // (lambdas/shards/allowed-roots.ts): a bad run input fails with a clear message.
+          VLMFLOW_ALLOWED_ROOTS: [
+            `s3://${props.bucket.bucketName}/`,
+            ...(props.inputLocations ?? []),
+          ].join(','),
         },
         tracing: lambda.Tracing.ACTIVE,
         logGroup,

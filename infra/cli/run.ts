@@ -5,10 +5,9 @@ import { createProgressRenderer } from '../local/progress';
 import { runLocal } from '../local/runner';
 import { normaliseUri } from '../../lambdas/shards/uri';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
-import type { ShardItem } from '../../lambdas/handlers/contracts';
-import { pendingManifestUri, runRootOf, statsUri, summaryUri } from '../../lambdas/handlers/layout';
+import { runRootOf, summaryUri } from '../../lambdas/handlers/layout';
+import { withUnfinishedShards } from '../../lambdas/handlers/unfinished-shards';
 import { readJson } from '../../lambdas/shards/json-io';
-import { storageFor } from '../../lambdas/shards/storage';
 import { parseInputFlags, parseParamFlags } from './options';
 import { findPipeline } from './pipelines';
 
@@ -136,32 +135,6 @@ async function failedRunSummary(
       error: { error: error?.Error ?? 'Error', cause: causeMessage(error?.Cause) },
     };
   }
-}
-
-/**
- * A stage whose Map failed (too many shard failures) never reached Finalize, which names the
- * failed shards; name them from the markers instead: every shard of the stage's manifest
- * without a stats marker failed or was not started. Rerunning the run id completes them.
- */
-async function withUnfinishedShards(
-  summary: RunSummary,
-  runRoot: string,
-  stages: readonly string[],
-): Promise<RunSummary> {
-  const failedShards: Record<string, readonly string[]> = { ...summary.failedShards };
-  for (const stage of stages) {
-    if ((failedShards[stage]?.length ?? 0) > 0) continue;
-    const items = await readJson<ShardItem[]>(pendingManifestUri(runRoot, stage)).catch(
-      () => [] as ShardItem[],
-    );
-    const unfinished: string[] = [];
-    for (const item of items) {
-      const marker = statsUri(runRoot, stage, item.key);
-      if (!(await storageFor(marker).exists(marker))) unfinished.push(item.key);
-    }
-    if (unfinished.length > 0) failedShards[stage] = unfinished;
-  }
-  return { ...summary, failedShards };
 }
 
 /** Lambda causes are JSON ({errorType, errorMessage, trace}); show the message. */

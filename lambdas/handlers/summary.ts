@@ -7,13 +7,19 @@ import { writeJson } from '../shards/json-io';
 import { writeReportBestEffort } from '../report/hook';
 import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from './contracts';
 import { RUN_ID_PATTERN, runRootOf, summaryUri } from './layout';
+import { withUnfinishedShards } from './unfinished-shards';
 
 /** Keeps the execution output small: Lambda causes carry stack traces. */
 const MAX_CAUSE_CHARS = 2000;
 
 export async function handler(event: SummaryEvent): Promise<RunSummary> {
-  const summary = buildSummary(event);
   const runRoot = runRootFor(event);
+  const built = buildSummary(event);
+  const stages = event.state.stages;
+  const summary =
+    event.status === 'FAILED' && runRoot !== undefined && typeof stages === 'object' && stages
+      ? await withUnfinishedShards(built, runRoot, Object.keys(stages)).catch(() => built)
+      : built;
   if (runRoot !== undefined) {
     try {
       await writeJson(summaryUri(runRoot), summary);

@@ -259,3 +259,19 @@ describe('PipelineStack: a pipeline with run-scoped dedup', () => {
     expect(definition).toContain('DedupFunctionArn');
   });
 });
+
+describe('PipelineStack: storage confinement', () => {
+  const { template } = buildStack('mix-train');
+
+  it('confines every function to the data bucket and the declared input locations', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
+      String(fn.Properties.Description ?? '').startsWith('vlmflow '),
+    );
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      const roots = JSON.stringify(fn.Properties.Environment.Variables.VLMFLOW_ALLOWED_ROOTS);
+      expect(roots).toContain('s3://');
+      expect(roots).toMatch(/DataBucket/);
+    }
+  });
+});

@@ -122,3 +122,33 @@ describe('summary', () => {
     expect(summary.error!.cause).toHaveLength(2000);
   });
 });
+
+describe('summary of a run whose map exceeded its failure tolerance', () => {
+  test('names the shards of the unfinished stage that have no stats marker', async () => {
+    const runRoot = joinUri(dir.uri, 'runs', 'demo', 'r-tolerance');
+    const items = ['a', 'b', 'c'].map((key) => ({ key, uri: `file:///in/${key}.tar` }));
+    await storageFor(runRoot).write(
+      joinUri(runRoot, 'manifests', 'web.json'),
+      JSON.stringify(items),
+    );
+    await storageFor(runRoot).write(
+      joinUri(runRoot, 'stats', 'web', 'b.json'),
+      JSON.stringify({ in: 1, kept: 1, rejected: {} }),
+    );
+    const summary = await summarize({
+      status: 'FAILED',
+      pipeline: 'demo',
+      dataRoot: dir.uri,
+      state: {
+        runId: 'r-tolerance',
+        runRoot,
+        pipeline: 'demo',
+        stages: { web: {} },
+        failure: { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'too many' },
+      },
+    });
+    expect(summary.failedShards).toEqual({ web: ['a', 'c'] });
+    const written = await readJson<RunSummary>(joinUri(runRoot, 'summary.json'));
+    expect(written.failedShards).toEqual({ web: ['a', 'c'] });
+  });
+});
