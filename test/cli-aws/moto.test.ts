@@ -6,49 +6,16 @@
  * covered with aws-sdk-client-mock in commands.test.ts). Skipped when moto is not installed
  * (`pip install 'moto[server]'`; .ci/run installs it).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { defaultIo, startAction, statusAction } from '../../infra/cli/aws/actions';
 import { compile, substitute } from '../../infra/compiler';
 import { discoverPipelines } from '../../infra/cdk/discover-pipelines';
 import { PROJECT_ROOT } from '../cdk/helpers';
-
-const motoInstalled = (() => {
-  try {
-    execFileSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(!!socket.end()));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`moto server did not listen on ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { motoInstalled, startMoto, type MotoServer } from '../helpers/moto';
 
 (motoInstalled ? describe : describe.skip)('against moto server', () => {
-  let moto: ChildProcess | undefined;
+  let moto: MotoServer | undefined;
   const saved = { ...process.env };
   const graph = (() => {
     const found = discoverPipelines(path.join(PROJECT_ROOT, 'pipelines')).find(
@@ -59,13 +26,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   })();
 
   beforeAll(async () => {
-    const port = await freePort();
-    moto = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-      stdio: 'ignore',
-    });
-    await waitForPort(port, 20_000);
+    moto = await startMoto();
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_ENDPOINT_URL: moto.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
@@ -89,7 +52,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
   afterAll(() => {
     process.env = saved;
-    moto?.kill();
+    moto?.stop();
   });
 
   test('start finds the machine by name and status reads the execution back', async () => {

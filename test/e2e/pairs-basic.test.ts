@@ -3,13 +3,12 @@
  * (compiled ASL in the local runner, real handlers in worker threads) → curated shards,
  * rejects, stats and a dataset manifest on disk.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { vlmflow } from '../helpers/cli';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import type { RunSummary, ShardStats } from '../../lambdas/handlers/contracts';
 import type { DatasetManifest } from '../../lambdas/handlers/manifests';
@@ -18,20 +17,6 @@ import {
   makeSampleShards,
   type SampleShardsInfo,
 } from '../fixtures/sample-shards';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'vlmflow');
-const run = promisify(execFile);
-
-async function vlmflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(CLI, args, { cwd: ROOT, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const sum = (counts: Readonly<Record<string, number>>) =>
   Object.values(counts).reduce((a, b) => a + b, 0);

@@ -13,23 +13,14 @@ import { promisify } from 'node:util';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
 import { ensurePython } from '../../infra/local/python-env';
 import { makeSampleShards } from '../fixtures/sample-shards';
+import { ROOT, vlmflow as runCli } from '../helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'vlmflow');
 const JOB_DIR = path.join(ROOT, 'gpu-jobs', 'resampler');
 const run = promisify(execFile);
 // Tiny models run fastest on one thread, and the machine's cores are shared with the curation.
-const ENV = { ...process.env, OMP_NUM_THREADS: '1' };
-
-async function vlmflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(CLI, args, { cwd: ROOT, env: ENV, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const ONE_THREAD = { OMP_NUM_THREADS: '1' };
+const ENV = { ...process.env, ...ONE_THREAD };
+const vlmflow = (args: string[]) => runCli(args, ONE_THREAD);
 
 interface Metrics {
   readonly steps: number;

@@ -2,39 +2,16 @@
  * Shared by the reliability tests: running the CLI, and a snapshot of a run's outputs
  * (path → sha256) that two runs can be compared by.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { TEMP_SUFFIX } from '../../lambdas/shards/file-storage';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'bin', 'vlmflow');
+import { CLI, ROOT, vlmflow, type CliResult } from '../helpers/cli';
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export async function vlmflow(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(CLI, [...args], {
-      cwd: ROOT,
-      maxBuffer: 16 << 20,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+export { CLI, ROOT, vlmflow, type CliResult };
 
 /** `vlmflow run <pipeline> --local --json …`; the summary it printed. */
 export async function runJson(

@@ -15,11 +15,10 @@ import {
   CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { encodeTagging, S3Storage } from '../../lambdas/shards/s3-storage';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
+import { motoInstalled, startMoto, type MotoServer } from '../helpers/moto';
 
 const MiB = 1024 * 1024;
 const KIND = { 'vlmflow:kind': 'rejects' } as const;
@@ -93,52 +92,16 @@ describe('S3Storage.write with tags, at the SDK boundary', () => {
   });
 });
 
-const motoInstalled = (() => {
-  try {
-    execFileSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(!!socket.end()));
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`moto server did not listen on ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 (motoInstalled ? describe : describe.skip)('S3Storage.write with tags, against moto', () => {
-  let moto: ChildProcess | undefined;
+  let moto: MotoServer | undefined;
   let client: S3Client;
   const tagsOf = async (Key: string) =>
     (await client.send(new GetObjectTaggingCommand({ Bucket: 'tags', Key }))).TagSet;
 
   beforeAll(async () => {
-    const port = await freePort();
-    moto = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-      stdio: 'ignore',
-    });
-    await waitForPort(port, 20_000);
+    moto = await startMoto();
     client = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
+      endpoint: moto.endpoint,
       forcePathStyle: true,
       region: 'us-east-1',
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
@@ -148,7 +111,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 
   afterAll(() => {
     client?.destroy();
-    moto?.kill();
+    moto?.stop();
   });
 
   it('stores the tags of a single-part and of a multi-part object', async () => {
