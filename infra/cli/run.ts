@@ -6,7 +6,6 @@ import { runLocal } from '../local/runner';
 import { normaliseUri } from '../../lambdas/shards/uri';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
 import { runRootOf, summaryUri } from '../../lambdas/handlers/layout';
-import { withUnfinishedShards } from '../../lambdas/handlers/unfinished-shards';
 import { readJson } from '../../lambdas/shards/json-io';
 import { parseInputFlags, parseParamFlags } from './options';
 import { findPipeline } from './pipelines';
@@ -94,18 +93,16 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     const counts = Object.entries(result.faults).map(([kind, n]) => `${kind} ${n}`);
     console.error(`injected faults: ${counts.join(', ')}`);
   }
+  // A failed execution has no output: Record failure wrote summary.json (naming the shards a
+  // failed map left unfinished).
   const summary =
     result.status === 'SUCCEEDED'
       ? (result.output as unknown as RunSummary)
-      : await withUnfinishedShards(
-          await failedRunSummary(
-            normaliseUri(flags.workdir),
-            pipeline.name,
-            result.executionName,
-            result.error,
-          ),
-          runRootOf(normaliseUri(flags.workdir), pipeline.name, result.executionName),
-          pipeline.graph.sources.map((source) => source.name),
+      : await failedRunSummary(
+          normaliseUri(flags.workdir),
+          pipeline.name,
+          result.executionName,
+          result.error,
         );
   if (flags.json) {
     console.log(JSON.stringify(publicSummary(summary), null, 2));

@@ -6,7 +6,7 @@ import type { OperatorFunction, OperatorUse } from '../ops/operator';
 import type { ParamSpec } from './params';
 import type { PdfSourceOptions, SourceFormat } from '../sources/formats';
 
-/** S3 location as Step Functions' ItemReader/ResultWriter want it; see shards/location.ts. */
+/** S3 location as Step Functions' ItemReader/ResultWriter want it; see toLocation in shards/uri.ts. */
 export interface Location {
   readonly Bucket: string;
   readonly Key: string;
