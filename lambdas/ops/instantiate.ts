@@ -1,7 +1,8 @@
 /**
- * Turning one operator use from the IR into a running instance. The same validation runs in
- * the DSL at definition time (with the parameters' defaults) and in the handler at cold start
- * (with the run's parameters), so a bad argument fails the same way, with the same message, in both.
+ * Turning one operator use from the IR into a running instance, validated with the operator's
+ * schema and the run's parameters at cold start. The DSL checks the same schema at definition
+ * time with the parameters' defaults (infra/dsl/validate.ts, whose messages also name the
+ * pipeline and stage).
  */
 import { z } from 'zod';
 import {
