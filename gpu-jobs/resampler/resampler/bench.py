@@ -6,7 +6,7 @@ autocast on one GPU. Prints JSON: samples/s and model FLOP utilisation against t
 dense bf16 peak. On a machine without a GPU it runs tiny dimensions in fp32 as a smoke test
 and says so ("gpu": false); those numbers are not a GPU figure.
 
-    python -m resampler.bench [--batch 32] [--steps 20] [--warmup 5]
+    python -m resampler.bench [--batch 32] [--steps 20] [--warmup 5] [--compile]
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def peak_tflops(device_name: str) -> float | None:
     return next((peak for key, peak in PEAK_BF16_TFLOPS if key in device_name), None)
 
 
-def run(batch: int, steps: int, warmup: int) -> dict:
+def run(batch: int, steps: int, warmup: int, compile_model: bool = False) -> dict:
     gpu = torch.cuda.is_available()
     device = torch.device("cuda" if gpu else "cpu")
     config, patches = (IDEFICS2, IDEFICS2_PATCHES) if gpu else (TINY, TINY_PATCHES)
@@ -60,6 +60,8 @@ def run(batch: int, steps: int, warmup: int) -> dict:
     connector = build_connector(config).to(device)
     dims = ConnectorDims.from_config(config)
     optimizer = torch.optim.AdamW(connector.parameters(), lr=1e-4, fused=gpu)
+    # torch.compile fuses the elementwise work (SwiGLU, RMSNorm, casts) around the matmuls.
+    forward = torch.compile(connector) if compile_model else connector
     features = torch.randn(batch, patches, dims.vision_hidden, device=device)
     mask = torch.ones(batch, patches, dtype=torch.bool, device=device)
     # Stands in for the gradient the frozen LM sends back into the latents.
@@ -67,15 +69,17 @@ def run(batch: int, steps: int, warmup: int) -> dict:
 
     def step() -> None:
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=gpu):
-            out = connector(features, mask)
+            out = forward(features, mask)
         out.float().backward(upstream)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
+    warmup_start = time.perf_counter()
     for _ in range(warmup):
         step()
     if gpu:
         torch.cuda.synchronize()
+    warmup_seconds = time.perf_counter() - warmup_start
     start = time.perf_counter()
     for _ in range(steps):
         step()
@@ -95,6 +99,8 @@ def run(batch: int, steps: int, warmup: int) -> dict:
         "note": None if gpu else "no GPU: tiny dimensions in fp32 on CPU, a smoke test, not a GPU figure",
         "device": name,
         "dtype": "bf16-autocast" if gpu else "fp32",
+        "compiled": compile_model,
+        "warmup_seconds": round(warmup_seconds, 2),
         "dims": {"vision_hidden": dims.vision_hidden, "patches": patches, "text_hidden": dims.text_hidden,
                  "text_intermediate": dims.text_intermediate, "latents": dims.n_latents, "depth": dims.depth,
                  "heads": dims.n_heads, "head_dim": dims.head_dim, "kv_heads": dims.n_kv_heads},
@@ -116,12 +122,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=None, help="images per step (default 32 on GPU, 4 on CPU)")
     parser.add_argument("--steps", type=int, default=None, help="timed steps (default 20 on GPU, 3 on CPU)")
     parser.add_argument("--warmup", type=int, default=None)
+    parser.add_argument("--compile", action="store_true", help="torch.compile the connector (as train's compile option)")
     args = parser.parse_args(argv)
     gpu = torch.cuda.is_available()
     result = run(
         args.batch or (32 if gpu else 4),
         args.steps or (20 if gpu else 3),
         args.warmup if args.warmup is not None else (5 if gpu else 1),
+        args.compile,
     )
     print(json.dumps(result, indent=2))
 

@@ -33,6 +33,8 @@ class TrainConfig:
     resampler_n_heads: int = 16
     resampler_head_dim: int = 96
     num_key_value_heads: int = 4
+    # torch.compile the connector on GPU (fuses its elementwise work; the first steps compile).
+    compile: bool = False
 
     def perceiver(self) -> dict[str, int]:
         keys = ("resampler_n_latents", "resampler_depth", "resampler_n_heads", "resampler_head_dim", "num_key_value_heads")
@@ -44,7 +46,7 @@ class TrainConfig:
 
 # Changing these between a checkpoint and its resumption would change what the resumed run
 # computes, so a resume refuses them (steps may not change either: it shapes the schedule).
-RESUME_INVARIANT = tuple(f.name for f in fields(TrainConfig))
+RESUME_INVARIANT = tuple(f.name for f in fields(TrainConfig) if f.name != "compile")
 
 
 def parse_config(text: str | None) -> TrainConfig:

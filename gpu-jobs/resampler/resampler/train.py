@@ -63,7 +63,13 @@ def train(
     rank = dist.get_rank() if distributed else 0
     world = dist.get_world_size() if distributed else 1
     if torch.cuda.is_available():
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        local_rank = int(os.environ.get("LOCAL_RANK", 0))
+        if local_rank >= torch.cuda.device_count():
+            raise ConfigError(
+                f"process of local rank {local_rank} has no GPU: this machine has {torch.cuda.device_count()}; "
+                "start at most that many processes per node (torchrun --nproc_per_node)"
+            )
+        device = torch.device("cuda", local_rank)
         torch.cuda.set_device(device)
     else:
         device = torch.device("cpu")
@@ -76,6 +82,8 @@ def train(
     torch.manual_seed(config.seed)
     connector = build_connector(connector_config).to(device)
     model = torch.nn.parallel.DistributedDataParallel(connector, device_ids=[device.index] if on_gpu else None) if distributed else connector
+    if config.compile and on_gpu:
+        model = torch.compile(model)  # checkpoints keep using `connector`'s own key names
     optimizer = torch.optim.AdamW(connector.parameters(), lr=config.lr, betas=(0.9, 0.95), weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(config))
 

@@ -96,4 +96,11 @@ def test_flop_formula_matches_torch_flop_counter():
     connector = build_connector(tiny_config().to_dict())
     with FlopCounterMode(display=False) as counter:
         connector(torch.randn(1, 9, 24), None)
-    assert forward_flops(ConnectorDims.from_config(tiny_config().to_dict()), 9) == counter.get_total_flops()
+    dims = ConnectorDims.from_config(tiny_config().to_dict())
+    counts = {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+    sdpa = sum(n for op, n in counts.items() if "scaled_dot_product" in op)
+    # Scores and weighted sum: 2 matmuls of latents × (patches + latents) per head and layer.
+    core = 2 * dims.depth * 2 * dims.n_latents * (9 + dims.n_latents) * dims.n_heads * dims.head_dim
+    assert counts["aten.mm"] == forward_flops(dims, 9) - core
+    # Some CUDA builds of torch (2.11+cu130 seen) do not count the CPU flash-attention kernel.
+    assert sdpa in (0, core)

@@ -113,9 +113,19 @@ def test_two_processes_train_with_ddp_under_torchrun(manifest, train_config, tmp
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
          "-m", "resampler.train", "--manifest", manifest, "--out", str(tmp_path), "--config", config],
-        cwd=JOB_DIR, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        cwd=JOB_DIR, capture_output=True, text=True, timeout=300,
+        # Two CPU processes over gloo, also on a machine with one GPU (two ranks need two GPUs).
+        env={**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("done: 2 steps") == 1  # rank 0 reports
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["world_size"] == 2 and len(metrics["loss"]) == 2
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch.compile of the connector is a GPU option")
+def test_a_compiled_connector_trains_on_gpu_and_saves_plain_key_names(manifest, train_config, tmp_path):
+    metrics = train(manifest, str(tmp_path), train_config(steps=3, checkpoint_every=100, compile=True))
+    assert len(metrics["loss"]) == 3 and all(torch.isfinite(torch.tensor(metrics["loss"])))
+    weights = load_file(str(tmp_path / "connector.safetensors"))
+    assert not any(key.startswith("_orig_mod") for key in weights)
