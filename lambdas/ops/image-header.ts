@@ -3,6 +3,7 @@
  * image operators.
  */
 import sharp from 'sharp';
+import { readPlainJpegHeader } from './jpeg-header';
 
 /** Formats an allow-list can name: sharp's decoder names, with AVIF told apart from HEIC. */
 export const IMAGE_FORMATS = [
@@ -35,6 +36,24 @@ export interface ImageHeader {
 
 /** The header, or undefined if sharp cannot identify the bytes as an image. */
 export async function readImageHeader(bytes: Buffer): Promise<ImageHeader | undefined> {
+  const plain = readPlainJpegHeader(bytes);
+  if (plain) {
+    // What sharp reports for such a file (checked in test/ops/image-header.test.ts).
+    return {
+      format: 'jpeg',
+      width: plain.width,
+      height: plain.height,
+      pages: 1,
+      needsSrgb: false,
+      rotated: false,
+      hasMetadata: false,
+    };
+  }
+  return sharpImageHeader(bytes);
+}
+
+/** readImageHeader by sharp's metadata() alone, for any format. */
+export async function sharpImageHeader(bytes: Buffer): Promise<ImageHeader | undefined> {
   try {
     // No pixel limit here: reading a header costs nothing, and callers must see the declared
     // size of a bomb to reject it by name.

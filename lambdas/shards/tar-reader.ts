@@ -106,13 +106,19 @@ export async function* readShard(
   }
 }
 
-/** A member's bytes, or an empty buffer after draining it when they are not wanted. */
+/**
+ * A member's bytes, or an empty buffer after draining it when they are not wanted. A member
+ * that arrives in one chunk is that chunk (a view of the input's read buffer, which streams
+ * hand over for good): copying every image once more cost a memcpy and, worse, enough fresh
+ * external memory to trigger a major GC every few dozen images (see BENCHMARKS.md).
+ */
 async function readMember(entry: TarEntry, keep: boolean): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of entry) {
     if (keep) chunks.push(chunk as Buffer);
   }
-  return keep ? Buffer.concat(chunks) : Buffer.alloc(0);
+  if (!keep) return Buffer.alloc(0);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function describeFailure(err: unknown, head: Buffer | undefined): [TarReason, string] {
