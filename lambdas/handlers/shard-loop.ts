@@ -3,7 +3,7 @@
  * reject; this loop alone counts (`in`, `kept`, `rejected["<op>:<reason>"]`), so every sample
  * that enters leaves kept or rejected with a reason.
  */
-import type { OperatorInstance } from '../ops/operator';
+import type { OperatorInstance, Outcome } from '../ops/operator';
 import type { Sample } from '../ops/sample';
 import { ShardError, messageOf } from './errors';
 import type { SourceRecord } from '../sources/records';
@@ -42,60 +42,111 @@ export async function runShardLoop(
   const rejected: Record<string, number> = {};
   let seen = 0;
   let kept = 0;
+  // Samples go through the chain a group at a time: one sample when no operator batches,
+  // else as many as the largest batch, so a batching operator sees up to that many survivors.
+  const groupSize = Math.max(1, ...chain.map(({ instance }) => batchSizeOf(instance)));
+  let group: InFlight[] = [];
 
-  const reject = async (sample: Sample, tag: RejectTag): Promise<void> => {
-    const reason = `${tag.op}:${tag.reason}`;
-    rejected[reason] = (rejected[reason] ?? 0) + 1;
-    await sinks.rejected.add(tagRejected(sample, tag));
+  const flush = async (): Promise<void> => {
+    await runGroup(group, chain, labels, timingsMs);
+    // Written in input order, whatever order the operators finished in.
+    for (const item of group) {
+      if (item.rejectedBy) {
+        const tag = item.rejectedBy;
+        const reason = `${tag.op}:${tag.reason}`;
+        rejected[reason] = (rejected[reason] ?? 0) + 1;
+        // A rejected sample is written as it entered the chain, not as a transform left it.
+        await sinks.rejected.add(tagRejected(item.original, tag));
+      } else {
+        kept++;
+        await sinks.kept.add(item.current);
+      }
+    }
+    group = [];
   };
 
   for await (const record of records) {
     seen++;
     if (record.kind === 'invalid') {
-      await reject(
-        { key: record.key, parts: record.parts },
-        // The codec gives unusable keys ('', '../x', a reused key) a stand-in; keep the original.
-        // PDF and JSON-lines readers name themselves (`pdf:damaged`); tar records are `tar:`.
-        {
-          op: 'op' in record ? record.op : TAR_OP,
-          reason: record.reason,
-          detail: record.detail,
-          key: record.rawKey,
-        },
-      );
-      continue;
+      const sample = { key: record.key, parts: record.parts };
+      // The codec gives unusable keys ('', '../x', a reused key) a stand-in; keep the original.
+      // PDF and JSON-lines readers name themselves (`pdf:damaged`); tar records are `tar:`.
+      const tag: RejectTag = {
+        op: 'op' in record ? record.op : TAR_OP,
+        reason: record.reason,
+        detail: record.detail,
+        key: record.rawKey,
+      };
+      group.push({ original: sample, current: sample, rejectedBy: tag });
+    } else group.push({ original: record.sample, current: record.sample });
+    if (group.length >= groupSize) await flush();
+  }
+  await flush();
+  return { in: seen, kept, rejected: sortedCounts(rejected), timingsMs };
+}
+
+/** A sample on its way through the chain. */
+interface InFlight {
+  readonly original: Sample;
+  current: Sample;
+  rejectedBy?: RejectTag;
+}
+
+function batchSizeOf(instance: OperatorInstance<string>): number {
+  return instance.processBatch && instance.batchSize && instance.batchSize > 1
+    ? Math.floor(instance.batchSize)
+    : 1;
+}
+
+/** Runs the chain over a group, operator by operator; each sees the group's survivors in order. */
+async function runGroup(
+  group: readonly InFlight[],
+  chain: readonly ChainLink[],
+  labels: readonly string[],
+  timingsMs: Record<string, number>,
+): Promise<void> {
+  const apply = async (item: InFlight, link: ChainLink, outcome: Outcome<string>) => {
+    if (outcome.keep) {
+      item.current = outcome.sample;
+      return;
     }
-    const original = record.sample;
-    let current = original;
-    let rejectedBy: RejectTag | undefined;
-    for (const [index, link] of chain.entries()) {
-      const started = performance.now();
-      const outcome = await processOrExplain(link, current);
-      timingsMs[labels[index]!]! += performance.now() - started;
-      if (!outcome.keep) {
-        // Deferred work would have run before this operator: its failure takes precedence.
-        const settled = current.deferred ? await settle(current, timingsMs) : undefined;
-        rejectedBy =
-          settled && !settled.keep
-            ? settled.tag
-            : { op: link.op, reason: outcome.reason, detail: outcome.detail };
-        break;
+    // Deferred work would have run before this operator: its failure takes precedence.
+    const settled = item.current.deferred ? await settle(item.current, timingsMs) : undefined;
+    item.rejectedBy =
+      settled && !settled.keep
+        ? settled.tag
+        : { op: link.op, reason: outcome.reason, detail: outcome.detail };
+  };
+  for (const [index, link] of chain.entries()) {
+    const label = labels[index]!;
+    const alive = group.filter((item) => !item.rejectedBy);
+    const size = batchSizeOf(link.instance);
+    if (size > 1) {
+      for (let from = 0; from < alive.length; from += size) {
+        const batch = alive.slice(from, from + size);
+        const started = performance.now();
+        const outcomes = await processBatchOrExplain(
+          link,
+          batch.map((item) => item.current),
+        );
+        timingsMs[label]! += performance.now() - started;
+        for (const [i, item] of batch.entries()) await apply(item, link, outcomes[i]!);
       }
-      current = outcome.sample;
-    }
-    if (!rejectedBy && current.deferred) {
-      const settled = await settle(current, timingsMs);
-      if (settled.keep) current = settled.sample;
-      else rejectedBy = settled.tag;
-    }
-    // A rejected sample is written as it entered the chain, not as a transform left it.
-    if (rejectedBy) await reject(original, rejectedBy);
-    else {
-      kept++;
-      await sinks.kept.add(current);
+    } else {
+      for (const item of alive) {
+        const started = performance.now();
+        const outcome = await processOrExplain(link, item.current);
+        timingsMs[label]! += performance.now() - started;
+        await apply(item, link, outcome);
+      }
     }
   }
-  return { in: seen, kept, rejected: sortedCounts(rejected), timingsMs };
+  for (const item of group) {
+    if (item.rejectedBy || !item.current.deferred) continue;
+    const settled = await settle(item.current, timingsMs);
+    if (settled.keep) item.current = settled.sample;
+    else item.rejectedBy = settled.tag;
+  }
 }
 
 /** Runs the work an operator deferred (Sample.deferred); its time counts as that operator's. */
@@ -118,6 +169,26 @@ async function settle(
   return settled.keep
     ? { keep: true, sample: settled.sample }
     : { keep: false, tag: { op: work.op, reason: settled.reason, detail: settled.detail } };
+}
+
+async function processBatchOrExplain(
+  link: ChainLink,
+  samples: readonly Sample[],
+): Promise<readonly Outcome<string>[]> {
+  const keys = () => samples.map((s) => `"${s.key}"`).join(', ');
+  let outcomes: readonly Outcome<string>[];
+  try {
+    outcomes = await link.instance.processBatch!(samples);
+  } catch (error) {
+    throw new ShardError(`operator ${link.op} failed on samples ${keys()}: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  if (outcomes.length !== samples.length)
+    throw new ShardError(
+      `operator ${link.op} returned ${outcomes.length} outcomes for ${samples.length} samples (${keys()})`,
+    );
+  return outcomes;
 }
 
 async function processOrExplain(link: ChainLink, sample: Sample) {

@@ -2,6 +2,7 @@
  * The built-in operators: a registry for the handlers (kind → declaration) and the `ops`
  * namespace the DSL exposes (`ops.image.size({ minSide: 150 })`).
  */
+import { captionGenerate } from './caption-generate';
 import { dedupExact } from './dedup-exact';
 import { dedupPhash } from './dedup-phash';
 import { docFilter } from './doc-filter';
@@ -10,6 +11,7 @@ import { docTextDensity } from './doc-text-density';
 import { imageDecode } from './image-decode';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
+import { modelClassify } from './model-classify';
 import type { OperatorRegistry } from './instantiate';
 import type { OperatorDeclaration } from './operator';
 import { optout } from './optout';
@@ -20,6 +22,7 @@ import { textSpecialChars } from './text-special-chars';
 import { textUtf8 } from './text-utf8';
 
 export {
+  captionGenerate,
   dedupExact,
   dedupPhash,
   docFilter,
@@ -28,6 +31,7 @@ export {
   imageDecode,
   imageResize,
   imageSize,
+  modelClassify,
   optout,
   textFlaggedWords,
   textLength,
@@ -48,6 +52,8 @@ export const ops = {
   optout,
   dedup: { exact: dedupExact, phash: dedupPhash },
   doc: { filter: docFilter, textDensity: docTextDensity, split: docSplit },
+  model: { classify: modelClassify },
+  caption: { generate: captionGenerate },
 } as const;
 
 export const BUILTIN_OPERATORS = {
@@ -65,6 +71,8 @@ export const BUILTIN_OPERATORS = {
   [docFilter.kind]: docFilter,
   [docTextDensity.kind]: docTextDensity,
   [docSplit.kind]: docSplit,
+  [modelClassify.kind]: modelClassify,
+  [captionGenerate.kind]: captionGenerate,
 } as const satisfies Readonly<Record<string, OperatorDeclaration>>;
 
 export type BuiltinOperatorKind = keyof typeof BUILTIN_OPERATORS;

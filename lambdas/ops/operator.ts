@@ -12,6 +12,15 @@ export type Outcome<R extends string> =
 /** Per-shard (or per warm container) instance: holds state such as a dedup set or a model. */
 export interface OperatorInstance<R extends string> {
   process(sample: Sample): Promise<Outcome<R>> | Outcome<R>;
+  /**
+   * Added, optional: several samples at once (a model runs one batch over them). The shard
+   * loop passes up to `batchSize` samples that survived the operators before this one and
+   * expects one outcome per sample, in the same order; the outcomes must be those `process`
+   * would give one at a time. Operators without it are called per sample.
+   */
+  processBatch?(samples: readonly Sample[]): Promise<readonly Outcome<R>[]>;
+  /** Added: the most samples one processBatch call takes (default 1). */
+  readonly batchSize?: number;
 }
 
 export interface OperatorContext {

@@ -102,9 +102,16 @@ async function cardOf(
     thumbnail: await makeThumbnail(imagePart(sample)?.bytes, budget),
     ...(caption !== undefined ? { caption } : {}),
     ...(typeof alt === 'string' ? { altText: clip(alt, textChars) } : {}),
-    ...(typeof json.caption_model === 'string' ? { captionModel: json.caption_model } : {}),
+    ...captionModelOf(json.caption_model),
     ...(tag ? { reject: tag } : {}),
   };
+}
+
+/** caption.generate writes `{model, sha256, …}`; a plain string (older runs, other tools) is the model. */
+function captionModelOf(value: unknown): { captionModel?: string } {
+  if (typeof value === 'string') return { captionModel: value };
+  const model = (value as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? { captionModel: model } : {};
 }
 
 function rejectTagOf(sample: Sample): SampleCard['reject'] {

@@ -35,6 +35,7 @@ describe('ops and the registry', () => {
 
   it('lists every built-in operator by kind, each with its reasons', () => {
     expect(Object.keys(BUILTIN_OPERATORS).sort()).toEqual([
+      'caption.generate',
       'dedup.exact',
       'dedup.phash',
       'doc.filter',
@@ -43,6 +44,7 @@ describe('ops and the registry', () => {
       'image.decode',
       'image.resize',
       'image.size',
+      'model.classify',
       'optout',
       'text.flagged_words',
       'text.length',
@@ -52,9 +54,11 @@ describe('ops and the registry', () => {
     ]);
     expect([...builtinRegistry.keys()].sort()).toEqual(Object.keys(BUILTIN_OPERATORS).sort());
     expect(BUILTIN_OPERATORS['image.size'].reasons).toContain('bad_aspect_ratio');
+    const modelOps = new Set(['model.classify', 'caption.generate']);
     for (const decl of Object.values(BUILTIN_OPERATORS)) {
-      expect(decl.fn).toBe('curate');
-      expect(decl.params.safeParse({}).success).toBe(true); // every argument has a default
+      // Model operators run in the caption function and must be told which model to load.
+      expect(decl.fn).toBe(modelOps.has(decl.kind) ? 'caption' : 'curate');
+      expect(decl.params.safeParse({}).success).toBe(!modelOps.has(decl.kind));
     }
   });
 
@@ -143,7 +147,7 @@ describe('validateOperatorUse', () => {
     [
       { op: 'text.lenght', fn: 'curate', args: {} },
       {},
-      'text.lenght: op: unknown operator (known: dedup.exact, dedup.phash, doc.filter, doc.split, doc.textDensity, image.decode, image.resize, image.size, optout, text.flagged_words, text.length, text.repetition, text.special_chars, text.utf8)',
+      'text.lenght: op: unknown operator (known: caption.generate, dedup.exact, dedup.phash, doc.filter, doc.split, doc.textDensity, image.decode, image.resize, image.size, model.classify, optout, text.flagged_words, text.length, text.repetition, text.special_chars, text.utf8)',
     ],
     [
       { op: 'text.length', fn: 'caption', args: {} },

@@ -1,0 +1,76 @@
+/**
+ * Image → model input, as transformers' ViTImageProcessor does it: convert to RGB, resize to
+ * the processor's size with its resample filter, rescale (x/255), normalise ((x - mean) / std),
+ * channels first (CHW float32). Decoding and resizing are sharp's: JPEG and WebP shrink on
+ * load, so a large photo is never decoded at full size.
+ */
+import sharp, { type KernelEnum, type OutputInfo } from 'sharp';
+import type { ImageProcessorConfig } from './config';
+
+/** PIL's resample numbers → the nearest sharp kernel (sharp has no box or hamming filter). */
+const KERNELS: Readonly<Record<number, keyof KernelEnum>> = {
+  0: 'nearest',
+  1: 'lanczos3',
+  2: 'linear',
+  3: 'cubic',
+  4: 'linear',
+  5: 'lanczos2',
+};
+
+export interface Preprocessor {
+  readonly height: number;
+  readonly width: number;
+  /** Floats per image: 3 × height × width. */
+  readonly imageLength: number;
+  /** Decodes `bytes` and writes one image's CHW floats into `out` at `offset`. */
+  into(bytes: Buffer, out: Float32Array, offset: number): Promise<void>;
+}
+
+/** The image could not be decoded (the sample is rejected, not the shard failed). */
+export class UndecodableImageError extends Error {
+  override readonly name = 'UndecodableImageError';
+}
+
+export function createPreprocessor(config: ImageProcessorConfig, where: string): Preprocessor {
+  if (!config.do_resize)
+    throw new Error(`${where}: do_resize false is not supported (inputs need one fixed size)`);
+  const { height, width } =
+    typeof config.size === 'number' ? { height: config.size, width: config.size } : config.size;
+  const kernel = KERNELS[config.resample] ?? 'linear';
+  // x' = ((x * rescale) - mean) / std  ==  x * scale[c] + shift[c]: one multiply-add per value.
+  const rescale = config.do_rescale ? config.rescale_factor : 1;
+  const mean = config.do_normalize ? config.image_mean : [0, 0, 0];
+  const std = config.do_normalize ? config.image_std : [1, 1, 1];
+  const scale = [0, 1, 2].map((c) => rescale / std[c]!);
+  const shift = [0, 1, 2].map((c) => -mean[c]! / std[c]!);
+  const plane = height * width;
+
+  return {
+    height,
+    width,
+    imageLength: 3 * plane,
+    async into(bytes, out, offset) {
+      let raw: { data: Buffer; info: OutputInfo };
+      try {
+        raw = await sharp(bytes, { failOn: 'error' })
+          .rotate()
+          .resize(width, height, { fit: 'fill', kernel })
+          .removeAlpha()
+          .toColourspace('srgb')
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+      } catch (error) {
+        throw new UndecodableImageError(error instanceof Error ? error.message : String(error));
+      }
+      const { data, info } = raw;
+      const channels = info.channels;
+      for (let c = 0; c < 3; c++) {
+        const source = Math.min(c, channels - 1);
+        const a = scale[c]!;
+        const b = shift[c]!;
+        const base = offset + c * plane;
+        for (let i = 0, j = source; i < plane; i++, j += channels) out[base + i] = data[j]! * a + b;
+      }
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * caption.generate: a synthetic caption per image from an ONNX encoder–decoder captioner
+ * (Hugging Face layout, e.g. vit-gpt2-image-captioning), greedy or beam search, batched.
+ * policy 'replace': the caption becomes the text member and the original text is kept as json
+ * `alt_text`; 'keep_both': the text member stays and the caption goes to json
+ * `synthetic_caption`. json `caption_model` records the model and the generation settings.
+ * Documents pass through untouched: their text is the page's own.
+ */
+import { z } from 'zod';
+import { captionIds, decodeCaption, loadCaptioner } from '../models/captioner';
+import { jsonObjectOf, preprocessImages } from '../models/image-batch';
+import { documentOf } from './document';
+import { defineOperator, type Outcome } from './operator';
+import { textPart, withParts, type Sample } from './sample';
+
+export const CAPTION_POLICIES = ['replace', 'keep_both'] as const;
+const REASONS = ['no_image', 'undecodable', 'empty_caption', 'invalid_json'] as const;
+type CaptionReason = (typeof REASONS)[number];
+
+export const captionGenerate = defineOperator({
+  kind: 'caption.generate',
+  fn: 'caption',
+  description:
+    'Write a synthetic caption per image with an ONNX encoder-decoder captioner (greedy or beam search); keep the original text as alt_text',
+  params: z.strictObject({
+    /** Storage URI of the model folder: a path, file:// or s3://. */
+    model: z.string().min(1),
+    batchSize: z.number().int().min(1).max(1024).default(8),
+    maxNewTokens: z.number().int().min(1).max(1024).default(30),
+    /** 1: greedy. */
+    numBeams: z.number().int().min(1).max(32).default(1),
+    policy: z.enum(CAPTION_POLICIES).default('replace'),
+  }),
+  reasons: REASONS,
+  async create(params) {
+    const captioner = await loadCaptioner(params.model);
+    const record = {
+      model: params.model,
+      sha256: captioner.folder.manifestSha256,
+      max_new_tokens: params.maxNewTokens,
+      num_beams: params.numBeams,
+    };
+    const settings = { maxNewTokens: params.maxNewTokens, numBeams: params.numBeams };
+
+    const withCaption = (
+      sample: Sample,
+      json: Record<string, unknown>,
+      caption: string,
+    ): Outcome<CaptionReason> => {
+      if (caption === '') return { keep: false, reason: 'empty_caption' };
+      const original = textPart(sample);
+      const next: Record<string, unknown> = { ...json, caption_model: record };
+      const parts: Record<string, Buffer> = {};
+      if (params.policy === 'keep_both') next.synthetic_caption = caption;
+      else {
+        parts[original?.ext ?? 'txt'] = Buffer.from(caption, 'utf8');
+        // A caption already replaced once keeps the first alt-text it recorded.
+        if (original && typeof json.alt_text !== 'string')
+          next.alt_text = original.bytes.toString('utf8');
+      }
+      parts.json = Buffer.from(JSON.stringify(next));
+      return { keep: true, sample: withParts(sample, parts) };
+    };
+
+    const processBatch = async (samples: readonly Sample[]): Promise<Outcome<CaptionReason>[]> => {
+      const json = samples.map((s) => (documentOf(s) ? 'document' : jsonObjectOf(s)));
+      const pending = samples.filter((_, i) => json[i] !== undefined && json[i] !== 'document');
+      const images = await preprocessImages(captioner.preprocessor, pending);
+      const ids =
+        images.count > 0 ? await captionIds(captioner, images.pixels, images.count, settings) : [];
+      let next = 0;
+      return samples.map((sample, i): Outcome<CaptionReason> => {
+        const meta = json[i];
+        if (meta === 'document') return { keep: true, sample };
+        if (meta === undefined) return { keep: false, reason: 'invalid_json' };
+        const image = images.slots[next++]!;
+        if (!('slot' in image)) return { keep: false, ...image };
+        return withCaption(sample, meta, decodeCaption(captioner, ids[image.slot]!));
+      });
+    };
+    return {
+      batchSize: params.batchSize,
+      process: async (sample) => (await processBatch([sample]))[0]!,
+      processBatch,
+    };
+  },
+});

@@ -1,0 +1,106 @@
+/**
+ * model.classify: an ONNX image classifier (Hugging Face layout, e.g. an NSFW model) scores
+ * each sample's image; the scores of every label go into the sample's json under `field`, and
+ * a sample is rejected when a label's score is above its threshold, with that label as the
+ * reason (the highest-scoring such label). Runs batched: the shard loop hands it `batchSize`
+ * samples at a time. Documents are classified image by image (a flagged image is removed,
+ * the document kept).
+ */
+import { z } from 'zod';
+import { classifyPixels, loadClassifier, type Classifier } from '../models/classifier';
+import { jsonObjectOf, preprocessImages } from '../models/image-batch';
+import { documentOf, forEachImage } from './document';
+import { defineOperator, type OperatorInstance, type Outcome } from './operator';
+import { withParts, type Sample } from './sample';
+
+/** Reasons besides the model's label names, which are reasons too (`model.classify:porn`). */
+export const CLASSIFY_FIXED_REASONS = ['no_image', 'undecodable', 'invalid_json'] as const;
+
+const schema = z.strictObject({
+  /** Storage URI of the model folder: a path, file:// or s3://. */
+  model: z.string().min(1),
+  /** Reject when a label's score is above its threshold. Default: OBELICS' nsfwjs cut-offs. */
+  thresholds: z.record(z.string(), z.number().min(0).max(1)).default({ porn: 0.85, hentai: 0.9 }),
+  batchSize: z.number().int().min(1).max(1024).default(16),
+  /** json field that receives {label: score}. */
+  field: z.string().min(1).default('nsfw'),
+});
+
+export const modelClassify = defineOperator<'model.classify', typeof schema, string>({
+  kind: 'model.classify',
+  fn: 'caption',
+  description:
+    "Score each image with an ONNX classifier; scores go into json; reject when a label's score is above its threshold (reason: the label)",
+  params: schema,
+  reasons: [...CLASSIFY_FIXED_REASONS],
+  async create(params) {
+    const classifier = await loadClassifier(params.model);
+    const unknown = Object.keys(params.thresholds).filter((l) => !classifier.labels.includes(l));
+    if (unknown.length > 0)
+      throw new Error(
+        `thresholds name ${unknown.join(', ')}, not labels of model ${params.model} (labels: ${classifier.labels.join(', ')})`,
+      );
+    const judge = judgeWith(classifier, params.thresholds, params.field);
+    const pairs = async (samples: readonly Sample[]): Promise<Outcome<string>[]> => {
+      const json = samples.map(jsonObjectOf);
+      const valid = samples.filter((_, i) => json[i] !== undefined);
+      const images = await preprocessImages(classifier.preprocessor, valid);
+      const scores =
+        images.count > 0 ? await classifyPixels(classifier, images.pixels, images.count) : [];
+      let next = 0;
+      return samples.map((sample, i): Outcome<string> => {
+        if (json[i] === undefined) return { keep: false, reason: 'invalid_json' };
+        const image = images.slots[next++]!;
+        if (!('slot' in image)) return { keep: false, ...image };
+        return judge(sample, json[i], scores[image.slot]!);
+      });
+    };
+    const perImage = forEachImage<string>('model.classify', {
+      process: async (sample) => (await pairs([sample]))[0]!,
+    });
+    const instance: OperatorInstance<string> = {
+      batchSize: params.batchSize,
+      process: (sample) => perImage.process(sample),
+      async processBatch(samples) {
+        const outcomes: Outcome<string>[] = new Array<Outcome<string>>(samples.length);
+        const pairIndices = samples.flatMap((s, i) => (documentOf(s) ? [] : [i]));
+        const pairOutcomes = await pairs(pairIndices.map((i) => samples[i]!));
+        pairIndices.forEach((index, k) => (outcomes[index] = pairOutcomes[k]!));
+        for (const [i, sample] of samples.entries())
+          if (!outcomes[i]) outcomes[i] = await perImage.process(sample);
+        return outcomes;
+      },
+    };
+    return instance;
+  },
+});
+
+function judgeWith(
+  classifier: Classifier,
+  thresholds: Readonly<Record<string, number>>,
+  field: string,
+): (sample: Sample, json: Record<string, unknown>, scores: readonly number[]) => Outcome<string> {
+  return (sample, json, scores) => {
+    let flagged: { label: string; score: number; threshold: number } | undefined;
+    classifier.labels.forEach((label, i) => {
+      const threshold = thresholds[label];
+      const score = scores[i]!;
+      if (threshold !== undefined && score > threshold && (!flagged || score > flagged.score))
+        flagged = { label, score, threshold };
+    });
+    if (flagged)
+      return {
+        keep: false,
+        reason: flagged.label,
+        detail: `${flagged.label} ${round6(flagged.score)} > ${flagged.threshold}`,
+      };
+    const rounded = Object.fromEntries(classifier.labels.map((l, i) => [l, round6(scores[i]!)]));
+    const out = { ...json, [field]: rounded };
+    return { keep: true, sample: withParts(sample, { json: Buffer.from(JSON.stringify(out)) }) };
+  };
+}
+
+/** Scores to 6 decimals: enough to threshold, stable bytes across runs. */
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
