@@ -13,6 +13,9 @@ export const RUNS_PREFIX = 'runs/';
 /** Input shards given as bare keys live under this prefix by default (`inputs/<source>`). */
 export const INPUTS_PREFIX = 'inputs';
 
+/** Models the caption function may load from the data bucket (`s3://<bucket>/models/<name>/`). */
+export const MODELS_PREFIX = 'models';
+
 export interface RunAccessOptions {
   /**
    * Also read (list and get) objects under these key prefixes of the bucket (no trailing
@@ -99,6 +102,15 @@ export function externalLocation(location: string): {
   const [bucketName = '', ...rest] = location.replace(/^s3:\/\//, '').split('/');
   const prefix = rest.filter((part) => part.length > 0).join('/');
   return { bucketName, prefix, objects: prefix ? `${prefix}/*` : '*' };
+}
+
+/**
+ * A location (`bucket`, `bucket/prefix` or `s3://bucket/prefix`) as the `s3://` URI that
+ * `VLMFLOW_ALLOWED_ROOTS` expects: a bare `bucket/prefix` there would read as a local path.
+ */
+export function s3RootOf(location: string): string {
+  const { bucketName, prefix } = externalLocation(location);
+  return `s3://${bucketName}/${prefix}`;
 }
 
 /**

@@ -19,6 +19,11 @@ export const CONTEXT_KEYS = {
   /** Extra input locations (`bucket` or `bucket/prefix`, comma-separated) runs may read. */
   inputLocations: 'vlmflow:inputLocations',
   /**
+   * Read-only model locations (`bucket` or `bucket/prefix`, comma-separated) the caption
+   * function may load model folders from, besides `models/` of the data bucket.
+   */
+  modelLocations: 'vlmflow:modelLocations',
+  /**
    * An existing VPC for the GPU instances, by id (`vpc-…`). Looked up at synth
    * (`Vpc.fromLookup`), so synth needs an account and region: `--profile` or
    * CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION. Default: a new VPC with public subnets only.
@@ -76,6 +81,7 @@ export interface DeploymentSettings extends ObjectExpirySettings {
   readonly gpuSpot?: boolean;
   readonly gpuMaxVcpus?: number;
   readonly inputLocations?: readonly string[];
+  readonly modelLocations?: readonly string[];
   readonly vpcId?: string;
   readonly kms?: boolean;
   readonly logRetention?: logs.RetentionDays;
@@ -111,6 +117,9 @@ export function settingsFromContext(node: Node): DeploymentSettings {
     ...(maxVcpusNumber !== undefined && { gpuMaxVcpus: maxVcpusNumber }),
     ...(get(CONTEXT_KEYS.inputLocations) !== undefined && {
       inputLocations: list(get(CONTEXT_KEYS.inputLocations), CONTEXT_KEYS.inputLocations),
+    }),
+    ...(get(CONTEXT_KEYS.modelLocations) !== undefined && {
+      modelLocations: s3Locations(get(CONTEXT_KEYS.modelLocations), CONTEXT_KEYS.modelLocations),
     }),
     ...vpcIdFrom(get(CONTEXT_KEYS.vpcId)),
     ...(get(CONTEXT_KEYS.kms) !== undefined && {
@@ -229,6 +238,22 @@ function optionalString(value: unknown, key: string): string | undefined {
 }
 
 /** A JSON array of strings or a comma-separated string. */
+/** `bucket`, `bucket/prefix` or `s3://bucket/prefix` entries; anything else is named. */
+function s3Locations(value: unknown, key: string): string[] {
+  const items = list(value, key);
+  for (const item of items) {
+    const bucket = item.replace(/^s3:\/\//, '').split('/')[0] ?? '';
+    if (/^[a-z][a-z0-9+.-]*:/i.test(item.replace(/^s3:\/\//, '')) || !S3_BUCKET.test(bucket))
+      throw new Error(
+        `${key}: expected bucket, bucket/prefix or s3://bucket/prefix, got ${JSON.stringify(item)}`,
+      );
+  }
+  return items;
+}
+
+/** S3 bucket names: 3–63 lower-case letters, digits, dots and hyphens. */
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 function list(value: unknown, key: string): string[] {
   const items = Array.isArray(value)
     ? value

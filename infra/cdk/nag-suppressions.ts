@@ -5,10 +5,10 @@
  */
 import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { externalLocation, RUNS_PREFIX } from './bucket-access';
+import { externalLocation, MODELS_PREFIX, RUNS_PREFIX } from './bucket-access';
 import type { DataBucket } from './data-bucket';
 import type { PipelineStateMachine } from './pipeline-state-machine';
-import type { StageFunctions } from './stage-functions';
+import { MODEL_READERS, type StageFunctions } from './stage-functions';
 import type { Training } from './training';
 
 export interface NagSubjects {
@@ -20,6 +20,8 @@ export interface NagSubjects {
   readonly inputPrefixes: readonly string[];
   /** Locations outside the stack the input-reading functions were granted. */
   readonly inputLocations: readonly string[];
+  /** Locations outside the stack the model readers were granted (`vlmflow:modelLocations`). */
+  readonly modelLocations: readonly string[];
 }
 
 const REASONS = {
@@ -29,6 +31,8 @@ const REASONS = {
     'Input shards are chosen per run (bare keys under this prefix of the data bucket); readers get objects under the prefix only.',
   externalInputs:
     'Read-only access to the input location the pipeline (or the deployment context) names.',
+  modelObjects:
+    'Model folders are chosen per run (a run parameter names the folder); the caption function reads objects under the models prefix or the model location the deployment context names, read-only.',
   xray: 'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions.',
   lambdaLogs:
     'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs; an inline copy would say the same with more to maintain.',
@@ -61,6 +65,21 @@ export function addNagSuppressions(subjects: NagSubjects): void {
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${objects}]`,
       REASONS.externalInputs,
     );
+  }
+  if (MODEL_READERS.some((name) => functions.functions.has(name))) {
+    ack(
+      functions,
+      `AwsSolutions-IAM5[Resource::${bucketArn}/${MODELS_PREFIX}/*]`,
+      REASONS.modelObjects,
+    );
+    for (const location of subjects.modelLocations) {
+      const { bucketName, objects } = externalLocation(location);
+      ack(
+        functions,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketName}/${objects}]`,
+        REASONS.modelObjects,
+      );
+    }
   }
 
   const name = workflow.stateMachineName;

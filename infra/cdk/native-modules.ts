@@ -78,26 +78,36 @@ export function assertPlatformBinary(
 }
 
 /**
- * Shell commands (run after esbuild, in the bundling shell) that copy `dirs` into the asset.
- * They only copy when the bundle actually requires `moduleName`, so a handler that never
- * loads it does not carry its ~20 MB.
+ * Shell commands (run after esbuild, in the bundling shell) that copy `paths` (folders or
+ * single files, relative to `projectRoot`) to the same relative paths in the asset. They only
+ * copy when the bundle actually loads `moduleName` (require or dynamic import), so a handler
+ * that never loads it does not carry its megabytes.
  */
 export function copyCommandsIfRequired(
   projectRoot: string,
-  dirs: readonly string[],
+  paths: readonly string[],
   moduleName: string,
   outputDir: string,
 ): string[] {
   const bundle = shellQuote(path.join(outputDir, 'index.js'));
-  const copies = dirs.map((dir) => {
-    const target = shellQuote(path.join(outputDir, dir));
-    return `mkdir -p ${target} && cp -R ${shellQuote(path.join(projectRoot, dir))}/. ${target}/`;
+  const copies = paths.map((relative) => {
+    const source = path.join(projectRoot, relative);
+    const target = path.join(outputDir, relative);
+    return fs.statSync(source).isDirectory()
+      ? `mkdir -p ${shellQuote(target)} && cp -R ${shellQuote(source)}/. ${shellQuote(target)}/`
+      : `mkdir -p ${shellQuote(path.dirname(target))} && cp ${shellQuote(source)} ${shellQuote(target)}`;
   });
-  return [`if grep -q 'require("${moduleName}")' ${bundle}; then ${copies.join(' && ')}; fi`];
+  // `require("m")` for static imports; `import("m")` is how esbuild keeps a lazy `await import()`.
+  const loads = `(require|import)\\("${moduleName.replace(/[.]/g, '\\.')}"\\)`;
+  return [`if grep -qE '${loads}' ${bundle}; then ${copies.join(' && ')}; fi`];
 }
 
 /** Node's lookup: `<dir>/node_modules/<name>`, then each parent's, never above the project. */
-function resolvePackageDir(name: string, fromDir: string, projectRoot: string): string | undefined {
+export function resolvePackageDir(
+  name: string,
+  fromDir: string,
+  projectRoot: string,
+): string | undefined {
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'node_modules', name);
     if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;

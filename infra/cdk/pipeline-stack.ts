@@ -81,6 +81,7 @@ export class PipelineStack extends Stack {
       bucket,
       inputLocations,
       inputPrefixes: inputPrefixesOf(pipeline),
+      modelLocations: settings.modelLocations ?? [],
       sizing: sizingWithOverrides(settings.functions ?? {}),
       logRetention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
@@ -150,6 +151,7 @@ export class PipelineStack extends Stack {
       workflow: this.stateMachine,
       inputLocations,
       inputPrefixes: inputPrefixesOf(pipeline),
+      modelLocations: settings.modelLocations ?? [],
       ...(this.training && { training: this.training }),
     });
   }

@@ -1,7 +1,7 @@
 /**
  * The Lambda functions a pipeline's state machine invokes: one per handler in
- * `lambdas/handlers/`, bundled locally by esbuild (never Docker), x86_64 because the sharp
- * binary shipped with them is linux-x64.
+ * `lambdas/handlers/`, bundled locally by esbuild (never Docker), x86_64 because the native
+ * binaries shipped with them (sharp; onnxruntime-node in the caption function) are linux-x64.
  */
 import * as path from 'node:path';
 import { Aws, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
@@ -10,7 +10,13 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { INPUTS_PREFIX, grantExternalRead, grantRunAccess } from './bucket-access';
+import {
+  INPUTS_PREFIX,
+  MODELS_PREFIX,
+  grantExternalRead,
+  grantRunAccess,
+  s3RootOf,
+} from './bucket-access';
 import { entryFor } from './handler-entries';
 import {
   LAMBDA_X86_64,
@@ -18,6 +24,7 @@ import {
   copyCommandsIfRequired,
   runtimePackageDirs,
 } from './native-modules';
+import { ONNXRUNTIME_PACKAGE, onnxruntimeRuntimePaths } from './onnxruntime-files';
 
 /** CloudWatch namespace of the functions' Powertools metrics. */
 export const METRICS_NAMESPACE = 'vlmflow';
@@ -35,7 +42,11 @@ export const STAGE_FUNCTIONS = {
   plan: { memoryMiB: 1024, timeout: Duration.minutes(5), ephemeralStorageMiB: 512 },
   /** Streams a shard through the fused operators; images decoded by sharp in memory and /tmp. */
   curate: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
-  /** Runs a captioning model over a shard: the most memory Lambda offers. */
+  /**
+   * Runs model operators (model.classify, caption.generate) over a shard: the most memory
+   * Lambda offers, which also buys the most vCPUs (6) for onnxruntime's threads; /tmp holds the
+   * model cache of the warm container besides the shard.
+   */
   caption: { memoryMiB: 10240, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
   /** Reads every shard's stats and writes the dataset manifest. */
   finalize: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
@@ -104,6 +115,12 @@ export interface StageFunctionsProps {
    * @default ['inputs']
    */
   readonly inputPrefixes?: readonly string[];
+  /**
+   * Buckets outside the stack, as `bucket` or `bucket/prefix`, the model readers (the caption
+   * function) may read model folders from; `models/` of the data bucket is always readable.
+   * @default - none
+   */
+  readonly modelLocations?: readonly string[];
   /** @default - STAGE_FUNCTIONS */
   readonly sizing?: Partial<Readonly<Record<StageFunctionName, FunctionSizing>>>;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -114,6 +131,13 @@ export interface StageFunctionsProps {
 
 /** Functions that read the pipeline's inputs (under input prefixes or in input buckets). */
 const INPUT_READERS: readonly StageFunctionName[] = ['plan', 'curate', 'caption', 'dedup'];
+
+/**
+ * Functions that load models (the operators of fn 'caption'): they alone may read model
+ * locations and carry onnxruntime-node. Every shard bundle holds every operator's code, but
+ * model operators import onnxruntime-node when they are created, which only happens here.
+ */
+export const MODEL_READERS: readonly StageFunctionName[] = ['caption'];
 
 export class StageFunctions extends Construct {
   readonly functions: ReadonlyMap<StageFunctionName, lambda.IFunction>;
@@ -126,8 +150,10 @@ export class StageFunctions extends Construct {
       pipelineFile: props.pipelineFile,
     };
     const created = new Map<StageFunctionName, lambda.IFunction>();
+    const modelLocations = props.modelLocations ?? [];
     for (const name of new Set(props.functions)) {
       const sizing = props.sizing?.[name] ?? STAGE_FUNCTIONS[name];
+      const readsModels = MODEL_READERS.includes(name);
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -153,19 +179,26 @@ export class StageFunctions extends Construct {
           // (lambdas/shards/allowed-roots.ts): a bad run input fails with a clear message.
           VLMFLOW_ALLOWED_ROOTS: [
             `s3://${props.bucket.bucketName}/`,
-            ...(props.inputLocations ?? []),
+            ...[...(props.inputLocations ?? []), ...(readsModels ? modelLocations : [])].map(
+              s3RootOf,
+            ),
           ].join(','),
         },
         tracing: lambda.Tracing.ACTIVE,
         logGroup,
-        bundling: bundlingOptions(props.projectRoot),
+        bundling: bundlingOptions(props.projectRoot, { withOnnxruntime: readsModels }),
       });
       const readsInputs = INPUT_READERS.includes(name);
       grantRunAccess(fn, props.bucket, {
-        inputPrefixes: readsInputs ? (props.inputPrefixes ?? [INPUTS_PREFIX]) : [],
+        inputPrefixes: [
+          ...(readsInputs ? (props.inputPrefixes ?? [INPUTS_PREFIX]) : []),
+          ...(readsModels ? [MODELS_PREFIX] : []),
+        ],
       });
       const externalInputs = readsInputs ? (props.inputLocations ?? []) : [];
       for (const location of externalInputs) grantExternalRead(fn, Aws.PARTITION, location);
+      if (readsModels)
+        for (const location of modelLocations) grantExternalRead(fn, Aws.PARTITION, location);
       created.set(name, fn);
     }
     this.functions = created;
@@ -182,14 +215,18 @@ export class StageFunctions extends Construct {
 
 const PDFJS_ENTRY = 'pdfjs-dist/legacy/build/pdf.mjs';
 
-function bundlingOptions(projectRoot: string): BundlingOptions {
+function bundlingOptions(
+  projectRoot: string,
+  options: { readonly withOnnxruntime: boolean },
+): BundlingOptions {
   return {
     forceDockerBundling: false,
     format: OutputFormat.CJS,
     sourceMap: true,
     // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
     // Native or ES-module-only packages ship beside the bundle instead (see native-modules.ts).
-    externalModules: ['sharp', 'pdfjs-dist'],
+    // onnxruntime-node stays external in every bundle; only model readers carry it.
+    externalModules: ['sharp', 'pdfjs-dist', ONNXRUNTIME_PACKAGE],
     commandHooks: {
       beforeBundling: (): string[] => [],
       beforeInstall: (): string[] => [],
@@ -199,9 +236,16 @@ function bundlingOptions(projectRoot: string): BundlingOptions {
         assertPlatformBinary(dirs, '@img/sharp-linux-x64', LAMBDA_X86_64);
         // PDF sources: PDF.js (ES modules only) and the prebuilt canvas binding it renders with.
         const pdfDirs = runtimePackageDirs(projectRoot, 'pdfjs-dist', LAMBDA_X86_64);
+        // onnxruntime-node: its linux-x64 binding only (onnxruntime-files.ts).
+        const onnxPaths = options.withOnnxruntime
+          ? onnxruntimeRuntimePaths(projectRoot, LAMBDA_X86_64)
+          : [];
         return [
           ...copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir),
           ...copyCommandsIfRequired(projectRoot, pdfDirs, PDFJS_ENTRY, outputDir),
+          ...(onnxPaths.length > 0
+            ? copyCommandsIfRequired(projectRoot, onnxPaths, ONNXRUNTIME_PACKAGE, outputDir)
+            : []),
         ];
       },
     },

@@ -1,0 +1,96 @@
+/**
+ * The image–text pairs pipeline of the Idefics2 recipe (Laurençon et al., 2024), models
+ * included: pairs-basic's curation (opt-outs, decode, size and aspect, caption checks, exact
+ * duplicates, resize to 980 px, perceptual near-duplicates), then an NSFW image classifier
+ * (OBELICS thresholds: porn > 0.85, hentai > 0.9) and synthetic captions (the paper's finding:
+ * they beat raw alt-text; the alt-text stays in json `alt_text`), then the Perceiver-Resampler
+ * connector trained on the result. Curation, parameters and training come from
+ * pairs-connector (itself pairs-basic plus training), so the three never drift apart.
+ *
+ * The classifier runs after deduplication and resizing, beside the captioner: duplicates are
+ * never scored, and both model operators fuse into one caption-function task per shard.
+ * The default models are the committed fixture models (tiny random weights; paths relative to
+ * the repository root, where `vlmflow run --local` runs), so a local run needs no AWS; on AWS
+ * set `nsfwModel`/`captionModel` to `s3://` folders (docs/models.md, "Deploying a real model").
+ */
+import pairsConnector from './pairs-connector';
+import { ops } from '../lambdas/ops';
+import { param, pipeline, type ParamDef, type SourceBuilder } from '../infra/dsl';
+
+const curated = pairsConnector.graph.sources.find((s) => s.name === 'pairs');
+const connector = pairsConnector.graph.trains.find((t) => t.name === 'connector');
+if (!curated || !connector) throw new Error('pairs-connector has no "pairs" source or "connector"');
+
+/** pairs-connector's parameters (curation and training; settings excluded). */
+const inheritedParams: Record<string, ParamDef<unknown>> = Object.fromEntries(
+  Object.entries(pairsConnector.graph.params)
+    .filter(([name]) => name !== 'maxConcurrency' && name !== 'toleratedFailurePercentage')
+    .map(([name, spec]) => [name, { spec }]),
+);
+
+/** pairs-connector's curation chain, with the same arguments (parameter references included). */
+function curate(source: SourceBuilder): SourceBuilder {
+  return curated!.ops.reduce((s, use) => {
+    const operator = pairsConnector.operators.find((op) => op.kind === use.op);
+    if (!operator) throw new Error(`pairs-connector: no declaration for operator ${use.op}`);
+    return s.apply(operator, use.args);
+  }, source);
+}
+
+export default pipeline('cauldron', (p) =>
+  p
+    .describe(
+      'Idefics2 pairs recipe: curation, NSFW classifier, synthetic captions, connector training',
+    )
+    .params(inheritedParams)
+    .params({
+      nsfwModel: param.string({
+        default: 'test/fixtures/models/nsfw-tiny',
+        description: 'NSFW image classifier: model folder (s3://, file:// or a path)',
+      }),
+      captionModel: param.string({
+        default: 'test/fixtures/models/caption-tiny',
+        description: 'Image captioner: model folder (s3://, file:// or a path)',
+      }),
+      captionPolicy: param.string({
+        default: 'replace',
+        enum: ['replace', 'keep_both'],
+        description: 'replace: txt = synthetic caption, alt-text kept in json; keep_both: txt kept',
+      }),
+      captionMaxNewTokens: param.integer({
+        default: 30,
+        min: 1,
+        max: 512,
+        description: 'Caption: most generated tokens',
+      }),
+      captionNumBeams: param.integer({
+        default: 1,
+        min: 1,
+        max: 16,
+        description: 'Caption: beams (1 = greedy)',
+      }),
+    })
+    .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
+    .source('pairs', { uri: curated.uri, pattern: curated.pattern }, (s, params) =>
+      curate(s)
+        .apply(ops.model.classify, {
+          model: params.nsfwModel,
+          thresholds: { porn: 0.85, hentai: 0.9 },
+        })
+        .apply(ops.caption.generate, {
+          model: params.captionModel,
+          maxNewTokens: params.captionMaxNewTokens,
+          numBeams: params.captionNumBeams,
+          policy: params.captionPolicy,
+        }),
+    )
+    .train('connector', {
+      dataset: 'pairs',
+      gpus: connector.gpus,
+      vcpus: connector.vcpus,
+      memoryMiB: connector.memoryMiB,
+      timeoutSeconds: connector.timeoutSeconds,
+      enabled: connector.enabled,
+      config: connector.config,
+    }),
+);
