@@ -60,7 +60,7 @@ export class PipelineStack extends Stack {
     const settings = { ...settingsFromContext(this.node), ...props.settings };
     const compiled = compile(pipeline.graph);
 
-    this.inputSchema = renderInputSchema(pipeline.graph);
+    this.inputSchema = renderInputSchema(pipeline.graph, pipeline.operators);
     this.dataBucket = new DataBucket(this, 'Data', {
       removalPolicy: settings.removalPolicy,
       kms: settings.kms ?? false,

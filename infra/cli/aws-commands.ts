@@ -19,7 +19,8 @@ export function registerAwsCommands(program: Command): void {
     .option('--state-machine-arn <arn>', 'default: the state machine named vlmflow-<pipeline>')
     .option('--json', 'print {executionArn, input} as JSON')
     .action(async (name: string, flags: StartCommandFlags) => {
-      await startAction(findPipeline(name).pipeline.graph, flags, defaultIo());
+      const { pipeline } = findPipeline(name);
+      await startAction(pipeline.graph, flags, defaultIo(), pipeline.operators);
     });
 
   program
@@ -45,7 +46,8 @@ export function registerAwsCommands(program: Command): void {
     .command('schema <pipeline>')
     .description("print the JSON Schema of the pipeline's execution input")
     .action((name: string) => {
-      schemaAction(findPipeline(name).pipeline.graph, defaultIo());
+      const { pipeline } = findPipeline(name);
+      schemaAction(pipeline.graph, defaultIo(), pipeline.operators);
     });
 }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { compile, renderDefinitionJson, renderMermaid } from '../compiler';
 import { findPipeline, listPipelineFiles, loadPipelineModule } from './pipelines';
 import { runCommand } from './run';
+import { paramRows, renderParamRows } from './params-command';
 import { checkFaultRate, FAULT_KINDS } from '../local/faults';
 import { registerAwsCommands } from './aws-commands';
 import { registerReportCommands } from './report-commands';
@@ -51,6 +52,20 @@ program
   .description('print a Mermaid diagram of the pipeline')
   .action((name: string) => {
     process.stdout.write(renderMermaid(findPipeline(name).pipeline.graph));
+  });
+
+program
+  .command('params <pipeline>')
+  .description(
+    'list run parameters: declared ones and every operator argument (<source>.<operator>.<argument>)',
+  )
+  .option('--json', 'print JSON')
+  .action((name: string, o: { json?: boolean }) => {
+    const { pipeline } = findPipeline(name);
+    const rows = paramRows(pipeline);
+    process.stdout.write(
+      o.json ? `${JSON.stringify(rows, null, 2)}\n` : renderParamRows(pipeline.name, rows),
+    );
   });
 
 program

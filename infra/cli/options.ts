@@ -1,10 +1,19 @@
 import type { ParamSpec } from '../dsl';
+import type { ImplicitParam } from '../dsl/implicit-params';
+import { closeMatches } from '../../lambdas/handlers/implicit-params';
+import type { ScalarType } from '../../lambdas/ops/implicit-args';
 
-/** `--param k=v`: the value is read as the parameter's declared type. */
+/**
+ * `--param k=v`: the value is read as the parameter's type, declared or (for an implicit
+ * operator parameter `<source>.<op>.<arg>`, docs/parameters.md) the argument's schema type.
+ * Values are checked by the caller (Plan's rules); names and types are checked here.
+ */
 export function parseParamFlags(
   flags: readonly string[],
   specs: Readonly<Record<string, ParamSpec>>,
+  implicit: readonly ImplicitParam[] = [],
 ): Record<string, unknown> {
+  const byName = new Map(implicit.map((p) => [p.name, p]));
   const out: Record<string, unknown> = {};
   for (const flag of flags) {
     const eq = flag.indexOf('=');
@@ -12,17 +21,35 @@ export function parseParamFlags(
     const name = flag.slice(0, eq);
     const raw = flag.slice(eq + 1);
     const spec = specs[name];
-    if (!spec)
+    const operatorParam = byName.get(name);
+    if (spec) out[name] = parseValue(raw, spec.type, name);
+    else if (operatorParam?.boundTo !== undefined)
       throw new Error(
-        `--param ${name}: unknown parameter (known: ${Object.keys(specs).join(', ')})`,
+        `--param ${name}: argument "${operatorParam.arg}" of operator ${operatorParam.op} is bound to the pipeline parameter "${operatorParam.boundTo}"; use --param ${operatorParam.boundTo}=${raw}`,
       );
-    out[name] = parseValue(raw, spec, name);
+    else if (operatorParam) out[name] = parseValue(raw, typeOf(operatorParam), name);
+    else {
+      const settable = implicit.filter((p) => p.boundTo === undefined).map((p) => p.name);
+      const close = closeMatches(name, [...Object.keys(specs), ...settable]);
+      throw new Error(
+        `--param ${name}: unknown parameter (known: ${Object.keys(specs).join(', ')})` +
+          (close.length > 0 ? ` (close matches: ${close.join(', ')})` : ''),
+      );
+    }
   }
   return out;
 }
 
-function parseValue(raw: string, spec: ParamSpec, name: string): unknown {
-  switch (spec.type) {
+/** A string enum of numbers (z.literal(1) | …) reads as numbers. */
+function typeOf(p: ImplicitParam): ScalarType {
+  const values = p.schema.enum;
+  return values !== undefined && values.every((v) => typeof v === 'number')
+    ? 'number'
+    : p.schema.type;
+}
+
+function parseValue(raw: string, type: ParamSpec['type'], name: string): unknown {
+  switch (type) {
     case 'integer':
     case 'number': {
       const n = Number(raw);

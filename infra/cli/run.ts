@@ -7,7 +7,10 @@ import { normaliseUri } from '../../lambdas/shards/uri';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
 import { runRootOf, summaryUri } from '../../lambdas/handlers/layout';
 import { readJson } from '../../lambdas/shards/json-io';
-import { parseInputFlags, parseParamFlags } from './options';
+import { parseInputFlags } from './options';
+import { parseRunParams } from './run-params';
+import { createPlanHandler } from '../../lambdas/handlers/plan';
+import type { PlanEvent } from '../../lambdas/handlers/contracts';
 import { findPipeline } from './pipelines';
 
 export interface RunFlags {
@@ -61,7 +64,11 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
   const faults = faultOptionsOf(flags);
   const { pipeline, modulePath } = findPipeline(name);
-  const params = parseParamFlags(flags.param, pipeline.graph.params) as Record<string, JsonValue>;
+  const planWith = createPlanHandler(pipeline.operators);
+  const params = parseRunParams(flags.param, pipeline, { checkValues: false }) as Record<
+    string,
+    JsonValue
+  >;
   // CLI paths are file-system paths, relative to where the command runs.
   const inputs = Object.fromEntries(
     Object.entries(
@@ -87,6 +94,8 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(progress ? { onEvent: progress.onEvent } : {}),
     ...(faults ? { faults } : {}),
+    // Plan checks implicit parameters of the pipeline's own operators too.
+    handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
   });
   progress?.finish();
   if (result.faults && !flags.json) {

@@ -5,6 +5,9 @@
  * editors validate an input file. Pure: the same graph always yields the same schema.
  */
 import type { ParamSpec, PipelineGraph } from '../dsl/ir';
+import { settableImplicitParams, type ImplicitParam } from '../dsl/implicit-params';
+import type { OperatorDeclaration } from '../../lambdas/ops/operator';
+import { BUILTIN_OPERATORS } from '../../lambdas/ops/index';
 import { RUN_ID_PATTERN } from '../../lambdas/handlers/layout';
 
 /** The subset of JSON Schema this module writes; plain JSON. */
@@ -20,15 +23,27 @@ export interface JsonSchema {
   readonly examples?: readonly unknown[];
   readonly minimum?: number;
   readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
   readonly minLength?: number;
+  readonly maxLength?: number;
   readonly pattern?: string;
   readonly not?: JsonSchema;
-  readonly enum?: readonly (string | number)[];
+  readonly enum?: readonly (string | number | boolean)[];
 }
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
-export function renderInputSchema(graph: PipelineGraph): JsonSchema {
+const BUILTIN_DECLARATIONS: readonly OperatorDeclaration[] = Object.values(BUILTIN_OPERATORS);
+
+/**
+ * `operators`: the pipeline's operator declarations (`Pipeline.operators`), whose schemas give
+ * the implicit operator parameters their types and bounds; by default the built-in operators.
+ */
+export function renderInputSchema(
+  graph: PipelineGraph,
+  operators: readonly OperatorDeclaration[] = BUILTIN_DECLARATIONS,
+): JsonSchema {
   return {
     $schema: JSON_SCHEMA_DIALECT,
     $id: `vlmflow:${graph.name}:input`,
@@ -47,11 +62,13 @@ export function renderInputSchema(graph: PipelineGraph): JsonSchema {
       },
       params: {
         type: 'object',
-        description: 'Run parameters; any not given take their default.',
+        description:
+          'Run parameters; any not given take their default. Besides those the pipeline declares, every operator argument not bound to one is a parameter named <source>.<operator>.<argument> (docs/parameters.md).',
         additionalProperties: false,
-        properties: Object.fromEntries(
-          Object.entries(graph.params).map(([name, spec]) => [name, paramSchema(spec)]),
-        ),
+        properties: Object.fromEntries([
+          ...Object.entries(graph.params).map(([name, spec]) => [name, paramSchema(spec)]),
+          ...settableImplicitParams(graph, operators).map((p) => [p.name, implicitSchema(p)]),
+        ]),
       },
       inputs: {
         type: 'object',
@@ -90,6 +107,23 @@ function paramSchema(spec: ParamSpec): JsonSchema {
   };
 }
 
+function implicitSchema(p: ImplicitParam): JsonSchema {
+  // The default shown is the pipeline's literal, not the operator's own.
+  const bounds = Object.fromEntries(
+    Object.entries(p.schema).filter(([key]) => key !== 'default' && key !== 'description'),
+  ) as JsonSchema;
+  const described = p.schema.description;
+  const use = p.label === p.op ? '' : ` (use ${p.label.slice(p.op.length)})`;
+  return {
+    ...bounds,
+    ...(p.default !== undefined && { default: p.default }),
+    description:
+      `Argument "${p.arg}" of operator ${p.op}${use} in source "${p.stage}"` +
+      (described ? `: ${described}` : '') +
+      (p.default === undefined ? '; unset by default' : ''),
+  };
+}
+
 /** An input that sets every field to its default: a starting point to edit in the console. */
 export function exampleInput(graph: PipelineGraph, runId = 'my-run'): Record<string, unknown> {
   return {
@@ -99,5 +133,7 @@ export function exampleInput(graph: PipelineGraph, runId = 'my-run'): Record<str
   };
 }
 
-export const renderInputSchemaJson = (graph: PipelineGraph): string =>
-  `${JSON.stringify(renderInputSchema(graph), null, 2)}\n`;
+export const renderInputSchemaJson = (
+  graph: PipelineGraph,
+  operators?: readonly OperatorDeclaration[],
+): string => `${JSON.stringify(renderInputSchema(graph, operators), null, 2)}\n`;

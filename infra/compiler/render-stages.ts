@@ -1,5 +1,6 @@
 import type { PipelineGraph, MixNode, TrainNode } from '../dsl/ir';
 import { isParamRef } from '../../lambdas/ops/operator';
+import { implicitUsesOf } from '../dsl/implicit-params';
 import type {
   Catcher,
   ChoiceState,
@@ -36,6 +37,11 @@ export function renderPlan(
         // Only when not the default, so pipelines of tar shards render as before.
         ...(s.format ? { format: s.format } : {}),
       })),
+      // Plan checks the run's implicit operator parameters against these uses.
+      operators: implicitUsesOf(graph).map(({ name, use }) => ({
+        name,
+        use,
+      })) as unknown as JsonValue,
     },
     {
       comment: 'Validate parameters, list input shards, skip shards already done, write manifests',

@@ -44,6 +44,18 @@ export interface PlanEvent {
     /** Added: absent = 'webdataset'. */
     readonly format?: SourceFormat;
   }[];
+  /**
+   * Added: the operator uses whose arguments a run may set as `<name>.<arg>` (implicit
+   * parameters, docs/parameters.md). Absent: none.
+   */
+  readonly operators?: readonly ImplicitOperator[];
+}
+
+/** Added: one operator use of a stage and the name prefix of its implicit parameters. */
+export interface ImplicitOperator {
+  /** `<source>.<op label>`, e.g. `pairs.image.size` or `pairs.text.length#2`. */
+  readonly name: string;
+  readonly use: OperatorUse;
 }
 
 export interface StagePlan {

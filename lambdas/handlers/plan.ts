@@ -19,15 +19,37 @@ import {
   statsPrefixUri,
 } from './layout';
 import { taggedAs } from './object-tags';
-import { resolveParams } from './params';
+import { resolveRunParams } from './implicit-params';
+import { builtinRegistry, registryFrom } from '../ops/index';
+import type { OperatorDeclaration } from '../ops/operator';
+import type { OperatorRegistry } from '../ops/instantiate';
 import { DEFAULT_SOURCE_FORMAT, FORMAT_EXTENSIONS } from '../sources/formats';
 
 type Source = PlanEvent['sources'][number];
 
-export async function handler(event: PlanEvent): Promise<RunContext> {
+/**
+ * Plan for a pipeline with its own operators: their schemas check the run's implicit operator
+ * parameters. The plain `handler` knows the built-in operators; values for an operator it does
+ * not know are checked when the shard task creates that operator.
+ */
+export function createPlanHandler(
+  operators: readonly OperatorDeclaration[],
+): (event: PlanEvent) => Promise<RunContext> {
+  const registry = registryFrom(operators);
+  return (event) => plan(event, registry);
+}
+
+export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, builtinRegistry);
+
+async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunContext> {
   const input = event.input ?? {};
   const runId = checkRunId(input.runId ?? event.executionName);
-  const params = resolveParams(event.paramSpecs, input.params ?? {});
+  const params = resolveRunParams(
+    event.paramSpecs,
+    input.params ?? {},
+    event.operators ?? [],
+    registry,
+  );
   const maxShards = checkMaxShards(input.maxShards);
   const sources = withInputOverrides(event.sources, input.inputs).map((source) => ({
     ...source,

@@ -5,6 +5,7 @@
  */
 import type { OperatorRegistry } from '../ops/index';
 import { instantiate } from '../ops/instantiate';
+import { implicitPrefixes } from '../ops/implicit-args';
 import { readJson, writeJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
 import { readRecords, type RecordSource } from '../sources/records';
@@ -111,15 +112,20 @@ async function instantiateChain(
   registry: OperatorRegistry,
 ): Promise<ChainLink[]> {
   const uses = task.segments[segment]!.ops;
+  // Run values of implicit operator parameters (`<stage>.<op label>.<arg>`) apply here.
+  const prefixes = implicitPrefixes(task.stage, task.segments)[segment]!;
   const chain: ChainLink[] = [];
   for (const [index, use] of uses.entries()) {
     try {
       chain.push({
         op: use.op,
-        instance: await instantiate(use, registry, task.params, {
-          runRoot: task.runRoot,
-          shardKey: task.item.key,
-        }),
+        instance: await instantiate(
+          use,
+          registry,
+          task.params,
+          { runRoot: task.runRoot, shardKey: task.item.key },
+          prefixes[index],
+        ),
       });
     } catch (error) {
       throw new ShardError(

@@ -13,6 +13,7 @@ import {
   type OperatorInstance,
   type OperatorUse,
 } from './operator';
+import { withImplicitArgs } from './implicit-args';
 
 export type OperatorRegistry = ReadonlyMap<string, OperatorDeclaration>;
 
@@ -34,8 +35,31 @@ export interface ValidatedUse {
   readonly args: unknown;
 }
 
-/** Resolves `$param` references and validates the arguments; throws OperatorConfigError. */
+/**
+ * Resolves `$param` references and validates the arguments; throws OperatorConfigError. With
+ * `implicitPrefix` (`pairs.image.size`), the run's values for `<implicitPrefix>.<arg>` replace
+ * the use's arguments first (implicit parameters, docs/parameters.md).
+ */
 export function validateOperatorUse(
+  written: OperatorUse,
+  registry: OperatorRegistry,
+  params: Readonly<Record<string, unknown>>,
+  implicitPrefix?: string,
+): ValidatedUse {
+  const { use, applied } =
+    implicitPrefix === undefined
+      ? { use: written, applied: [] }
+      : withImplicitArgs(written, implicitPrefix, params);
+  try {
+    return validateWrittenUse(use, registry, params);
+  } catch (error) {
+    if (!(error instanceof OperatorConfigError) || applied.length === 0) throw error;
+    const given = applied.map((name) => `${name}=${JSON.stringify(params[name])}`).join(', ');
+    throw new OperatorConfigError(use.op, [...error.problems, `run parameters given: ${given}`]);
+  }
+}
+
+function validateWrittenUse(
   use: OperatorUse,
   registry: OperatorRegistry,
   params: Readonly<Record<string, unknown>>,
@@ -78,8 +102,9 @@ export async function instantiate(
   registry: OperatorRegistry,
   params: Readonly<Record<string, unknown>>,
   ctx: OperatorContext,
+  implicitPrefix?: string,
 ): Promise<OperatorInstance<string>> {
-  const { declaration, args } = validateOperatorUse(use, registry, params);
+  const { declaration, args } = validateOperatorUse(use, registry, params, implicitPrefix);
   return declaration.create(args, ctx);
 }
 

@@ -7,6 +7,7 @@
 import { RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { renderInputSchemaJson } from '../../compiler/input-schema';
 import type { PipelineGraph } from '../../dsl/ir';
+import type { OperatorDeclaration } from '../../../lambdas/ops/operator';
 import { describeExecutionStatus } from './execution-status';
 import { isLocalRunFolder, readLocalRunStatus } from './local-status';
 import { renderExecutionStatus, renderLocalStatus } from './render-status';
@@ -39,8 +40,9 @@ export async function startAction(
   graph: PipelineGraph,
   flags: StartFlags & JsonFlag,
   io: ActionIo,
+  operators?: readonly OperatorDeclaration[],
 ): Promise<void> {
-  const run = await startRun(io.client(), graph, flags);
+  const run = await startRun(io.client(), graph, flags, operators);
   if (flags.json) {
     io.write(`${JSON.stringify({ executionArn: run.executionArn, input: run.input })}\n`);
     return;
@@ -117,6 +119,10 @@ export async function redriveAction(
   );
 }
 
-export function schemaAction(graph: PipelineGraph, io: Pick<ActionIo, 'write'>): void {
-  io.write(renderInputSchemaJson(graph));
+export function schemaAction(
+  graph: PipelineGraph,
+  io: Pick<ActionIo, 'write'>,
+  operators?: readonly OperatorDeclaration[],
+): void {
+  io.write(renderInputSchemaJson(graph, operators));
 }

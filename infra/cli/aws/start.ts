@@ -1,14 +1,16 @@
 /**
  * `vlmflow start`: builds the execution input from flags, checks it against the pipeline's
- * parameter specs (the same check Plan runs, so a typo fails before anything is billed) and
+ * parameter specs and operator schemas (the same check Plan runs, so a typo fails before
+ * anything is billed) and
  * starts an execution of the deployed state machine.
  */
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { RunInput } from '../../../lambdas/handlers/contracts';
 import { checkRunId } from '../../../lambdas/handlers/plan';
-import { resolveParams } from '../../../lambdas/handlers/params';
 import type { PipelineGraph } from '../../dsl/ir';
-import { parseInputFlags, parseParamFlags } from '../options';
+import type { OperatorDeclaration } from '../../../lambdas/ops/operator';
+import { parseInputFlags } from '../options';
+import { parseRunParams } from '../run-params';
 import { resolveStateMachineArn } from './state-machine';
 
 export interface StartFlags {
@@ -27,9 +29,16 @@ export interface StartedRun {
 }
 
 /** The execution input the flags describe; only what differs from the defaults is sent. */
-export function runInputFromFlags(graph: PipelineGraph, flags: StartFlags): RunInput {
-  const params = parseParamFlags(flags.param ?? [], graph.params);
-  resolveParams(graph.params, params);
+export function runInputFromFlags(
+  graph: PipelineGraph,
+  flags: StartFlags,
+  operators?: readonly OperatorDeclaration[],
+): RunInput {
+  const params = parseRunParams(
+    flags.param ?? [],
+    { graph, ...(operators && { operators }) },
+    { checkValues: true },
+  );
   const inputs = parseInputFlags(
     flags.input ?? [],
     graph.sources.map((source) => source.name),
@@ -46,8 +55,9 @@ export async function startRun(
   client: SFNClient,
   graph: PipelineGraph,
   flags: StartFlags,
+  operators?: readonly OperatorDeclaration[],
 ): Promise<StartedRun> {
-  const input = runInputFromFlags(graph, flags);
+  const input = runInputFromFlags(graph, flags, operators);
   const stateMachineArn = await resolveStateMachineArn(client, graph.name, flags.stateMachineArn);
   const started = await client.send(
     new StartExecutionCommand({
