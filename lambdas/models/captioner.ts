@@ -3,12 +3,15 @@
  * vit-gpt2-image-captioning): config.json and generation_config.json (token ids),
  * preprocessor_config.json, tokenizer.json + tokenizer_config.json, onnx/encoder_model.onnx
  * (`pixel_values` → `last_hidden_state`) and onnx/decoder_model.onnx (`input_ids`,
- * `encoder_hidden_states` → `logits`).
+ * `encoder_hidden_states` → `logits`). With onnx/decoder_with_past_model.onnx listed too
+ * (optimum's older with-past layout), generation uses the KV cache; optimum's merged decoder
+ * (decoder_model_merged.onnx, `use_cache_branch`) is not supported.
  */
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { loadModelFolder, modelFilePath, type ModelFolder } from './cache';
 import { generationIdsSchema, hasModelFile, imageProcessorSchema, readModelJson } from './config';
+import { cachedDecoder, createCachedDecoderRun, type CachedDecoder } from './decoder-cache-run';
 import { createDecoderRun, type EncodedImages } from './decoder-run';
 import { generate } from './generate';
 import { assertListed, ModelError } from './manifest';
@@ -29,6 +32,8 @@ export interface Captioner {
   readonly preprocessor: Preprocessor;
   readonly encoder: InferenceSession;
   readonly decoder: InferenceSession;
+  /** decoder_model.onnx + decoder_with_past_model.onnx, when the folder has the latter. */
+  readonly cached?: CachedDecoder;
   readonly ort: Ort;
   readonly tokenizer: Tokenizer;
   readonly startTokenId: number;
@@ -40,7 +45,15 @@ export interface Captioner {
 export interface CaptionSettings {
   readonly maxNewTokens: number;
   readonly numBeams: number;
+  /**
+   * Recompute each row's whole prefix every step even when the folder has a KV-cache decoder
+   * (tests and benchmarks compare the two paths). @default false
+   */
+  readonly recomputePrefix?: boolean;
 }
+
+export const DECODER_WITH_PAST = 'onnx/decoder_with_past_model.onnx';
+export const DECODER_MERGED = 'onnx/decoder_model_merged.onnx';
 
 const loaded = new Map<string, Promise<Captioner>>();
 
@@ -57,6 +70,10 @@ export function loadCaptioner(uri: string): Promise<Captioner> {
 
 async function openCaptioner(uri: string): Promise<Captioner> {
   const folder = await loadModelFolder(uri);
+  if (hasModelFile(folder, DECODER_MERGED) && !hasModelFile(folder, 'onnx/decoder_model.onnx'))
+    throw new ModelError(
+      `model file ${DECODER_MERGED} of ${uri}: optimum's merged decoder (use_cache_branch) is not supported; put onnx/decoder_model.onnx (and, for the KV cache, ${DECODER_WITH_PAST}) in the folder instead`,
+    );
   assertListed(folder.files, CAPTIONER_FILES, uri);
   const config = await readModelJson(folder, 'config.json', generationIdsSchema);
   const generation = hasModelFile(folder, 'generation_config.json')
@@ -88,11 +105,15 @@ async function openCaptioner(uri: string): Promise<Captioner> {
     ['input_ids', 'encoder_hidden_states'],
     ['logits'],
   );
+  const cached = hasModelFile(folder, DECODER_WITH_PAST)
+    ? cachedDecoder(decoder, await sessionFor(folder, DECODER_WITH_PAST), (f) => `${f} of ${uri}`)
+    : undefined;
   return {
     folder,
     preprocessor: createPreprocessor(processor, `model file preprocessor_config.json of ${uri}`),
     encoder,
     decoder,
+    cached,
     ort: await loadOrt(),
     tokenizer: await loadTokenizer(folder),
     startTokenId,
@@ -149,12 +170,16 @@ export async function captionIds(
   settings: CaptionSettings,
 ): Promise<number[][]> {
   const encoded = await encodePixels(captioner, pixels, batch);
-  const run = createDecoderRun(
-    captioner.ort,
-    captioner.decoder,
-    encoded,
-    `onnx/decoder_model.onnx of ${captioner.folder.uri}`,
-  );
+  const where = (file: string) => `${file} of ${captioner.folder.uri}`;
+  const run =
+    captioner.cached && !settings.recomputePrefix
+      ? createCachedDecoderRun(captioner.ort, captioner.cached, encoded, where)
+      : createDecoderRun(
+          captioner.ort,
+          captioner.decoder,
+          encoded,
+          where('onnx/decoder_model.onnx'),
+        );
   return generate(run, batch, {
     maxNewTokens: settings.maxNewTokens,
     numBeams: settings.numBeams,

@@ -63,14 +63,51 @@ export function createPreprocessor(config: ImageProcessorConfig, where: string):
         throw new UndecodableImageError(error instanceof Error ? error.message : String(error));
       }
       const { data, info } = raw;
-      const channels = info.channels;
-      for (let c = 0; c < 3; c++) {
-        const source = Math.min(c, channels - 1);
-        const a = scale[c]!;
-        const b = shift[c]!;
-        const base = offset + c * plane;
-        for (let i = 0, j = source; i < plane; i++, j += channels) out[base + i] = data[j]! * a + b;
-      }
+      if (info.channels === 3) normaliseRgb(data, out, offset, plane, scale, shift);
+      else normaliseAny(data, info.channels, out, offset, plane, scale, shift);
     },
   };
+}
+
+/**
+ * Interleaved RGB bytes → three float planes in one pass over the pixels (the common case:
+ * sharp's sRGB output without alpha); one multiply-add per value.
+ */
+function normaliseRgb(
+  data: Buffer,
+  out: Float32Array,
+  offset: number,
+  plane: number,
+  scale: readonly number[],
+  shift: readonly number[],
+): void {
+  const [a0, a1, a2] = scale as [number, number, number];
+  const [b0, b1, b2] = shift as [number, number, number];
+  const r = offset;
+  const g = offset + plane;
+  const b = offset + 2 * plane;
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    out[r + i] = data[j]! * a0 + b0;
+    out[g + i] = data[j + 1]! * a1 + b1;
+    out[b + i] = data[j + 2]! * a2 + b2;
+  }
+}
+
+/** Any channel count (grey: one channel repeated into all three planes). */
+function normaliseAny(
+  data: Buffer,
+  channels: number,
+  out: Float32Array,
+  offset: number,
+  plane: number,
+  scale: readonly number[],
+  shift: readonly number[],
+): void {
+  for (let c = 0; c < 3; c++) {
+    const source = Math.min(c, channels - 1);
+    const a = scale[c]!;
+    const b = shift[c]!;
+    const base = offset + c * plane;
+    for (let i = 0, j = source; i < plane; i++, j += channels) out[base + i] = data[j]! * a + b;
+  }
 }

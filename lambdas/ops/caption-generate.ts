@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { captionIds, decodeCaption, loadCaptioner } from '../models/captioner';
-import { jsonObjectOf, preprocessImages } from '../models/image-batch';
+import { jsonObjectOf, PixelBuffers, preprocessImages } from '../models/image-batch';
 import { documentOf } from './document';
 import { defineOperator, type Outcome } from './operator';
 import { textPart, withParts, type Sample } from './sample';
@@ -41,6 +41,7 @@ export const captionGenerate = defineOperator({
       num_beams: params.numBeams,
     };
     const settings = { maxNewTokens: params.maxNewTokens, numBeams: params.numBeams };
+    const buffers = new PixelBuffers();
 
     const withCaption = (
       sample: Sample,
@@ -65,9 +66,10 @@ export const captionGenerate = defineOperator({
     const processBatch = async (samples: readonly Sample[]): Promise<Outcome<CaptionReason>[]> => {
       const json = samples.map((s) => (documentOf(s) ? 'document' : jsonObjectOf(s)));
       const pending = samples.filter((_, i) => json[i] !== undefined && json[i] !== 'document');
-      const images = await preprocessImages(captioner.preprocessor, pending);
+      const images = await preprocessImages(captioner.preprocessor, pending, buffers);
       const ids =
         images.count > 0 ? await captionIds(captioner, images.pixels, images.count, settings) : [];
+      buffers.give(images.pixels);
       let next = 0;
       return samples.map((sample, i): Outcome<CaptionReason> => {
         const meta = json[i];

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { classifyPixels, loadClassifier, type Classifier } from '../models/classifier';
-import { jsonObjectOf, preprocessImages } from '../models/image-batch';
+import { jsonObjectOf, PixelBuffers, preprocessImages } from '../models/image-batch';
 import { documentOf, forEachImage } from './document';
 import { defineOperator, type OperatorInstance, type Outcome } from './operator';
 import { withParts, type Sample } from './sample';
@@ -41,12 +41,14 @@ export const modelClassify = defineOperator<'model.classify', typeof schema, str
         `thresholds name ${unknown.join(', ')}, not labels of model ${params.model} (labels: ${classifier.labels.join(', ')})`,
       );
     const judge = judgeWith(classifier, params.thresholds, params.field);
+    const buffers = new PixelBuffers();
     const pairs = async (samples: readonly Sample[]): Promise<Outcome<string>[]> => {
       const json = samples.map(jsonObjectOf);
       const valid = samples.filter((_, i) => json[i] !== undefined);
-      const images = await preprocessImages(classifier.preprocessor, valid);
+      const images = await preprocessImages(classifier.preprocessor, valid, buffers);
       const scores =
         images.count > 0 ? await classifyPixels(classifier, images.pixels, images.count) : [];
+      buffers.give(images.pixels);
       let next = 0;
       return samples.map((sample, i): Outcome<string> => {
         if (json[i] === undefined) return { keep: false, reason: 'invalid_json' };

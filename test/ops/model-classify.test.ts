@@ -93,6 +93,27 @@ describe('model.classify', () => {
     expect(detail).toBe(`${first} ${scores[0]![first!]} > ${thresholds[first!]}`);
   });
 
+  it('reuses its pixel buffer across batches without mixing images up', async () => {
+    // A full batch fills the reused buffer; the next, smaller batch with rejects between its
+    // images must score exactly what a fresh instance scores for each image alone.
+    const op = await instanceOf(modelClassify, { model: NSFW_TINY, thresholds: {} });
+    await op.processBatch!(samples);
+    const second = [
+      sampleOf({ jpg: Buffer.from('not an image') }, 'bad'),
+      samples[5]!,
+      sampleOf({ txt: 'no picture' }, 'none'),
+      samples[2]!,
+    ];
+    const outcomes = await op.processBatch!(second);
+    expect(outcomes.map(rejected)).toEqual(['undecodable', undefined, 'no_image', undefined]);
+    const fresh = await instanceOf(modelClassify, { model: NSFW_TINY, thresholds: {} });
+    for (const i of [1, 3]) {
+      const alone = scoresOf(await fresh.process(second[i]!));
+      const reused = scoresOf(outcomes[i]!);
+      for (const label of LABELS) expect(reused[label]).toBeCloseTo(alone[label]!, 5);
+    }
+  });
+
   it('rejects no_image, undecodable and invalid_json in place, keeping the batch order', async () => {
     const op = await instanceOf(modelClassify, { model: NSFW_TINY, thresholds: {} });
     const batch = [
