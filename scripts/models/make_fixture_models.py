@@ -44,6 +44,12 @@ PRESETS = {
         "classifier": ("nsfw-bench", ClassifierDims(224, 16, 192, 6, 3, init_range=0.02)),
         "captioner": ("caption-bench", CaptionerDims(224, 16, 192, 4, 4, 3, 64, init_range=0.02)),
     },
+    # A classifier the size of the NSFW ViTs people deploy (ViT-base/16 at 224 px, e.g.
+    # Falconsai/nsfw_image_detection; 86M parameters, ~340 MB of ONNX), with the bench captioner.
+    "bench-base": {
+        "classifier": ("nsfw-base", ClassifierDims(224, 16, 768, 12, 12, init_range=0.02)),
+        "captioner": ("caption-bench", CaptionerDims(224, 16, 192, 4, 4, 3, 64, init_range=0.02)),
+    },
 }
 
 
@@ -73,7 +79,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help=f"parent folder (fixture default: {DEFAULT_OUT})")
     args = parser.parse_args()
     if args.out is None and args.preset != "fixture":
-        parser.error("--out is required for --preset bench (bench models are not committed)")
+        parser.error(f"--out is required for --preset {args.preset} (bench models are not committed)")
     out: Path = args.out or DEFAULT_OUT
     warnings.filterwarnings("ignore")  # tracer warnings about shape-dependent Python branches
     transformers_logging.set_verbosity_error()
