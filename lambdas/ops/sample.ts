@@ -89,3 +89,17 @@ export function withParts(
     ...(sample.deferred ? { deferred: sample.deferred } : {}),
   };
 }
+
+/** The sample's json member as an object: {} without one, undefined when it is not an object. */
+export function jsonObjectOf(sample: Sample): Record<string, unknown> | undefined {
+  const bytes = sample.parts.json;
+  if (!bytes) return {};
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { readShard } from '../shards/tar-reader';
 import { storageFor } from '../shards/storage';
-import { imagePart, textPart, type Sample } from '../ops/sample';
+import { imagePart, jsonObjectOf, textPart, type Sample } from '../ops/sample';
 import type { SampleCard, ShardRef, StageAggregate, StageGalleries } from './types';
 import { makeThumbnail, type ThumbnailBudget } from './thumbnails';
 
@@ -123,16 +123,7 @@ function rejectTagOf(sample: Sample): SampleCard['reject'] {
 }
 
 function jsonOf(sample: Sample): Record<string, unknown> {
-  const bytes = sample.parts.json;
-  if (!bytes) return {};
-  try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
+  return jsonObjectOf(sample) ?? {};
 }
 
 /** At most `n` items evenly spread over the list, first and last included. */
