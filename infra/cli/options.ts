@@ -48,13 +48,15 @@ function typeOf(p: ImplicitParam): ScalarType {
     : p.schema.type;
 }
 
+const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
 function parseValue(raw: string, type: ParamSpec['type'], name: string): unknown {
   switch (type) {
     case 'integer':
     case 'number': {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n))
-        throw new Error(`--param ${name}: expected a number, got "${raw}"`);
+      // Plain decimal only: Number() would also take "0x10", " 300 " and "1_0"-like surprises.
+      const n = DECIMAL.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) throw new Error(`--param ${name}: expected a number, got "${raw}"`);
       return n;
     }
     case 'boolean':

@@ -31,5 +31,14 @@ describe('vlmflow start --param <source>.<op>.<arg>', () => {
     expect(() =>
       runInputFromFlags(demo.graph, { param: ['pairs.image.size.maxSide=big'] }, demo.operators),
     ).toThrow('--param pairs.image.size.maxSide: expected a number, got "big"');
+    for (const raw of ['0x10', ' 300 ', '', '1e']) {
+      expect(() =>
+        runInputFromFlags(
+          demo.graph,
+          { param: [`pairs.image.size.maxSide=${raw}`] },
+          demo.operators,
+        ),
+      ).toThrow(`--param pairs.image.size.maxSide: expected a number, got "${raw}"`);
+    }
   });
 });
