@@ -20,6 +20,7 @@ import {
 } from './layout';
 import { taggedAs } from './object-tags';
 import { resolveRunParams } from './implicit-params';
+import { ParamError } from './params';
 import { builtinRegistry, registryFrom } from '../ops/index';
 import type { OperatorDeclaration } from '../ops/operator';
 import type { OperatorRegistry } from '../ops/instantiate';
@@ -50,6 +51,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     event.operators ?? [],
     registry,
   );
+  checkParamsSize(params);
   const maxShards = checkMaxShards(input.maxShards);
   const sources = withInputOverrides(event.sources, input.inputs).map((source) => ({
     ...source,
@@ -84,6 +86,22 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
       inputs: Object.fromEntries(sources.map((source) => [source.name, source.uri])),
     },
   };
+}
+
+/**
+ * Run values travel in every state's payload (twice in Plan's result, once per shard task):
+ * past this size a run would die on Step Functions' 256 KiB state limit with an unclear
+ * States.DataLimitExceeded, so Plan refuses it with a message instead.
+ */
+export const MAX_PARAMS_BYTES = 32 * 1024;
+
+function checkParamsSize(params: Readonly<Record<string, unknown>>): void {
+  const bytes = Buffer.byteLength(JSON.stringify(params));
+  if (bytes > MAX_PARAMS_BYTES) {
+    throw new ParamError([
+      `params: ${bytes} bytes of run values, more than ${MAX_PARAMS_BYTES} (they travel in every state's payload; put large values such as lists in storage and pass their URI)`,
+    ]);
+  }
 }
 
 /**

@@ -92,6 +92,18 @@ describe('plan', () => {
     ]);
   });
 
+  test('run values too large for Step Functions payloads fail in Plan with a message', async () => {
+    const event = {
+      ...planEvent({ params: { note: 'x'.repeat(40_000) } }),
+      paramSpecs: { note: { type: 'string' as const, default: '' } },
+    };
+    const run = handler(event);
+    await expect(run).rejects.toThrow(ParamError);
+    await expect(run).rejects.toThrow(
+      'params: 40011 bytes of run values, more than 32768 (they travel in every state',
+    );
+  });
+
   test('a bad parameter fails with a ParamError naming the field', async () => {
     const run = handler(planEvent({ params: { minSide: 'big' } }));
     await expect(run).rejects.toThrow(ParamError);
