@@ -6,7 +6,10 @@
  *   forgotten, so a retried shard tries again.
  * - On disk: `<cache>/<hash of URI>-<hash of SHA256SUMS>/`, written to a temp folder, verified,
  *   given a marker and renamed into place, so a half-written folder is never used and two
- *   processes sharing the cache (local worker threads) cannot see each other's partial files.
+ *   processes sharing the cache (local worker threads) cannot see each other's partial files;
+ *   a verified folder another process put in place first is used, never removed, and a stale
+ *   one is renamed aside before it is removed. Partial folders a killed process left behind
+ *   are removed once they are old.
  *   A folder found on disk is reused when its marker names the same SHA256SUMS and every
  *   file still has its verified size (cheap; the full hash ran when the marker was written).
  *   SHA256SUMS itself is re-read from storage each time, so a model replaced in place at the
@@ -14,7 +17,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -95,6 +98,7 @@ async function fetchVerified(uri: string, cacheDir: string): Promise<ModelFolder
   const folder: ModelFolder = { uri, dir, manifestSha256, files };
   if (await isVerified(dir, folder)) return folder;
 
+  await removeLeftovers(cacheDir);
   const temp = `${dir}.${randomBytes(6).toString('hex')}.partial`;
   try {
     await mkdir(temp, { recursive: true });
@@ -105,15 +109,66 @@ async function fetchVerified(uri: string, cacheDir: string): Promise<ModelFolder
       sizes: Object.fromEntries(files.map((entry, i) => [entry.path, sizes[i]!])),
     };
     await writeFile(path.join(temp, MARKER_FILE), JSON.stringify(marker));
-    await rm(dir, { recursive: true, force: true });
-    await rename(temp, dir).catch(async (error: unknown) => {
-      // Another process sharing the cache renamed its verified copy first: use that one.
-      if (!(await isVerified(dir, folder))) throw error;
-    });
+    await cacheHooks.beforeReplace?.(dir, temp);
+    await moveIntoPlace(temp, dir, folder);
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
   return folder;
+}
+
+/** Test seam: runs after the temp folder is complete, just before it replaces `dir`. */
+export const cacheHooks: { beforeReplace?: (dir: string, temp: string) => Promise<void> } = {};
+
+/**
+ * Renames the verified temp folder to `dir`. Another process sharing the cache (local
+ * workers) may have put a verified copy there meanwhile, and may be reading it: then that copy
+ * is used and never removed. A stale `dir` (unverified) is renamed aside and removed there,
+ * so no process ever sees a folder half-deleted in place.
+ */
+async function moveIntoPlace(temp: string, dir: string, folder: ModelFolder): Promise<void> {
+  if (await isVerified(dir, folder)) return;
+  const stale = `${dir}.stale-${randomBytes(6).toString('hex')}`;
+  const movedAside = await rename(dir, stale).then(
+    () => true,
+    (error: unknown) => {
+      if (isNotFound(error)) return false;
+      throw error;
+    },
+  );
+  if (movedAside) await rm(stale, { recursive: true, force: true });
+  await rename(temp, dir).catch(async (error: unknown) => {
+    // Another process renamed its verified copy first: use that one.
+    if (!(await isVerified(dir, folder))) throw error;
+  });
+}
+
+/**
+ * Leftovers older than this are dead: Lambda's longest invocation. (A folder's mtime moves
+ * when its files are created, not while they are written, so a live download of a large model
+ * can look minutes old.)
+ */
+export const LEFTOVER_AGE_MS = 15 * 60 * 1000;
+
+/**
+ * Removes `*.partial` and `*.stale-*` folders of the cache older than LEFTOVER_AGE_MS: a
+ * Lambda killed mid-download (timeout, out of memory) leaves them in /tmp, which a warm
+ * container keeps. Younger ones may belong to a live download of another process.
+ */
+async function removeLeftovers(cacheDir: string, now = Date.now()): Promise<void> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => name.endsWith('.partial') || /\.stale-[0-9a-f]+$/.test(name))
+      .map(async (name) => {
+        const target = path.join(cacheDir, name);
+        const modified = await stat(target).then(
+          (s) => s.mtimeMs,
+          () => now,
+        );
+        if (now - modified > LEFTOVER_AGE_MS) await rm(target, { recursive: true, force: true });
+      }),
+  );
 }
 
 /** Streams one file into the temp folder, hashing on the way; returns its size. */

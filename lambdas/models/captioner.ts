@@ -78,8 +78,8 @@ async function openCaptioner(uri: string): Promise<Captioner> {
   const config = await readModelJson(folder, 'config.json', generationIdsSchema);
   const generation = hasModelFile(folder, 'generation_config.json')
     ? await readModelJson(folder, 'generation_config.json', generationIdsSchema)
-    : {};
-  const pick = <K extends keyof typeof config>(key: K) => generation[key] ?? config[key];
+    : undefined;
+  const pick = <K extends keyof typeof config>(key: K) => generation?.[key] ?? config[key];
   const startTokenId = pick('decoder_start_token_id') ?? pick('bos_token_id');
   const eos = pick('eos_token_id');
   if (startTokenId == null || eos == null)

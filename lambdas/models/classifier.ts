@@ -16,7 +16,7 @@ export interface Classifier {
   /** Labels in output order (id2label by id). */
   readonly labels: readonly string[];
   readonly preprocessor: Preprocessor;
-  /** softmax over labels, or sigmoid per label for multi-label models. */
+  /** softmax over labels, or sigmoid per label (multi-label models, one-logit models). */
   readonly activation: 'softmax' | 'sigmoid';
   readonly session: InferenceSession;
   readonly ort: Ort;
@@ -52,7 +52,7 @@ async function openClassifier(uri: string): Promise<Classifier> {
     folder,
     labels,
     preprocessor: createPreprocessor(processor, `model file preprocessor_config.json of ${uri}`),
-    activation: config.problem_type === 'multi_label_classification' ? 'sigmoid' : 'softmax',
+    activation: activationFor(labels.length, config.problem_type),
     session,
     ort: await loadOrt(),
   };
@@ -83,6 +83,17 @@ export async function classifyPixels(
     scores.push(classifier.activation === 'softmax' ? softmax(row) : row.map(sigmoid));
   }
   return scores;
+}
+
+/**
+ * As transformers' image-classification pipeline: sigmoid for multi-label models and for a
+ * single logit (softmax over one value is always 1), else softmax.
+ */
+export function activationFor(
+  labelCount: number,
+  problemType: string | null | undefined,
+): 'softmax' | 'sigmoid' {
+  return problemType === 'multi_label_classification' || labelCount === 1 ? 'sigmoid' : 'softmax';
 }
 
 export function softmax(row: readonly number[]): number[] {

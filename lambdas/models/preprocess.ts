@@ -34,8 +34,7 @@ export class UndecodableImageError extends Error {
 export function createPreprocessor(config: ImageProcessorConfig, where: string): Preprocessor {
   if (!config.do_resize)
     throw new Error(`${where}: do_resize false is not supported (inputs need one fixed size)`);
-  const { height, width } =
-    typeof config.size === 'number' ? { height: config.size, width: config.size } : config.size;
+  const { height, width } = config.size;
   const kernel = KERNELS[config.resample] ?? 'linear';
   // x' = ((x * rescale) - mean) / std  ==  x * scale[c] + shift[c]: one multiply-add per value.
   const rescale = config.do_rescale ? config.rescale_factor : 1;
@@ -52,13 +51,7 @@ export function createPreprocessor(config: ImageProcessorConfig, where: string):
     async into(bytes, out, offset) {
       let raw: { data: Buffer; info: OutputInfo };
       try {
-        raw = await sharp(bytes, { failOn: 'error' })
-          .rotate()
-          .resize(width, height, { fit: 'fill', kernel })
-          .removeAlpha()
-          .toColourspace('srgb')
-          .raw()
-          .toBuffer({ resolveWithObject: true });
+        raw = await decodeResized(bytes, width, height, kernel);
       } catch (error) {
         throw new UndecodableImageError(error instanceof Error ? error.message : String(error));
       }
@@ -67,6 +60,46 @@ export function createPreprocessor(config: ImageProcessorConfig, where: string):
       else normaliseAny(data, info.channels, out, offset, plane, scale, shift);
     },
   };
+}
+
+/** JPEG's magic bytes: JPEG has no alpha, so the common photo skips the metadata read. */
+function isJpeg(bytes: Buffer): boolean {
+  return bytes.length > 2 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+/**
+ * Decoded, oriented, resized sRGB bytes. An image with alpha loses it BEFORE resizing: sharp
+ * premultiplies alpha while resizing, so a transparent pixel would turn black, whereas
+ * transformers (PIL's `convert("RGB")`) drops alpha and keeps the colour underneath. Such an
+ * image is decoded to raw without alpha first (no shrink-on-load; PNG and the like have none
+ * worth keeping) and resized from there; everything else stays one sharp pipeline.
+ */
+async function decodeResized(
+  bytes: Buffer,
+  width: number,
+  height: number,
+  kernel: keyof KernelEnum,
+): Promise<{ data: Buffer; info: OutputInfo }> {
+  const resize = { fit: 'fill', kernel } as const;
+  if (isJpeg(bytes) || !(await sharp(bytes, { failOn: 'error' }).metadata()).hasAlpha)
+    return sharp(bytes, { failOn: 'error' })
+      .rotate()
+      .resize(width, height, resize)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  const flat = await sharp(bytes, { failOn: 'error' })
+    .rotate()
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const { width: w, height: h, channels } = flat.info;
+  return sharp(flat.data, { raw: { width: w, height: h, channels } })
+    .resize(width, height, resize)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
 }
 
 /**

@@ -55,9 +55,7 @@ export const captionGenerate = defineOperator({
       if (params.policy === 'keep_both') next.synthetic_caption = caption;
       else {
         parts[original?.ext ?? 'txt'] = Buffer.from(caption, 'utf8');
-        // A caption already replaced once keeps the first alt-text it recorded.
-        if (original && typeof json.alt_text !== 'string')
-          next.alt_text = original.bytes.toString('utf8');
+        Object.assign(next, altTextFields(json, original?.bytes.toString('utf8')));
       }
       parts.json = Buffer.from(JSON.stringify(next));
       return { keep: true, sample: withParts(sample, parts) };
@@ -87,3 +85,22 @@ export const captionGenerate = defineOperator({
     };
   },
 });
+
+/**
+ * The json fields that keep the original text under policy 'replace'. A sample this operator
+ * captioned before (json `caption_model`) keeps its `alt_text`: its text member is already a
+ * synthetic caption. Otherwise the text member is the original and becomes `alt_text`; an
+ * `alt_text` the source already had (a web crawl's own field) is kept as `source_alt_text`
+ * when it differs, so no original text is lost.
+ */
+export function altTextFields(
+  json: Readonly<Record<string, unknown>>,
+  originalText: string | undefined,
+): Record<string, unknown> {
+  if (json.caption_model !== undefined && typeof json.alt_text === 'string') return {};
+  if (originalText === undefined) return {};
+  const fields: Record<string, unknown> = { alt_text: originalText };
+  if (json.alt_text !== undefined && json.alt_text !== originalText)
+    fields.source_alt_text = json.alt_text;
+  return fields;
+}

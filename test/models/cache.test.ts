@@ -4,11 +4,23 @@
  * a cheap check, downloaded again when the model changes; every broken model fails with a
  * message naming the file and the URI.
  */
-import { appendFile, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import * as path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  cacheHooks,
   forgetLoadedModelFolders,
+  LEFTOVER_AGE_MS,
   loadModelFolder,
   modelFilePath,
 } from '../../lambdas/models/cache';
@@ -96,6 +108,58 @@ describe('loading', () => {
     } finally {
       delete process.env[ALLOWED_ROOTS_ENV];
     }
+  });
+});
+
+describe('processes sharing the cache', () => {
+  afterEach(() => {
+    delete cacheHooks.beforeReplace;
+  });
+
+  it('uses a verified folder another process put in place during the download, never removing it', async () => {
+    let raced = '';
+    // Another process finishes first: its verified copy appears just before our rename.
+    cacheHooks.beforeReplace = async (dir, temp) => {
+      await cp(temp, dir, { recursive: true });
+      await writeFile(path.join(dir, 'owned-by-the-other-process'), 'in use');
+      raced = dir;
+    };
+    const folder = await loadModelFolder(NSFW_TINY, cacheDir);
+    expect(folder.dir).toBe(raced);
+    expect(await readFile(path.join(folder.dir, 'owned-by-the-other-process'), 'utf8')).toBe(
+      'in use',
+    );
+    expect(await readFile(modelFilePath(folder, 'onnx/model.onnx'))).toEqual(
+      await readFile(path.join(NSFW_TINY, 'onnx/model.onnx')),
+    );
+    expect(await folders()).toEqual([path.basename(folder.dir)]);
+  });
+
+  it('replaces a stale (unverified) folder by renaming it aside, leaving nothing behind', async () => {
+    const first = await loadModelFolder(NSFW_TINY, cacheDir);
+    await rm(path.join(first.dir, '.vlmflow-verified.json'));
+    forgetLoadedModelFolders();
+    let staleSeen: string[] = [];
+    cacheHooks.beforeReplace = async () => {
+      staleSeen = await folders();
+    };
+    const again = await loadModelFolder(NSFW_TINY, cacheDir);
+    expect(again.dir).toBe(first.dir);
+    expect(staleSeen.filter((f) => f.endsWith('.partial'))).toHaveLength(1);
+    expect(await folders()).toEqual([path.basename(first.dir)]);
+    expect(await readdir(first.dir)).toContain('.vlmflow-verified.json');
+  });
+
+  it('removes partial and stale folders a killed process left, once they are old', async () => {
+    await mkdir(cacheDir, { recursive: true });
+    const old = (Date.now() - LEFTOVER_AGE_MS - 60_000) / 1000;
+    for (const name of ['dead.1a2b.partial', 'dead.stale-3c4d', 'live.5e6f.partial']) {
+      await mkdir(path.join(cacheDir, name, 'onnx'), { recursive: true });
+      await writeFile(path.join(cacheDir, name, 'onnx', 'model.onnx'), 'half');
+      if (name.startsWith('dead')) await utimes(path.join(cacheDir, name), old, old);
+    }
+    const folder = await loadModelFolder(NSFW_TINY, cacheDir);
+    expect(await folders()).toEqual([path.basename(folder.dir), 'live.5e6f.partial'].sort());
   });
 });
 

@@ -55,3 +55,22 @@ export async function runLoop(samples: readonly Sample[], chain: readonly ChainL
 export function jsonOf(sample: Sample): Record<string, unknown> {
   return JSON.parse(sample.parts.json!.toString('utf8')) as Record<string, unknown>;
 }
+
+/** Rewrites SHA256SUMS for every file now in the folder, as `sha256sum` would. */
+export async function rewriteAllSums(dir: string): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const { readdir, readFile, writeFile } = await import('node:fs/promises');
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .filter((file) => file !== 'SHA256SUMS')
+    .sort();
+  const lines: string[] = [];
+  for (const file of files) {
+    const digest = createHash('sha256')
+      .update(await readFile(path.join(dir, file)))
+      .digest('hex');
+    lines.push(`${digest}  ${file}\n`);
+  }
+  await writeFile(path.join(dir, 'SHA256SUMS'), lines.join(''));
+}

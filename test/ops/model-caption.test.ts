@@ -79,6 +79,39 @@ describe('caption.generate', () => {
     expect(jsonOf(twice).alt_text).toBe('alt text 0');
   });
 
+  it('replace: a source json alt_text that differs is kept as source_alt_text, never lost', async () => {
+    const op = await instanceOf(captionGenerate, { model: CAPTION_TINY, maxNewTokens: 6 });
+    const withSourceAlt = (alt: string) =>
+      sampleOf(
+        {
+          jpg: samples[0]!.parts.jpg!,
+          txt: 'the page caption',
+          json: JSON.stringify({ url: 'https://example.com/a.jpg', alt_text: alt }),
+        },
+        'alt',
+      );
+    const differing = jsonOf(kept(await op.process(withSourceAlt('the img alt attribute'))));
+    expect(differing).toMatchObject({
+      alt_text: 'the page caption',
+      source_alt_text: 'the img alt attribute',
+    });
+    const same = jsonOf(kept(await op.process(withSourceAlt('the page caption'))));
+    expect(same.alt_text).toBe('the page caption');
+    expect(same).not.toHaveProperty('source_alt_text');
+  });
+
+  it('replace after keep_both: the txt, still the original, becomes alt_text', async () => {
+    const both = await instanceOf(captionGenerate, {
+      model: CAPTION_TINY,
+      maxNewTokens: 6,
+      policy: 'keep_both',
+    });
+    const replace = await instanceOf(captionGenerate, { model: CAPTION_TINY, maxNewTokens: 6 });
+    const out = kept(await replace.process(kept(await both.process(samples[2]!))));
+    expect(jsonOf(out).alt_text).toBe('alt text 2');
+    expect(jsonOf(out)).not.toHaveProperty('source_alt_text');
+  });
+
   it('gives the same captions on every run and at batch sizes 1 and 4 (greedy and beam)', async () => {
     for (const numBeams of [1, 3]) {
       const runs: string[][] = [];
