@@ -21,7 +21,7 @@ import {
   makeSampleShards,
   type SampleShardsInfo,
 } from '../fixtures/sample-shards';
-import { ROOT, vlmflow as runCli } from '../helpers/cli';
+import { localRunArgs, ROOT, vlmflow as runCli } from '../helpers/cli';
 
 const NSFW_LABELS = ['drawings', 'hentai', 'neutral', 'porn', 'sexy'];
 const CAPTION_MODEL = 'test/fixtures/models/caption-tiny';
@@ -107,19 +107,7 @@ describe('vlmflow run cauldron --local', () => {
   let originals: Map<string, string>;
 
   const runPipeline = (runId: string, ...params: string[]) =>
-    vlmflow([
-      'run',
-      'cauldron',
-      '--local',
-      '--input',
-      input,
-      '--workdir',
-      workdir,
-      '--run-id',
-      runId,
-      ...params.flatMap((p) => ['--param', p]),
-      '--json',
-    ]);
+    vlmflow(localRunArgs('cauldron', { input, workdir, runId, params }));
   const runRootOf = (runId: string) => path.join(workdir, 'runs', 'cauldron', runId);
 
   beforeAll(async () => {

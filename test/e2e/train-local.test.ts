@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import type { RunSummary } from '../../lambdas/handlers/contracts';
 import { ensurePython } from '../../infra/local/python-env';
 import { makeSampleShards } from '../fixtures/sample-shards';
-import { ROOT, vlmflow as runCli } from '../helpers/cli';
+import { localRunArgs, ROOT, vlmflow as runCli } from '../helpers/cli';
 
 const JOB_DIR = path.join(ROOT, 'gpu-jobs', 'resampler');
 const run = promisify(execFile);
@@ -33,19 +33,7 @@ describe('vlmflow run pairs-connector --local', () => {
   let workdir: string;
 
   const runPipeline = (runId: string, ...params: string[]) =>
-    vlmflow([
-      'run',
-      'pairs-connector',
-      '--local',
-      '--input',
-      input,
-      '--workdir',
-      workdir,
-      '--run-id',
-      runId,
-      ...params.flatMap((p) => ['--param', p]),
-      '--json',
-    ]);
+    vlmflow(localRunArgs('pairs-connector', { input, workdir, runId, params }));
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-train-'));

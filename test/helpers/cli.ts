@@ -29,3 +29,23 @@ export async function vlmflow(
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
+
+/** `vlmflow run <pipeline> --local … --json` arguments, as the end-to-end tests start runs. */
+export function localRunArgs(
+  pipeline: string,
+  run: { input: string; workdir: string; runId: string; params?: readonly string[] },
+): string[] {
+  return [
+    'run',
+    pipeline,
+    '--local',
+    '--input',
+    run.input,
+    '--workdir',
+    run.workdir,
+    '--run-id',
+    run.runId,
+    ...(run.params ?? []).flatMap((p) => ['--param', p]),
+    '--json',
+  ];
+}
