@@ -5,6 +5,7 @@
  * load, so a large photo is never decoded at full size.
  */
 import sharp, { type KernelEnum, type OutputInfo } from 'sharp';
+import { sniffFormat } from '../ops/image-header';
 import type { ImageProcessorConfig } from './config';
 
 /** PIL's resample numbers → the nearest sharp kernel (sharp has no box or hamming filter). */
@@ -62,11 +63,6 @@ export function createPreprocessor(config: ImageProcessorConfig, where: string):
   };
 }
 
-/** JPEG's magic bytes: JPEG has no alpha, so the common photo skips the metadata read. */
-function isJpeg(bytes: Buffer): boolean {
-  return bytes.length > 2 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
 /**
  * Decoded, oriented, resized sRGB bytes. An image with alpha loses it BEFORE resizing: sharp
  * premultiplies alpha while resizing, so a transparent pixel would turn black, whereas
@@ -81,7 +77,11 @@ async function decodeResized(
   kernel: keyof KernelEnum,
 ): Promise<{ data: Buffer; info: OutputInfo }> {
   const resize = { fit: 'fill', kernel } as const;
-  if (isJpeg(bytes) || !(await sharp(bytes, { failOn: 'error' }).metadata()).hasAlpha)
+  // JPEG has no alpha: the common photo skips the metadata read.
+  if (
+    sniffFormat(bytes) === 'jpeg' ||
+    !(await sharp(bytes, { failOn: 'error' }).metadata()).hasAlpha
+  )
     return sharp(bytes, { failOn: 'error' })
       .rotate()
       .resize(width, height, resize)
