@@ -13,7 +13,6 @@ from transformers import (
     GPT2Config,
     GPT2LMHeadModel,
     PreTrainedTokenizerFast,
-    ViTConfig,
     ViTModel,
     VisionEncoderDecoderModel,
 )
@@ -27,7 +26,7 @@ from fixture_common import (
     write_json,
 )
 from fixture_decoder import export_decoders
-from fixture_image import save_vit_processor
+from fixture_image import save_vit_processor, vit_config
 
 WORDS_FILE = Path(__file__).with_name("caption_words.txt")
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
@@ -74,15 +73,8 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
 
 def build_model(dims: CaptionerDims, vocab_size: int, tok: PreTrainedTokenizerFast, seed: int):
     torch.manual_seed(seed)
-    encoder = ViTConfig(
-        image_size=dims.image_size,
-        patch_size=dims.patch_size,
-        hidden_size=dims.hidden,
-        num_hidden_layers=dims.encoder_layers,
-        num_attention_heads=dims.heads,
-        intermediate_size=dims.hidden * 4,
-        attn_implementation="eager",
-        initializer_range=dims.init_range,
+    encoder = vit_config(
+        dims.image_size, dims.patch_size, dims.hidden, dims.encoder_layers, dims.heads, dims.init_range
     )
     decoder = GPT2Config(
         vocab_size=vocab_size,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import ViTConfig, ViTForImageClassification
+from transformers import ViTForImageClassification
 
 from fixture_common import (
     EXPECTED_BATCH,
@@ -17,7 +17,7 @@ from fixture_common import (
     reference_pixels,
     write_json,
 )
-from fixture_image import save_vit_processor
+from fixture_image import save_vit_processor, vit_config
 
 NSFW_LABELS = ["drawings", "hentai", "neutral", "porn", "sexy"]
 
@@ -46,18 +46,11 @@ class _Logits(torch.nn.Module):
 
 def build_classifier(dims: ClassifierDims, seed: int) -> ViTForImageClassification:
     torch.manual_seed(seed)
-    config = ViTConfig(
-        image_size=dims.image_size,
-        patch_size=dims.patch_size,
-        hidden_size=dims.hidden,
-        num_hidden_layers=dims.layers,
-        num_attention_heads=dims.heads,
-        intermediate_size=dims.hidden * 4,
+    config = vit_config(
+        dims.image_size, dims.patch_size, dims.hidden, dims.layers, dims.heads, dims.init_range,
         num_labels=len(NSFW_LABELS),
         id2label=dict(enumerate(NSFW_LABELS)),
         label2id={label: i for i, label in enumerate(NSFW_LABELS)},
-        initializer_range=dims.init_range,
-        attn_implementation="eager",
     )
     return ViTForImageClassification(config).eval()
 
