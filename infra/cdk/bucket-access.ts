@@ -7,7 +7,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 
-/** Runs are written only under this prefix; see lambdas/handlers/layout.ts. */
+/** Runs are written only under this prefix; see core/layout.ts. */
 export const RUNS_PREFIX = 'runs/';
 
 /** Input shards given as bare keys live under this prefix by default (`inputs/<source>`). */

@@ -4,7 +4,7 @@
  *
  * Lifecycle. S3 lifecycle filters match a literal key prefix or object tags, never a wildcard
  * in the middle of a key, and the run id sits before `rejects/`, `tmp/` and `manifests/`. So
- * the handlers tag what may expire (`vlmflow:kind`, lambdas/handlers/object-tags.ts) and the
+ * the handlers tag what may expire (`vlmflow:kind`, core/object-tags.ts) and the
  * rules here match that tag under `runs/`: rejected samples, run intermediates (segment outputs,
  * dedup records and markers) and Distributed Map manifests each expire after their own number
  * of days. Everything untagged (kept shards, stats markers, dataset manifests, summaries) stays
@@ -15,7 +15,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { OBJECT_KIND_TAG, type ObjectKind } from '../../lambdas/handlers/object-tags';
+import { OBJECT_KIND_TAG, type ObjectKind } from '../../core/object-tags';
 import { RUNS_PREFIX } from './bucket-access';
 import { objectExpiryFromContext, type ObjectExpirySettings } from './context';
 

@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { TrainNode } from '../dsl/ir';
+import type { TrainNode } from '../../core/ir';
 import { grantRunAccess } from './bucket-access';
 
 export interface TrainingProps {

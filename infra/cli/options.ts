@@ -1,7 +1,7 @@
 import type { ParamSpec } from '../dsl';
 import type { ImplicitParam } from '../dsl/implicit-params';
-import { closeMatches } from '../../lambdas/handlers/implicit-params';
-import type { ScalarType } from '../../lambdas/ops/implicit-args';
+import { closeMatches } from '../../core/close-matches';
+import type { ScalarType } from '../../core/implicit-args';
 
 /**
  * `--param k=v`: the value is read as the parameter's type, declared or (for an implicit

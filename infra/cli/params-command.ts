@@ -5,7 +5,7 @@
  */
 import type { Pipeline } from '../dsl';
 import { implicitParamsOf, type ImplicitParam } from '../dsl/implicit-params';
-import type { ArgSchema } from '../../lambdas/ops/implicit-args';
+import type { ArgSchema } from '../../core/implicit-args';
 
 export interface ParamRow {
   readonly name: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatCostTable, loadPrices, resolveCostEstimate } from '../cost/cost-command';
 import { writeRunReport } from '../../lambdas/report';
-import { normaliseUri, toFilePath } from '../../lambdas/shards/uri';
+import { normaliseUri, toFilePath } from '../../core/uri';
 
 /** Commands that read a finished or running run: report, cost. */
 export function registerReportCommands(program: Command): void {

@@ -3,14 +3,14 @@ import type { JsonValue } from '../compiler/asl';
 import { parseFaultKinds, type FaultOptions } from '../local/faults';
 import { createProgressRenderer } from '../local/progress';
 import { runLocal } from '../local/runner';
-import { normaliseUri } from '../../lambdas/shards/uri';
-import type { RunSummary } from '../../lambdas/handlers/contracts';
-import { runRootOf, summaryUri } from '../../lambdas/handlers/layout';
+import { normaliseUri } from '../../core/uri';
+import type { RunSummary } from '../../core/contracts';
+import { runRootOf, summaryUri } from '../../core/layout';
 import { readJson } from '../../lambdas/shards/json-io';
 import { parseInputFlags } from './options';
 import { parseRunParams } from './run-params';
 import { createPlanHandler } from '../../lambdas/handlers/plan';
-import type { PlanEvent } from '../../lambdas/handlers/contracts';
+import type { PlanEvent } from '../../core/contracts';
 import { findPipeline } from './pipelines';
 
 export interface RunFlags {

@@ -1,4 +1,4 @@
-import type { PipelineGraph } from '../dsl/ir';
+import type { PipelineGraph } from '../../core/ir';
 import type { StateMachineDefinition } from './asl';
 import { canonicalJson, sha256Hex } from './hash';
 import { placeholdersIn, type Placeholder } from './placeholders';

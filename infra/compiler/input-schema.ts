@@ -4,11 +4,11 @@
  * (lambdas/handlers/plan.ts, params.ts); the schema lets people see them before a run and lets
  * editors validate an input file. Pure: the same graph always yields the same schema.
  */
-import type { ParamSpec, PipelineGraph } from '../dsl/ir';
+import type { ParamSpec, PipelineGraph } from '../../core/ir';
 import { settableImplicitParams, type ImplicitParam } from '../dsl/implicit-params';
-import type { OperatorDeclaration } from '../../lambdas/ops/operator';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 import { BUILTIN_OPERATORS } from '../../lambdas/ops/index';
-import { RUN_ID_PATTERN } from '../../lambdas/handlers/layout';
+import { RUN_ID_PATTERN } from '../../core/layout';
 
 /** The subset of JSON Schema this module writes; plain JSON. */
 export interface JsonSchema {

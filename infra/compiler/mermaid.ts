@@ -1,4 +1,4 @@
-import type { PipelineGraph } from '../dsl/ir';
+import type { PipelineGraph } from '../../core/ir';
 import { stageLayoutOf } from './segments';
 
 /** A Mermaid flowchart of the pipeline's stages and fused operator segments. */

@@ -4,7 +4,7 @@
  * item per hash partition) → Filter duplicates (drop the losers, then the rest of the chain)
  * → Finalize, unchanged: the last segment's stats marker merges every segment's counts.
  */
-import type { SourceNode } from '../dsl/ir';
+import type { SourceNode } from '../../core/ir';
 import type {
   Catcher,
   DistributedMapState,

@@ -1,5 +1,5 @@
-import type { PipelineGraph } from '../dsl/ir';
-import { isParamRef } from '../../lambdas/ops/operator';
+import type { PipelineGraph } from '../../core/ir';
+import { isParamRef } from '../../core/ops/operator';
 import type {
   Catcher,
   FailState,

@@ -1,5 +1,5 @@
-import type { ShardTask } from '../../lambdas/handlers/contracts';
-import type { SourceNode } from '../dsl/ir';
+import type { ShardTask } from '../../core/contracts';
+import type { SourceNode } from '../../core/ir';
 import type {
   Catcher,
   DistributedMapState,

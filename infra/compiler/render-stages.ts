@@ -1,5 +1,5 @@
-import type { PipelineGraph, MixNode, TrainNode } from '../dsl/ir';
-import { isParamRef } from '../../lambdas/ops/operator';
+import type { PipelineGraph, MixNode, TrainNode } from '../../core/ir';
+import { isParamRef } from '../../core/ops/operator';
 import { implicitUsesOf } from '../dsl/implicit-params';
 import type {
   Catcher,

@@ -1,7 +1,7 @@
-import type { Segment } from '../../lambdas/handlers/contracts';
-import type { OperatorUse } from '../../lambdas/ops/operator';
-import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from '../../lambdas/handlers/dedup-spec';
-import type { SourceNode } from '../dsl/ir';
+import type { Segment } from '../../core/contracts';
+import type { OperatorUse } from '../../core/ops/operator';
+import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from '../../core/dedup-spec';
+import type { SourceNode } from '../../core/ir';
 
 /** Where a run-scoped dedup splits a stage (docs/dedup.md). */
 export interface DedupSplit {

@@ -13,10 +13,10 @@ import {
   type CostEstimate,
   type Prices,
 } from '../../lambdas/report';
-import type { RunSummary } from '../../lambdas/handlers/contracts';
+import type { RunSummary } from '../../core/contracts';
 import { readJson } from '../../lambdas/shards/json-io';
 import { storageFor } from '../../lambdas/shards/storage';
-import { joinUri, normaliseUri } from '../../lambdas/shards/uri';
+import { joinUri, normaliseUri } from '../../core/uri';
 import { findPipeline } from '../cli/pipelines';
 
 export interface CostFlags {

@@ -4,15 +4,15 @@
  * operator's own default) as its default. Arguments bound to a declared parameter are listed
  * with `boundTo` and are set through that parameter instead.
  */
-import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../lambdas/ops/operator';
+import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../core/ops/operator';
 import {
   implicitPrefix,
   operatorLabels,
   scalarArgSchemas,
   type ArgSchema,
-} from '../../lambdas/ops/implicit-args';
-import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from '../../lambdas/handlers/dedup-spec';
-import type { PipelineGraph } from './ir';
+} from '../../core/implicit-args';
+import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from '../../core/dedup-spec';
+import type { PipelineGraph } from '../../core/ir';
 
 /** One operator use whose arguments a run may set, as `<name>.<arg>`. */
 export interface ImplicitUse {

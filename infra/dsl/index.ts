@@ -9,12 +9,12 @@ export type {
 } from './pipeline-builder';
 export type { SourceBuilder, RunDedupOptions } from './source-builder';
 export { DslError, PipelineValidationError, DSL_ERROR_CODES } from './errors';
-export * from './ir';
+export * from '../../core/ir';
 export {
   defineOperator,
   type OperatorDeclaration,
   type Outcome,
   type OperatorInstance,
-} from '../../lambdas/ops/operator';
-export type { Sample } from '../../lambdas/ops/sample';
-export { withParts, imagePart, textPart } from '../../lambdas/ops/sample';
+} from '../../core/ops/operator';
+export type { Sample } from '../../core/ops/sample';
+export { withParts, imagePart, textPart } from '../../core/ops/sample';

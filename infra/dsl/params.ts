@@ -1,5 +1,5 @@
-import type { ParamRef } from '../../lambdas/ops/operator';
-import type { ParamSpec } from './ir';
+import type { ParamRef } from '../../core/ops/operator';
+import type { ParamSpec } from '../../core/ir';
 
 /** A parameter declaration; `T` is the type its references carry into operator arguments. */
 export interface ParamDef<T> {

@@ -1,5 +1,5 @@
-import type { OperatorDeclaration } from '../../lambdas/ops/operator';
-import { checkParam } from '../../lambdas/handlers/params';
+import type { OperatorDeclaration } from '../../core/ops/operator';
+import { checkParam } from '../../core/params';
 import { DSL_ERROR_CODES, DslError } from './errors';
 import {
   IR_VERSION,
@@ -12,13 +12,13 @@ import {
   type TrainNode,
   type PdfSourceOptions,
   type SourceFormat,
-} from './ir';
+} from '../../core/ir';
 import {
   DEFAULT_PATTERNS,
   DEFAULT_SOURCE_FORMAT,
   resolvePdfOptions,
   SOURCE_FORMATS,
-} from '../../lambdas/sources/formats';
+} from '../../core/formats';
 import { checkName, checkParamName } from './names';
 import { refsOf, type ParamDef, type ParamRefs, type ParamTypes } from './params';
 import { sourceBuilder, type SourceBuilder } from './source-builder';

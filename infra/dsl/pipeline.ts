@@ -1,6 +1,6 @@
-import type { OperatorDeclaration } from '../../lambdas/ops/operator';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 import { PipelineValidationError } from './errors';
-import type { PipelineGraph } from './ir';
+import type { PipelineGraph } from '../../core/ir';
 import { newPipelineBuilder, type PipelineBuilder } from './pipeline-builder';
 import { validateGraph } from './validate';
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { ArgsOf, OperatorDeclaration, OperatorUse } from '../../lambdas/ops/operator';
-import type { Arg, PdfSourceOptions, SourceFormat, SourceNode } from './ir';
-import { DEFAULT_SOURCE_FORMAT } from '../../lambdas/sources/formats';
-import { runDedup } from '../../lambdas/handlers/dedup-spec';
+import type { ArgsOf, OperatorDeclaration, OperatorUse } from '../../core/ops/operator';
+import type { Arg, PdfSourceOptions, SourceFormat, SourceNode } from '../../core/ir';
+import { DEFAULT_SOURCE_FORMAT } from '../../core/formats';
+import { runDedup } from '../../core/dedup-spec';
 
 /**
  * Deduplication across every shard of the run (docs/dedup.md). The stage is split here: what

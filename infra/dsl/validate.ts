@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../lambdas/ops/operator';
-import type { Arg, PipelineGraph } from './ir';
-import { RUN_DEDUP_KIND } from '../../lambdas/handlers/dedup-spec';
+import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../core/ops/operator';
+import type { Arg, PipelineGraph } from '../../core/ir';
+import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
 
 /**
  * Whole-graph checks, run once the pipeline is built. Returns every problem found; each message

@@ -8,13 +8,8 @@ import { handler as mix } from '../../lambdas/handlers/mix';
 import { handler as plan } from '../../lambdas/handlers/plan';
 import { handler as summary } from '../../lambdas/handlers/summary';
 import { handler as dedup } from '../../lambdas/handlers/dedup';
-import type { DedupEvent } from '../../lambdas/handlers/dedup-contracts';
-import type {
-  FinalizeEvent,
-  MixEvent,
-  PlanEvent,
-  SummaryEvent,
-} from '../../lambdas/handlers/contracts';
+import type { DedupEvent } from '../../core/dedup-contracts';
+import type { FinalizeEvent, MixEvent, PlanEvent, SummaryEvent } from '../../core/contracts';
 import type { LambdaHandler } from './lambda-invoke';
 import type { LambdaRole } from './substitute';
 

@@ -16,7 +16,7 @@ import { statesRuntimeError, TaskError } from './errors';
 import { batchItems } from './item-batcher';
 import { evaluatePath, evaluateTemplate } from './template';
 import { storageFor } from '../../lambdas/shards/storage';
-import { fromLocation } from '../../lambdas/shards/uri';
+import { fromLocation } from '../../core/uri';
 
 const INPUT_TYPES = ['JSON', 'JSONL'] as const;
 

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { toJson, type JsonValue } from './asl';
 import { storageFor } from '../../lambdas/shards/storage';
-import { fromLocation } from '../../lambdas/shards/uri';
+import { fromLocation } from '../../core/uri';
 
 export type ChildStatus = 'SUCCEEDED' | 'FAILED';
 

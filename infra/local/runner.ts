@@ -29,10 +29,10 @@ import {
 import { prepareMachine } from './rewrite';
 import { LOCAL_ACCOUNT, LOCAL_REGION, roleOfFunction, substitutePlaceholders } from './substitute';
 import { createShardWorkerPool, type ShardWorkerPool, type WorkerMode } from './workers';
-import { parseUri, normaliseUri } from '../../lambdas/shards/uri';
+import { parseUri, normaliseUri } from '../../core/uri';
 import { createShardHandler } from '../../lambdas/handlers/curate';
-import type { ShardEvent } from '../../lambdas/handlers/contracts';
-import type { OperatorDeclaration } from '../../lambdas/ops/operator';
+import type { ShardEvent } from '../../core/contracts';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 
 /**
  * Retry pauses of a local run unless told otherwise: the definition's backoff (2 s doubling,

@@ -5,9 +5,9 @@
  * survives the trip across threads or processes.
  */
 import type { JsonValue } from './asl';
-import type { OperatorDeclaration } from '../../lambdas/ops/operator';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 import { createShardHandler } from '../../lambdas/handlers/curate';
-import type { ShardEvent } from '../../lambdas/handlers/contracts';
+import type { ShardEvent } from '../../core/contracts';
 
 export interface ShardJob {
   /** Absolute path of the pipeline module (default export: a Pipeline with `.operators`). */

@@ -4,8 +4,8 @@
  * with its own operators).
  */
 import { BUILTIN_OPERATORS, registryFrom } from '../ops/index';
-import type { OperatorDeclaration } from '../ops/operator';
-import type { ShardEvent, ShardResult } from './contracts';
+import type { OperatorDeclaration } from '../../core/ops/operator';
+import type { ShardEvent, ShardResult } from '../../core/contracts';
 import { runSegment } from './segment';
 
 export function createShardHandler(

@@ -4,9 +4,9 @@
  * neighbour); the filter keeps the smallest winner, so the detail does not depend on which
  * partition finished first.
  */
-import { joinUri } from '../shards/uri';
+import { joinUri } from '../../core/uri';
 import { compareKeys } from './dedup-records';
-import { dedupGenerationUri } from './layout';
+import { dedupGenerationUri } from '../../core/layout';
 
 export interface Drop {
   readonly key: string;

@@ -8,12 +8,16 @@ import { z } from 'zod';
 import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import { registryFrom } from '../ops/index';
-import { defineOperator, type OperatorContext, type OperatorInstance } from '../ops/operator';
-import type { ShardResult } from './contracts';
-import type { DedupFilterEvent } from './dedup-contracts';
+import {
+  defineOperator,
+  type OperatorContext,
+  type OperatorInstance,
+} from '../../core/ops/operator';
+import type { ShardResult } from '../../core/contracts';
+import type { DedupFilterEvent } from '../../core/dedup-contracts';
 import { dropsPrefixUri, mergeDrops, type Drop, type DropList } from './dedup-drops';
-import { DEDUP_REJECTS } from './dedup-spec';
-import { ShardError } from './errors';
+import { DEDUP_REJECTS } from '../../core/dedup-spec';
+import { ShardError } from '../../core/errors';
 import { runSegment } from './segment';
 
 const filterParams = z.strictObject({ stage: z.string().min(1), generation: z.string().min(1) });

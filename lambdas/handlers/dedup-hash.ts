@@ -7,13 +7,13 @@ import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import { readRecords } from '../sources/records';
 import { mapLimit } from './concurrency';
-import type { DedupHashEvent, DedupHashResult } from './dedup-contracts';
+import type { DedupHashEvent, DedupHashResult } from '../../core/dedup-contracts';
 import { HASH_BYTES, placeSample } from './dedup-hashing';
 import { readIfExists, resolveDedupConfig } from './dedup-io';
 import { encodeRecords, type HashRecord } from './dedup-records';
-import { ShardError, messageOf } from './errors';
-import { dedupHashedUri, dedupRecordsUri, segmentShardUri } from './layout';
-import { taggedAs } from './object-tags';
+import { ShardError, messageOf } from '../../core/errors';
+import { dedupHashedUri, dedupRecordsUri, segmentShardUri } from '../../core/layout';
+import { taggedAs } from '../../core/object-tags';
 
 const WRITE_CONCURRENCY = 16;
 

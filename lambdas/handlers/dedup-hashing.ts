@@ -2,7 +2,7 @@
  * What a run-scoped dedup compares: the content hash (exact) or the 64-bit perceptual hash
  * (phash) of a sample's image, and where each record goes (band, partition).
  */
-import { imagePart, type Sample } from '../ops/sample';
+import { imagePart, type Sample } from '../../core/ops/sample';
 import {
   bandLayout,
   bandValue,
@@ -10,7 +10,7 @@ import {
   partitionOfBandValue,
   partitionOfDigest,
 } from './dedup-bands';
-import type { DedupConfig } from './dedup-spec';
+import type { DedupConfig } from '../../core/dedup-spec';
 import { contentHash, phash64 } from '../ops/dedup-hash';
 
 /** Bytes of hash kept per record: 128 bits of sha256 (no collision among 10^8 samples), or 64. */

@@ -3,10 +3,10 @@ import { posix } from 'node:path';
 import { readJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
 import { storageFor } from '../shards/storage';
-import { resolveArgs } from '../ops/operator';
-import type { Params } from './contracts';
-import { ShardError, messageOf } from './errors';
-import { dedupConfigOf, runDedupParams, type DedupConfig } from './dedup-spec';
+import { resolveArgs } from '../../core/ops/operator';
+import type { Params } from '../../core/contracts';
+import { ShardError, messageOf } from '../../core/errors';
+import { dedupConfigOf, runDedupParams, type DedupConfig } from '../../core/dedup-spec';
 
 export async function readIfExists<T>(uri: string): Promise<T | undefined> {
   try {

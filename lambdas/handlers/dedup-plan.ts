@@ -5,20 +5,20 @@
  */
 import { createHash } from 'node:crypto';
 import { readJson, writeJson } from '../shards/json-io';
-import { fromLocation, joinUri, toLocation, toPrefixLocation } from '../shards/uri';
-import type { ShardItem } from './contracts';
-import type { DedupPlan, DedupPlanEvent, PartitionItem } from './dedup-contracts';
+import { fromLocation, joinUri, toLocation, toPrefixLocation } from '../../core/uri';
+import type { ShardItem } from '../../core/contracts';
+import type { DedupPlan, DedupPlanEvent, PartitionItem } from '../../core/dedup-contracts';
 import { partitionName } from './dedup-bands';
 import { listNames, resolveDedupConfig } from './dedup-io';
-import type { DedupConfig } from './dedup-spec';
+import type { DedupConfig } from '../../core/dedup-spec';
 import { compareKeys } from './dedup-records';
 import {
   dedupGenerationUri,
   dedupHashedPrefixUri,
   dedupPartitionsManifestUri,
   dedupResultsPrefixUri,
-} from './layout';
-import { taggedAs } from './object-tags';
+} from '../../core/layout';
+import { taggedAs } from '../../core/object-tags';
 
 export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
   const { runRoot, stage } = event;

@@ -11,16 +11,16 @@
  */
 import { readJson, writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { joinUri } from '../shards/uri';
+import { joinUri } from '../../core/uri';
 import { mapLimit } from './concurrency';
 import { bandLayout, bandValue } from './dedup-bands';
-import type { DedupResolveEvent, DedupResolveResult } from './dedup-contracts';
+import type { DedupResolveEvent, DedupResolveResult } from '../../core/dedup-contracts';
 import { dropListUri, type Drop } from './dedup-drops';
 import { hammingDistance64 } from './dedup-hashing';
 import { listNames, readIfExists } from './dedup-io';
 import { compareKeys, decodeRecords } from './dedup-records';
-import { dedupGenerationUri, dedupRecordsPrefixUri } from './layout';
-import { taggedAs } from './object-tags';
+import { dedupGenerationUri, dedupRecordsPrefixUri } from '../../core/layout';
+import { taggedAs } from '../../core/object-tags';
 
 const READ_CONCURRENCY = 32;
 

@@ -2,12 +2,12 @@
  * The dedup function (`${DedupFunctionArn}`): the stages of a run-scoped dedup, chosen by
  * `action` (docs/dedup.md). One function rather than four: they share code, sizing and IAM.
  */
-import type { DedupEvent, DedupResult } from './dedup-contracts';
+import type { DedupEvent, DedupResult } from '../../core/dedup-contracts';
 import { filterShard } from './dedup-filter';
 import { hashShard } from './dedup-hash';
 import { planDedup } from './dedup-plan';
 import { resolvePartition } from './dedup-resolve';
-import { ShardError } from './errors';
+import { ShardError } from '../../core/errors';
 
 export async function handler(event: DedupEvent): Promise<DedupResult> {
   switch (event.action) {

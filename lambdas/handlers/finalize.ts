@@ -5,12 +5,12 @@
  */
 import { isNotFound } from '../shards/not-found';
 import { readJson, writeJson } from '../shards/json-io';
-import { fromLocation } from '../shards/uri';
+import { fromLocation } from '../../core/uri';
 import { mapLimit } from './concurrency';
-import type { DatasetRef, FinalizeEvent, ShardItem, ShardStats } from './contracts';
-import { FinalizeError, messageOf } from './errors';
-import { datasetManifestUri, statsUri } from './layout';
-import { rejectShardsOf, type DatasetManifest, type FailedShard } from './manifests';
+import type { DatasetRef, FinalizeEvent, ShardItem, ShardStats } from '../../core/contracts';
+import { FinalizeError, messageOf } from '../../core/errors';
+import { datasetManifestUri, statsUri } from '../../core/layout';
+import { rejectShardsOf, type DatasetManifest, type FailedShard } from '../../core/manifests';
 import { readMapFailures } from './map-failures';
 import { addCounts } from './shard-loop';
 

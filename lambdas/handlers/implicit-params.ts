@@ -6,15 +6,16 @@
  * operator. Only the values given are returned beside the declared ones: omitted implicit
  * parameters keep the pipeline's literal and never travel.
  */
-import { isParamRef } from '../ops/operator';
-import { scalarArgSchemas, withImplicitArgs } from '../ops/implicit-args';
+import { isParamRef } from '../../core/ops/operator';
+import { scalarArgSchemas, withImplicitArgs } from '../../core/implicit-args';
 import {
   OperatorConfigError,
   validateOperatorUse,
   type OperatorRegistry,
 } from '../ops/instantiate';
-import type { ImplicitOperator } from './contracts';
-import { ParamError, resolveParams, type ParamSpec, type ParamValue } from './params';
+import { closeMatches } from '../../core/close-matches';
+import type { ImplicitOperator } from '../../core/contracts';
+import { ParamError, resolveParams, type ParamSpec, type ParamValue } from '../../core/params';
 
 export function resolveRunParams(
   specs: Readonly<Record<string, ParamSpec>>,
@@ -119,36 +120,4 @@ function unknownMessage(
     `params.${name}: unknown parameter (known: ${declared.join(', ') || 'none'})` +
     (close.length > 0 ? ` (close matches: ${close.join(', ')})` : '')
   );
-}
-
-/**
- * Names within a few edits of `name`, or ending with it (a name given without its source and
- * operator), nearest first. Hand-written: a dozen lines, not worth a dependency.
- */
-export function closeMatches(name: string, candidates: readonly string[], limit = 5): string[] {
-  const lower = name.toLowerCase();
-  const budget = Math.max(2, Math.floor(name.length / 8));
-  return candidates
-    .map((candidate) => {
-      const c = candidate.toLowerCase();
-      const suffix = c.endsWith(`.${lower}`) || c.endsWith(`#${lower}`);
-      return { candidate, distance: suffix ? 0 : editDistance(lower, c) };
-    })
-    .filter(({ distance }) => distance <= budget)
-    .sort((a, b) => a.distance - b.distance || (a.candidate < b.candidate ? -1 : 1))
-    .slice(0, limit)
-    .map(({ candidate }) => candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, substitution));
-    }
-    previous = row;
-  }
-  return previous[b.length]!;
 }

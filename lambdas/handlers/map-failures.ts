@@ -6,7 +6,7 @@
  * names the reasons.
  */
 import { readJson } from '../shards/json-io';
-import { fromLocation } from '../shards/uri';
+import { fromLocation } from '../../core/uri';
 
 export interface MapFailure {
   readonly error?: string;

@@ -3,7 +3,7 @@
  * (whole, the last one partial, repeated in later epochs when upsampling) give them. Pure and
  * seeded, so a mixture is the same on every run with the same seed.
  */
-import { MixError } from './errors';
+import { MixError } from '../../core/errors';
 
 /**
  * mulberry32. Hand-written rather than a library: it is ten lines, and a mixture must come out

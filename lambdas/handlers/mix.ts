@@ -2,12 +2,17 @@
  * Mix: a weighted mixture of curated datasets, written as a manifest of shard references (no
  * sample is copied). Deterministic for a given seed.
  */
-import { resolveArgs } from '../ops/operator';
+import { resolveArgs } from '../../core/ops/operator';
 import { readJson, writeJson } from '../shards/json-io';
-import type { DatasetRef, MixEvent } from './contracts';
-import { MixError, messageOf } from './errors';
-import { datasetManifestUri } from './layout';
-import type { DatasetManifest, MixtureComponent, MixtureManifest, MixtureShard } from './manifests';
+import type { DatasetRef, MixEvent } from '../../core/contracts';
+import { MixError, messageOf } from '../../core/errors';
+import { datasetManifestUri } from '../../core/layout';
+import type {
+  DatasetManifest,
+  MixtureComponent,
+  MixtureManifest,
+  MixtureShard,
+} from '../../core/manifests';
 import {
   allocate,
   chooseShards,

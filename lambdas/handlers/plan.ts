@@ -6,25 +6,25 @@
 import { posix } from 'node:path';
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { joinUri, normaliseUri, toLocation, toPrefixLocation } from '../shards/uri';
-import type { PlanEvent, RunContext, ShardItem, StagePlan } from './contracts';
-import { PlanError, messageOf } from './errors';
+import { joinUri, normaliseUri, toLocation, toPrefixLocation } from '../../core/uri';
+import type { PlanEvent, RunContext, ShardItem, StagePlan } from '../../core/contracts';
+import { PlanError, messageOf } from '../../core/errors';
 import {
   allShardsManifestUri,
+  checkRunId,
   pendingManifestUri,
   resultsPrefixUri,
-  RUN_ID_PATTERN,
   runRootOf,
   sanitizeShardKey,
   statsPrefixUri,
-} from './layout';
-import { taggedAs } from './object-tags';
+} from '../../core/layout';
+import { taggedAs } from '../../core/object-tags';
 import { resolveRunParams } from './implicit-params';
-import { ParamError } from './params';
+import { ParamError } from '../../core/params';
 import { builtinRegistry, registryFrom } from '../ops/index';
-import type { OperatorDeclaration } from '../ops/operator';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 import type { OperatorRegistry } from '../ops/instantiate';
-import { DEFAULT_SOURCE_FORMAT, FORMAT_EXTENSIONS } from '../sources/formats';
+import { DEFAULT_SOURCE_FORMAT, FORMAT_EXTENSIONS } from '../../core/formats';
 
 type Source = PlanEvent['sources'][number];
 
@@ -113,15 +113,6 @@ export function resolveSourceUri(uri: string, dataRoot: string): string {
   const bare =
     !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !uri.startsWith('/') && !uri.startsWith('.');
   return bare ? joinUri(dataRoot, uri) : uri;
-}
-
-export function checkRunId(runId: unknown): string {
-  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId) || /^\.+$/.test(runId)) {
-    throw new PlanError(
-      `runId: ${JSON.stringify(runId)} is not a valid run id (1-80 characters from A-Z a-z 0-9 . _ -, not only dots)`,
-    );
-  }
-  return runId;
 }
 
 function checkMaxShards(maxShards: unknown): number | undefined {

@@ -2,7 +2,7 @@
  * How a rejected sample is written to the rejects shard: every original part kept, and its
  * `json` member carrying `"reject": {op, reason, detail}` so the reason travels with the sample.
  */
-import type { Sample } from '../ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { parseJsonObject } from '../shards/safe-json';
 
 export interface RejectTag {

@@ -5,14 +5,20 @@
  */
 import type { OperatorRegistry } from '../ops/index';
 import { instantiate } from '../ops/instantiate';
-import { implicitPrefixes } from '../ops/implicit-args';
+import { implicitPrefixes } from '../../core/implicit-args';
 import { readJson, writeJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
 import { readRecords, type RecordSource } from '../sources/records';
 import { ShardWriter } from '../shards/tar-writer';
 import { storageFor } from '../shards/storage';
-import type { ShardEvent, ShardResult, ShardStats, ShardTask, WrittenShard } from './contracts';
-import { ShardError, messageOf } from './errors';
+import type {
+  ShardEvent,
+  ShardResult,
+  ShardStats,
+  ShardTask,
+  WrittenShard,
+} from '../../core/contracts';
+import { ShardError, messageOf } from '../../core/errors';
 import {
   keptShardUri,
   rejectsShardUri,
@@ -20,9 +26,9 @@ import {
   segmentStatsUri,
   statsUri,
   timingsUri,
-} from './layout';
-import type { SegmentStats } from './manifests';
-import { taggedAs } from './object-tags';
+} from '../../core/layout';
+import type { SegmentStats } from '../../core/manifests';
+import { taggedAs } from '../../core/object-tags';
 import {
   addCounts,
   assertBalanced,

@@ -3,9 +3,9 @@
  * reject; this loop alone counts (`in`, `kept`, `rejected["<op>:<reason>"]`), so every sample
  * that enters leaves kept or rejected with a reason.
  */
-import type { OperatorInstance, Outcome } from '../ops/operator';
-import type { Sample } from '../ops/sample';
-import { ShardError, messageOf } from './errors';
+import type { OperatorInstance, Outcome } from '../../core/ops/operator';
+import type { Sample } from '../../core/ops/sample';
+import { ShardError, messageOf } from '../../core/errors';
 import type { SourceRecord } from '../sources/records';
 import { tagRejected, type RejectTag } from './reject-tag';
 

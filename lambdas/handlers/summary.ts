@@ -5,8 +5,8 @@
  */
 import { writeJson } from '../shards/json-io';
 import { writeReportBestEffort } from '../report/hook';
-import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from './contracts';
-import { RUN_ID_PATTERN, runRootOf, summaryUri } from './layout';
+import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from '../../core/contracts';
+import { RUN_ID_PATTERN, runRootOf, summaryUri } from '../../core/layout';
 import { withUnfinishedShards } from './unfinished-shards';
 
 /** Keeps the execution output small: Lambda causes carry stack traces. */

@@ -6,9 +6,9 @@
  */
 import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import type { RunSummary, ShardItem } from './contracts';
+import type { RunSummary, ShardItem } from '../../core/contracts';
 import { MAX_FAILED_NAMES } from './finalize';
-import { pendingManifestUri, statsUri } from './layout';
+import { pendingManifestUri, statsUri } from '../../core/layout';
 
 export async function withUnfinishedShards(
   summary: RunSummary,

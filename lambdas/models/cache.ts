@@ -25,7 +25,7 @@ import { assertAllowedUri } from '../shards/allowed-roots';
 import { HashingStream } from '../shards/hashing';
 import { isNotFound } from '../shards/not-found';
 import { storageFor } from '../shards/storage';
-import { joinUri, normaliseUri } from '../shards/uri';
+import { joinUri, normaliseUri } from '../../core/uri';
 import { MANIFEST_FILE, ModelError, parseManifest, type ManifestEntry } from './manifest';
 
 export const MODEL_CACHE_ENV = 'VLMFLOW_MODEL_CACHE';

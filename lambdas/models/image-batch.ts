@@ -4,7 +4,7 @@
  * slots of one CHW float32 buffer; a sample without an image, or whose image will not decode,
  * gets no slot and a reject reason instead.
  */
-import { imagePart, type Sample } from '../ops/sample';
+import { imagePart, type Sample } from '../../core/ops/sample';
 import { UndecodableImageError, type Preprocessor } from './preprocess';
 
 export type ImageSlot =

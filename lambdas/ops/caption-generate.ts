@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { captionIds, decodeCaption, loadCaptioner } from '../models/captioner';
 import { PixelBuffers, preprocessImages } from '../models/image-batch';
 import { documentOf } from './document';
-import { defineOperator, type Outcome } from './operator';
-import { jsonObjectOf, textPart, withParts, type Sample } from './sample';
+import { defineOperator, type Outcome } from '../../core/ops/operator';
+import { jsonObjectOf, textPart, withParts, type Sample } from '../../core/ops/sample';
 
 export const CAPTION_POLICIES = ['replace', 'keep_both'] as const;
 const REASONS = ['no_image', 'undecodable', 'empty_caption', 'invalid_json'] as const;

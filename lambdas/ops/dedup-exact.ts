@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { contentHash } from './dedup-hash';
 import { forEachImage } from './document';
-import { defineOperator } from './operator';
-import { imagePart, textPart, type Sample } from './sample';
+import { defineOperator } from '../../core/ops/operator';
+import { imagePart, textPart, type Sample } from '../../core/ops/sample';
 
 export const DEDUP_EXACT_CONTENT = ['image', 'text', 'image_and_text'] as const;
 

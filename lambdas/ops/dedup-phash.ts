@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { phash64 } from './dedup-hash';
 import { forEachImage } from './document';
 import { NearIndex } from './near-index';
-import { defineOperator } from './operator';
-import { imagePart } from './sample';
+import { defineOperator } from '../../core/ops/operator';
+import { imagePart } from '../../core/ops/sample';
 
 export const dedupPhash = defineOperator({
   kind: 'dedup.phash',

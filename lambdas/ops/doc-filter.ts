@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { documentImages, documentOf, documentText } from './document';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { wordsOf } from './text-read';
 
 export const docFilter = defineOperator({

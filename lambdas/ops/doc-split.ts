@@ -7,8 +7,8 @@
  */
 import sharp from 'sharp';
 import { z } from 'zod';
-import { defineOperator } from './operator';
-import { imagePart, withParts } from './sample';
+import { defineOperator } from '../../core/ops/operator';
+import { imagePart, withParts } from '../../core/ops/sample';
 
 export const docSplit = defineOperator({
   kind: 'doc.split',

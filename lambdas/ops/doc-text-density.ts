@@ -5,7 +5,7 @@
  * text layer) are kept unless `requireTextLayer` is set.
  */
 import { z } from 'zod';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { readText } from './text-read';
 
 export const docTextDensity = defineOperator({

@@ -8,8 +8,8 @@
  * dropped, `images[i]` set to null) and recorded in `removed_images` with its operator and
  * reason, while the document is kept. Document-level rules live in doc.filter.
  */
-import type { Outcome, OperatorInstance } from './operator';
-import { imagePart, type Sample } from './sample';
+import type { Outcome, OperatorInstance } from '../../core/ops/operator';
+import { imagePart, type Sample } from '../../core/ops/sample';
 
 /** `<position>.<ext>`: an image of a document. */
 const DOCUMENT_IMAGE = /^(\d+)\.([a-z0-9]+)$/;

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { IMAGE_FORMATS, readImageHeader, sniffFormat } from './image-header';
 import { endsEarly, settleDecode } from './image-settle';
 import { forEachImage } from './document';
-import { defineOperator } from './operator';
-import { imagePart, type ImageFacts } from './sample';
+import { defineOperator } from '../../core/ops/operator';
+import { imagePart, type ImageFacts } from '../../core/ops/sample';
 
 /** How hard to look: 'header' reads dimensions only; 'decode' decodes pixels. */
 export const VERIFY_MODES = ['decode', 'header'] as const;

@@ -6,9 +6,9 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { readImageHeader } from './image-header';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { forEachImage } from './document';
-import { imagePart, type ImageFacts, type Sample } from './sample';
+import { imagePart, type ImageFacts, type Sample } from '../../core/ops/sample';
 
 export const RESIZE_MODES = ['longest_edge', 'shortest_edge', 'fit_box'] as const;
 export const OUTPUT_FORMATS = { jpeg: 'jpg', webp: 'webp', png: 'png' } as const;

@@ -5,7 +5,7 @@
  */
 import sharp, { type FormatEnum } from 'sharp';
 import type { ImageHeader } from './image-header';
-import type { DecodeStrictness, ImageFacts, Sample, SettledWork } from './sample';
+import type { DecodeStrictness, ImageFacts, Sample, SettledWork } from '../../core/ops/sample';
 
 /** Side of the box the verification decode shrinks to: JPEG and WebP then decode at 1/8 scale. */
 const VERIFY_BOX = 64;

@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { readImageHeader } from './image-header';
 import { forEachImage } from './document';
-import { defineOperator } from './operator';
-import { imagePart } from './sample';
+import { defineOperator } from '../../core/ops/operator';
+import { imagePart } from '../../core/ops/sample';
 
 export const imageSize = defineOperator({
   kind: 'image.size',

@@ -13,7 +13,7 @@ import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
 import type { OperatorRegistry } from './instantiate';
-import type { OperatorDeclaration } from './operator';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 import { optout } from './optout';
 import { textFlaggedWords } from './text-flagged-words';
 import { textLength } from './text-length';

@@ -12,8 +12,8 @@ import {
   type OperatorDeclaration,
   type OperatorInstance,
   type OperatorUse,
-} from './operator';
-import { withImplicitArgs } from './implicit-args';
+} from '../../core/ops/operator';
+import { withImplicitArgs } from '../../core/implicit-args';
 
 export type OperatorRegistry = ReadonlyMap<string, OperatorDeclaration>;
 

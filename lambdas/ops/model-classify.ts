@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { classifyPixels, loadClassifier, type Classifier } from '../models/classifier';
 import { PixelBuffers, preprocessImages } from '../models/image-batch';
 import { documentOf, forEachImage } from './document';
-import { defineOperator, type OperatorInstance, type Outcome } from './operator';
-import { jsonObjectOf, withParts, type Sample } from './sample';
+import { defineOperator, type OperatorInstance, type Outcome } from '../../core/ops/operator';
+import { jsonObjectOf, withParts, type Sample } from '../../core/ops/sample';
 
 /** Reasons besides the model's label names, which are reasons too (`model.classify:porn`). */
 export const CLASSIFY_FIXED_REASONS = ['no_image', 'undecodable', 'invalid_json'] as const;

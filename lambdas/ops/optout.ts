@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { documentOf, forEachImage } from './document';
 import { loadHashedList } from './lists';
-import { defineOperator, type OperatorInstance } from './operator';
+import { defineOperator, type OperatorInstance } from '../../core/ops/operator';
 import {
   DIRECTIVE_FIELDS,
   OPTOUT_DIRECTIVES,
@@ -20,7 +20,7 @@ import {
   ownField,
   splitUrl,
 } from './optout-match';
-import type { Sample } from './sample';
+import type { Sample } from '../../core/ops/sample';
 
 const REASONS = ['url_listed', 'domain_listed', ...OPTOUT_DIRECTIVES, 'invalid_metadata'] as const;
 type OptoutReason = (typeof REASONS)[number];

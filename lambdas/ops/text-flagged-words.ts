@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { loadWordList } from './lists';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { readText, wordsOf } from './text-read';
 
 export const textFlaggedWords = defineOperator({

@@ -5,7 +5,7 @@
  * and more than 5 characters, i.e. at least 3 words and 6 characters.
  */
 import { z } from 'zod';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { readText } from './text-read';
 
 /** Unicode-aware: JavaScript's \s covers NBSP, ideographic space, line separators and so on. */

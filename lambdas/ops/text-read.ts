@@ -4,7 +4,7 @@
  * (text.utf8 repairs it when a pipeline wants that).
  */
 import { documentOf, documentText } from './document';
-import { textPart, type Sample } from './sample';
+import { textPart, type Sample } from '../../core/ops/sample';
 
 export type TextRead =
   | { readonly ok: true; readonly text: string }

@@ -5,7 +5,7 @@
  * In the spirit of OBELICS' / BigScience's repetition filters; the definition is our own.
  */
 import { z } from 'zod';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { readText, wordsOf } from './text-read';
 
 /** Share of the n-grams of `items` that repeat an earlier one; 0 when there are none. */

@@ -4,7 +4,7 @@
  * whitespace in Unicode, so any script counts as text.
  */
 import { z } from 'zod';
-import { defineOperator } from './operator';
+import { defineOperator } from '../../core/ops/operator';
 import { readText } from './text-read';
 
 const NOT_SPECIAL = /[\p{L}\p{M}\p{N}\s]/u;

@@ -4,8 +4,8 @@
  * text inside JSON, which is UTF-8 by definition, and pass through.
  */
 import { z } from 'zod';
-import { defineOperator } from './operator';
-import { textPart, withParts } from './sample';
+import { defineOperator } from '../../core/ops/operator';
+import { textPart, withParts } from '../../core/ops/sample';
 
 export const INVALID_UTF8_POLICIES = ['repair', 'reject'] as const;
 

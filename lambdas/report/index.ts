@@ -4,7 +4,7 @@
  * and write it to `<runRoot>/report/index.html`.
  */
 import { storageFor } from '../shards/storage';
-import { joinUri } from '../shards/uri';
+import { joinUri } from '../../core/uri';
 import { DEFAULT_PRICES, estimateCost, measureRun, type Prices } from './cost';
 import { html, type SafeHtml } from './html';
 import { consoleLinks } from './links';

@@ -1,5 +1,5 @@
 /** AWS console links for a run stored in S3; none for a local run. */
-import { parseUri } from '../shards/uri';
+import { parseUri } from '../../core/uri';
 
 export interface ConsoleLink {
   readonly label: string;

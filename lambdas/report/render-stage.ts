@@ -1,5 +1,5 @@
 /** One stage's part of the report: funnel, time per operator, kept grid, reject galleries. */
-import type { StageCounts } from '../handlers/contracts';
+import type { StageCounts } from '../../core/contracts';
 import { formatNumber, horizontalBars } from './charts';
 import { html, raw, slug, type SafeHtml } from './html';
 import type { SampleCard, StageAggregate, StageGalleries, Thumbnail } from './types';

@@ -3,12 +3,12 @@
  * or when it failed early), dataset and mixture manifests, streamed stage totals and training
  * metrics. Everything is optional except the run root itself.
  */
-import type { RunSummary } from '../handlers/contracts';
+import type { RunSummary } from '../../core/contracts';
 import { isNotFound } from '../shards/not-found';
 import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { basename, joinUri, parentUri } from '../shards/uri';
-import { summaryUri } from '../handlers/layout';
+import { basename, joinUri, parentUri } from '../../core/uri';
+import { summaryUri } from '../../core/layout';
 import { aggregateStages } from './stage-aggregate';
 import { parseTrainingMetrics } from './training';
 import type { Manifest, RunData, StageAggregate, TrainingCurve } from './types';

@@ -5,7 +5,7 @@
  */
 import { readShard } from '../shards/tar-reader';
 import { storageFor } from '../shards/storage';
-import { imagePart, jsonObjectOf, textPart, type Sample } from '../ops/sample';
+import { imagePart, jsonObjectOf, textPart, type Sample } from '../../core/ops/sample';
 import type { SampleCard, ShardRef, StageAggregate, StageGalleries } from './types';
 import { makeThumbnail, type ThumbnailBudget } from './thumbnails';
 

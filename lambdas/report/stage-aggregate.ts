@@ -3,13 +3,13 @@
  * once and read in bounded batches, so a run of 10,000 shards costs 20,000 small GETs and
  * constant memory apart from the evenly thinned shard lists kept for the galleries.
  */
-import type { ShardStats, WrittenShard } from '../handlers/contracts';
+import type { ShardStats, WrittenShard } from '../../core/contracts';
 import { mapLimit } from '../handlers/concurrency';
 import { addCounts } from '../handlers/shard-loop';
-import { rejectShardsOf } from '../handlers/manifests';
+import { rejectShardsOf } from '../../core/manifests';
 import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { joinUri } from '../shards/uri';
+import { joinUri } from '../../core/uri';
 import type { ShardRef, StageAggregate } from './types';
 
 const READ_BATCH = 256;

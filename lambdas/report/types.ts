@@ -2,8 +2,8 @@
  * What a run report shows, gathered from the run folder alone (stats, timings, manifests,
  * shards, metrics), so the same code runs in the Summary Lambda and in `vlmflow report`.
  */
-import type { Lineage, RunSummary, StageCounts } from '../handlers/contracts';
-import type { DatasetManifest, MixtureManifest } from '../handlers/manifests';
+import type { Lineage, RunSummary, StageCounts } from '../../core/contracts';
+import type { DatasetManifest, MixtureManifest } from '../../core/manifests';
 
 /** A sampled shard the galleries may read: its URI and how many samples it holds. */
 export interface ShardRef {

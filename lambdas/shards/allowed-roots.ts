@@ -6,7 +6,7 @@
  * names the URI and the roots, instead of reading or overwriting it. Unset: no restriction
  * (local runs, tests); the CDK stack sets it to the data bucket and the input locations.
  */
-import { normaliseUri } from './uri';
+import { normaliseUri } from '../../core/uri';
 
 export const ALLOWED_ROOTS_ENV = 'VLMFLOW_ALLOWED_ROOTS';
 

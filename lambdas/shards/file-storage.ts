@@ -14,7 +14,7 @@ import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isNotFound } from './not-found';
 import type { ObjectInfo, Storage, WriteOptions, WriteResult } from './storage';
-import { toFilePath, toFileUri } from './uri';
+import { toFilePath, toFileUri } from '../../core/uri';
 
 export { NotFoundError, isNotFound } from './not-found';
 

@@ -18,7 +18,7 @@ import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isNotFound } from './not-found';
 import type { ObjectInfo, Storage, WriteOptions, WriteResult } from './storage';
-import { formatUri, parseUri } from './uri';
+import { formatUri, parseUri } from '../../core/uri';
 
 export interface S3StorageOptions {
   /** @default a client configured from the environment, see s3ClientConfig */

@@ -6,7 +6,7 @@
  * with a member of a sample makes the whole sample invalid, keeping its readable parts so a
  * rejects shard can hold them. Memory: one sample's parts plus the set of keys seen.
  */
-import type { Sample } from '../ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { splitMemberName, stripDotSlash, unsafePathReason } from './member-names';
 
 export const TAR_REASONS = {

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { FileStorage } from './file-storage';
 import { S3Storage } from './s3-storage';
-import { parseUri } from './uri';
+import { parseUri } from '../../core/uri';
 
 export interface ObjectInfo {
   readonly uri: string;

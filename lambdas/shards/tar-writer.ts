@@ -5,8 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import type { WrittenShard } from '../handlers/contracts';
-import type { Sample } from '../ops/sample';
+import type { WrittenShard } from '../../core/contracts';
+import type { Sample } from '../../core/ops/sample';
 import { badExtensionReason, badKeyReason } from './member-names';
 import { storageFor, type Storage, type WriteOptions, type WriteResult } from './storage';
 

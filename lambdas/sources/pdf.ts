@@ -12,7 +12,11 @@
 import type { Readable } from 'node:stream';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist';
 import type { RenderParameters, TextItem } from 'pdfjs-dist/types/src/display/api';
-import { resolvePdfOptions, type PdfSourceOptions, type ResolvedPdfOptions } from './formats';
+import {
+  resolvePdfOptions,
+  type PdfSourceOptions,
+  type ResolvedPdfOptions,
+} from '../../core/formats';
 import { pageTextOf } from './pdf-text';
 import { loadPdfjs, standardFontDataPath } from './pdfjs';
 import { keyStem, readAll, type SourceRecord } from './records';

@@ -7,7 +7,11 @@
 import type { Readable } from 'node:stream';
 import type { ShardRecord } from '../shards/sample-assembler';
 import { readShard } from '../shards/tar-reader';
-import { DEFAULT_SOURCE_FORMAT, type PdfSourceOptions, type SourceFormat } from './formats';
+import {
+  DEFAULT_SOURCE_FORMAT,
+  type PdfSourceOptions,
+  type SourceFormat,
+} from '../../core/formats';
 import { readJsonlFile } from './jsonl';
 import { readPdfFile } from './pdf';
 

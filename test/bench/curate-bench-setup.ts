@@ -4,11 +4,11 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ShardEvent, ShardItem } from '../../lambdas/handlers/contracts';
-import { timingsUri } from '../../lambdas/handlers/layout';
-import { resolveParams } from '../../lambdas/handlers/params';
+import type { ShardEvent, ShardItem } from '../../core/contracts';
+import { timingsUri } from '../../core/layout';
+import { resolveParams } from '../../core/params';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFilePath, toFileUri } from '../../lambdas/shards/uri';
+import { toFilePath, toFileUri } from '../../core/uri';
 import { segmentsOf } from '../../infra/compiler';
 import pairsBasic from '../../pipelines/pairs-basic';
 

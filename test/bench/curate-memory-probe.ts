@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { createShardHandler } from '../../lambdas/handlers/curate';
 import { ops } from '../../lambdas/ops';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFileUri } from '../../lambdas/shards/uri';
+import { toFileUri } from '../../core/uri';
 
 const MiB = 1024 * 1024;
 

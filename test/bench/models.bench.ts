@@ -37,8 +37,8 @@ import {
 } from '../../lambdas/models/session';
 import { captionGenerate } from '../../lambdas/ops/caption-generate';
 import { modelClassify } from '../../lambdas/ops/model-classify';
-import type { OperatorDeclaration } from '../../lambdas/ops/operator';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { OperatorDeclaration } from '../../core/ops/operator';
+import type { Sample } from '../../core/ops/sample';
 import type { SourceRecord } from '../../lambdas/sources/records';
 import { photo } from '../fixtures/images';
 import { interleaved, median, recordRuns, replay, type Timing } from './model-replay';

@@ -14,7 +14,7 @@ import { compile } from '../../infra/compiler';
 import { PRODUCTION_HANDLERS } from '../../infra/local/handlers';
 import { stateDataBytes } from '../../infra/local/lambda-invoke';
 import { runLocal } from '../../infra/local/runner';
-import type { RunSummary } from '../../lambdas/handlers/contracts';
+import type { RunSummary } from '../../core/contracts';
 import tinyText from '../reliability/fixtures/tiny-text';
 import { makeTinyShards, TINY_PIPELINE_MODULE } from '../reliability/scale-fixtures';
 

@@ -1,6 +1,6 @@
 /**
  * The data bucket's lifecycle: rules that match the `vlmflow:kind` tag the handlers put on
- * rejects, intermediates and manifests (lambdas/handlers/object-tags.ts), their expirations
+ * rejects, intermediates and manifests (core/object-tags.ts), their expirations
  * from context, and the tagging permission the writers need.
  */
 import { App, Stack } from 'aws-cdk-lib';

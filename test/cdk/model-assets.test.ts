@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { ShardEvent, ShardResult, ShardTask } from '../../lambdas/handlers/contracts';
+import type { ShardEvent, ShardResult, ShardTask } from '../../core/contracts';
 import { LAMBDA_X86_64 } from '../../infra/cdk/native-modules';
 import { ONNXRUNTIME_BINDING, onnxruntimeRuntimePaths } from '../../infra/cdk/onnxruntime-files';
 import { PipelineStack, stackNameOf } from '../../infra/cdk/pipeline-stack';

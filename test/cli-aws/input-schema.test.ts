@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { compile } from '../../infra/compiler';
 import { exampleInput, renderInputSchema } from '../../infra/compiler/input-schema';
 import { discoverPipelines } from '../../infra/cdk/discover-pipelines';
-import type { PlanEvent } from '../../lambdas/handlers/contracts';
+import type { PlanEvent } from '../../core/contracts';
 import { handler as plan } from '../../lambdas/handlers/plan';
 import { PROJECT_ROOT } from '../cdk/helpers';
 

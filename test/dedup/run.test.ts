@@ -9,8 +9,8 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { RunSummary, ShardStats } from '../../lambdas/handlers/contracts';
-import { rejectShardsOf } from '../../lambdas/handlers/manifests';
+import type { RunSummary, ShardStats } from '../../core/contracts';
+import { rejectShardsOf } from '../../core/manifests';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { makeDedupShards } from './shards';
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFileUri } from '../../lambdas/shards/uri';
+import { toFileUri } from '../../core/uri';
 import { photo } from '../fixtures/images';
 
 const SIDE = 96;

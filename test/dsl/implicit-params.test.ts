@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { defineOperator, isPipeline, param, pipeline, type Pipeline } from '../../infra/dsl';
 import { implicitParamsOf, implicitUsesOf } from '../../infra/dsl/implicit-params';
 import { stageLayoutOf } from '../../infra/compiler';
-import { implicitPrefixes, withImplicitArgs } from '../../lambdas/ops/implicit-args';
-import { RUN_DEDUP_KIND } from '../../lambdas/handlers/dedup-spec';
+import { implicitPrefixes, withImplicitArgs } from '../../core/implicit-args';
+import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
 import { ops } from '../../lambdas/ops';
 
 const threshold = defineOperator({

@@ -11,7 +11,7 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { RunSummary, ShardStats } from '../../lambdas/handlers/contracts';
+import type { RunSummary, ShardStats } from '../../core/contracts';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { segmentsOf } from '../../infra/compiler';
 import { ensurePython } from '../../infra/local/python-env';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { vlmflow } from '../helpers/cli';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import type { RunSummary } from '../../lambdas/handlers/contracts';
+import type { RunSummary } from '../../core/contracts';
 import { compile } from '../../infra/compiler';
 import { runLocal } from '../../infra/local/runner';
 import demo from './implicit-params.pipeline';

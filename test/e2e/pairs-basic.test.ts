@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { vlmflow } from '../helpers/cli';
 import { readShard } from '../../lambdas/shards/tar-reader';
-import type { RunSummary, ShardStats } from '../../lambdas/handlers/contracts';
-import type { DatasetManifest } from '../../lambdas/handlers/manifests';
+import type { RunSummary, ShardStats } from '../../core/contracts';
+import type { DatasetManifest } from '../../core/manifests';
 import {
   EXPECTED_REJECTION,
   makeSampleShards,

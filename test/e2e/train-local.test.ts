@@ -10,7 +10,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { RunSummary } from '../../lambdas/handlers/contracts';
+import type { RunSummary } from '../../core/contracts';
 import { ensurePython } from '../../infra/local/python-env';
 import { makeSampleShards } from '../fixtures/sample-shards';
 import { localRunArgs, ROOT, vlmflow as runCli } from '../helpers/cli';

@@ -1,13 +1,13 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import type { Segment, ShardEvent, ShardStats, ShardTask } from '../../lambdas/handlers/contracts';
+import type { Segment, ShardEvent, ShardStats, ShardTask } from '../../core/contracts';
 import { createShardHandler, handler } from '../../lambdas/handlers/curate';
-import { ShardError } from '../../lambdas/handlers/errors';
+import { ShardError } from '../../core/errors';
 import { ORIGINAL_JSON_EXT, tagRejected } from '../../lambdas/handlers/reject-tag';
 import { assertBalanced } from '../../lambdas/handlers/shard-loop';
 import { mergeSegments } from '../../lambdas/handlers/segment';
 import { imageDecode, imageSize, textLength } from '../../lambdas/ops/index';
 import { readJson } from '../../lambdas/shards/json-io';
-import { joinUri, toFilePath } from '../../lambdas/shards/uri';
+import { joinUri, toFilePath } from '../../core/uri';
 import { brokenImages, photo } from '../fixtures/images';
 import {
   goodPair,

@@ -1,11 +1,11 @@
-import type { FinalizeEvent, PlanEvent, RunContext } from '../../lambdas/handlers/contracts';
+import type { FinalizeEvent, PlanEvent, RunContext } from '../../core/contracts';
 import { handler as curate } from '../../lambdas/handlers/curate';
 import { handler as finalize, MAX_FAILED_NAMES } from '../../lambdas/handlers/finalize';
-import type { DatasetManifest } from '../../lambdas/handlers/manifests';
+import type { DatasetManifest } from '../../core/manifests';
 import { handler as plan } from '../../lambdas/handlers/plan';
 import { imageSize } from '../../lambdas/ops/index';
 import { readJson, writeJson } from '../../lambdas/shards/json-io';
-import { joinUri, LOCAL_BUCKET, toLocation } from '../../lambdas/shards/uri';
+import { joinUri, LOCAL_BUCKET, toLocation } from '../../core/uri';
 import { photo } from '../fixtures/images';
 import { goodPair, sampleOf, tempDir, writeShard, type TempDir } from './helpers';
 

@@ -2,13 +2,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
 import { storageFor } from '../../lambdas/shards/storage';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import type { ShardRecord } from '../../lambdas/shards/tar-reader';
-import { toFileUri } from '../../lambdas/shards/uri';
-import type { WrittenShard } from '../../lambdas/handlers/contracts';
+import { toFileUri } from '../../core/uri';
+import type { WrittenShard } from '../../core/contracts';
 import { photo } from '../fixtures/images';
 
 export interface TempDir {

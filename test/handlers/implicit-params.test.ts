@@ -6,14 +6,15 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { ImplicitOperator, PlanEvent } from '../../lambdas/handlers/contracts';
-import { closeMatches, resolveRunParams } from '../../lambdas/handlers/implicit-params';
-import { ParamError, type ParamSpec } from '../../lambdas/handlers/params';
+import type { ImplicitOperator, PlanEvent } from '../../core/contracts';
+import { closeMatches } from '../../core/close-matches';
+import { resolveRunParams } from '../../lambdas/handlers/implicit-params';
+import { ParamError, type ParamSpec } from '../../core/params';
 import { createPlanHandler, handler as plan } from '../../lambdas/handlers/plan';
 import { builtinRegistry, imageSize, registryFrom } from '../../lambdas/ops/index';
-import { defineOperator } from '../../lambdas/ops/operator';
+import { defineOperator } from '../../core/ops/operator';
 import { instantiate, validateOperatorUse } from '../../lambdas/ops/instantiate';
-import { joinUri } from '../../lambdas/shards/uri';
+import { joinUri } from '../../core/uri';
 import { goodPair, tempDir, writeShard, type TempDir } from './helpers';
 
 const specs: Record<string, ParamSpec> = {

@@ -1,10 +1,10 @@
-import type { Lineage, MixEvent } from '../../lambdas/handlers/contracts';
-import type { DatasetManifest, MixtureManifest } from '../../lambdas/handlers/manifests';
+import type { Lineage, MixEvent } from '../../core/contracts';
+import type { DatasetManifest, MixtureManifest } from '../../core/manifests';
 import { handler as mix } from '../../lambdas/handlers/mix';
 import { allocate, mixtureTotal } from '../../lambdas/handlers/mix-plan';
 import { readJson, writeJson } from '../../lambdas/shards/json-io';
 import { storageFor } from '../../lambdas/shards/storage';
-import { joinUri } from '../../lambdas/shards/uri';
+import { joinUri } from '../../core/uri';
 import { tempDir, type TempDir } from './helpers';
 
 let dir: TempDir;

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compile } from '../../infra/compiler';
 import { runLocal } from '../../infra/local/runner';
-import { OBJECT_KIND_TAG, type ObjectKind } from '../../lambdas/handlers/object-tags';
+import { OBJECT_KIND_TAG, type ObjectKind } from '../../core/object-tags';
 import { FileStorage } from '../../lambdas/shards/file-storage';
 import { setStorageForScheme, type WriteOptions } from '../../lambdas/shards/storage';
-import { toFilePath } from '../../lambdas/shards/uri';
+import { toFilePath } from '../../core/uri';
 import dedupRun from '../fixtures/pipelines/dedup-run';
 import { makeDedupShards } from '../dedup/shards';
 

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { PlanEvent, ShardItem } from '../../lambdas/handlers/contracts';
+import type { PlanEvent, ShardItem } from '../../core/contracts';
 import { handler } from '../../lambdas/handlers/plan';
-import { ParamError } from '../../lambdas/handlers/params';
+import { ParamError } from '../../core/params';
 import { readJson, writeJson } from '../../lambdas/shards/json-io';
-import { fromLocation, joinUri, LOCAL_BUCKET } from '../../lambdas/shards/uri';
+import { fromLocation, joinUri, LOCAL_BUCKET } from '../../core/uri';
 import { goodPair, tempDir, writeShard, type TempDir } from './helpers';
 
 let dir: TempDir;

@@ -1,8 +1,8 @@
-import type { DatasetRef, RunSummary, SummaryEvent } from '../../lambdas/handlers/contracts';
+import type { DatasetRef, RunSummary, SummaryEvent } from '../../core/contracts';
 import { handler as summarize } from '../../lambdas/handlers/summary';
 import { readJson } from '../../lambdas/shards/json-io';
 import { storageFor } from '../../lambdas/shards/storage';
-import { joinUri } from '../../lambdas/shards/uri';
+import { joinUri } from '../../core/uri';
 import { tempDir, type TempDir } from './helpers';
 
 let dir: TempDir;

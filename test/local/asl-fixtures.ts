@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AslState, JsonObject, JsonValue } from '../../infra/local/asl';
-import { toLocation, toPrefixLocation } from '../../lambdas/shards/uri';
+import { toLocation, toPrefixLocation } from '../../core/uri';
 
 export const LAMBDA_RETRY: JsonValue = [
   {

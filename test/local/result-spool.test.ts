@@ -9,7 +9,7 @@ import type { JsonObject, JsonValue } from '../../infra/local/asl';
 import { createDistributedMapHandler } from '../../infra/local/distributed-map';
 import { ResultSpool, type ChildExecution } from '../../infra/local/result-writer';
 import { readMapFailures } from '../../lambdas/handlers/map-failures';
-import { toPrefixLocation } from '../../lambdas/shards/uri';
+import { toPrefixLocation } from '../../core/uri';
 import { makeWorkdir, removeWorkdirs } from './asl-fixtures';
 
 const MACHINE_ARN = 'arn:aws:states:local:000000000000:stateMachine:m/Map';

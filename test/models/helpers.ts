@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { runShardLoop, type ChainLink } from '../../lambdas/handlers/shard-loop';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import type { SourceRecord } from '../../lambdas/sources/records';
 
 export const NSFW_TINY = path.resolve(__dirname, '../fixtures/models/nsfw-tiny');

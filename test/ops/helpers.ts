@@ -5,8 +5,8 @@ import type {
   OperatorDeclaration,
   OperatorInstance,
   Outcome,
-} from '../../lambdas/ops/operator';
-import type { Sample } from '../../lambdas/ops/sample';
+} from '../../core/ops/operator';
+import type { Sample } from '../../core/ops/sample';
 
 export const ctx: OperatorContext = {
   runRoot: 'file:///tmp/vlmflow-test-run',

@@ -8,7 +8,7 @@ import { runShardLoop, type ChainLink } from '../../lambdas/handlers/shard-loop'
 import { imageDecode } from '../../lambdas/ops/image-decode';
 import { imageResize } from '../../lambdas/ops/image-resize';
 import { textLength } from '../../lambdas/ops/text-length';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import type { ShardRecord } from '../../lambdas/shards/tar-reader';
 import { cmykJpeg, photo, photoPixels, rotatedJpeg, truncate } from '../fixtures/images';
 import { instanceOf, kept, processSettled, rejected, sampleOf } from './helpers';

@@ -1,5 +1,5 @@
 import { imageSize } from '../../lambdas/ops/image-size';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { photo, rotatedJpeg } from '../fixtures/images';
 import { instanceOf, kept, processUnchanged, rejected, sampleOf } from './helpers';
 

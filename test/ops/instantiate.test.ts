@@ -5,7 +5,7 @@ import {
   instantiate,
   validateOperatorUse,
 } from '../../lambdas/ops/instantiate';
-import { defineOperator, type OperatorUse } from '../../lambdas/ops/operator';
+import { defineOperator, type OperatorUse } from '../../core/ops/operator';
 import { ctx, sampleOf } from './helpers';
 
 /** The message validateOperatorUse throws, or undefined. */

@@ -7,7 +7,7 @@
  * batch size, greedy and beam search, fixed reasons, documents untouched.
  */
 import { captionGenerate } from '../../lambdas/ops/caption-generate';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { loadModelFolder } from '../../lambdas/models/cache';
 import { releaseSessions } from '../../lambdas/models/session';
 import { photo } from '../fixtures/images';

@@ -7,8 +7,8 @@
  * for missing and undecodable images, documents judged image by image.
  */
 import { modelClassify } from '../../lambdas/ops/model-classify';
-import type { Outcome } from '../../lambdas/ops/operator';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Outcome } from '../../core/ops/operator';
+import type { Sample } from '../../core/ops/sample';
 import { releaseSessions } from '../../lambdas/models/session';
 import { photo } from '../fixtures/images';
 import { NSFW_TINY, copyModel, jsonOf, scratch } from '../models/helpers';

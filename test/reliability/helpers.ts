@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TEMP_SUFFIX } from '../../lambdas/shards/file-storage';
-import type { RunSummary } from '../../lambdas/handlers/contracts';
+import type { RunSummary } from '../../core/contracts';
 
 import { CLI, ROOT, vlmflow, type CliResult } from '../helpers/cli';
 

@@ -5,8 +5,8 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ShardStats } from '../../lambdas/handlers/contracts';
-import type { DatasetManifest } from '../../lambdas/handlers/manifests';
+import type { ShardStats } from '../../core/contracts';
+import type { DatasetManifest } from '../../core/manifests';
 import { readJson } from '../../lambdas/shards/json-io';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { storageFor } from '../../lambdas/shards/storage';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { compile } from '../../infra/compiler';
 import { runLocal } from '../../infra/local/runner';
 import { createShardHandler } from '../../lambdas/handlers/curate';
-import type { ShardEvent } from '../../lambdas/handlers/contracts';
+import type { ShardEvent } from '../../core/contracts';
 import { ORIGINAL_JSON_EXT, tagRejected } from '../../lambdas/handlers/reject-tag';
 import { ops } from '../../lambdas/ops';
 import {

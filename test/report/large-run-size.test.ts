@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildReport } from '../../lambdas/report';
-import type { ShardStats } from '../../lambdas/handlers/contracts';
+import type { ShardStats } from '../../core/contracts';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
 import { photo } from '../fixtures/images';
 

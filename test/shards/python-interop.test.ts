@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFileUri } from '../../lambdas/shards/uri';
+import { toFileUri } from '../../core/uri';
 
 const SCRIPT = path.join(__dirname, '..', 'python', 'read_shards.py');
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFileUri } from '../../lambdas/shards/uri';
+import { toFileUri } from '../../core/uri';
 
 const MiB = 1024 * 1024;
 const SAMPLES = 200;

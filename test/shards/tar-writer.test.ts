@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import * as tar from 'tar-stream';
-import type { Sample } from '../../lambdas/ops/sample';
+import type { Sample } from '../../core/ops/sample';
 import { FileStorage } from '../../lambdas/shards/file-storage';
 import type { Storage } from '../../lambdas/shards/storage';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFileUri } from '../../lambdas/shards/uri';
+import { toFileUri } from '../../core/uri';
 import { makeTar, readAll } from './tar-fixtures';
 
 let dir: string;

@@ -12,7 +12,7 @@ import {
   toFileUri,
   toLocation,
   toPrefixLocation,
-} from '../../lambdas/shards/uri';
+} from '../../core/uri';
 
 describe('parseUri / normaliseUri', () => {
   it('parses s3 URIs into bucket and key', () => {

@@ -7,11 +7,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import type { ShardStats, ShardTask } from '../../lambdas/handlers/contracts';
+import type { ShardStats, ShardTask } from '../../core/contracts';
 import { handler } from '../../lambdas/handlers/curate';
 import { ops } from '../../lambdas/ops';
 import { readShard } from '../../lambdas/shards/tar-reader';
-import { toFileUri } from '../../lambdas/shards/uri';
+import { toFileUri } from '../../core/uri';
 import { readRecords, type SourceRecord } from '../../lambdas/sources/records';
 import { makeDocumentFixtures, type DocumentFixtures } from '../fixtures/pdfs';
 

@@ -1,6 +1,6 @@
 """
 The dataset manifest the pipeline's Finalize (kind "dataset") or Mix (kind "mixture") stage
-writes; shapes in lambdas/handlers/manifests.ts. Training reads the shards it lists, in order,
+writes; shapes in core/manifests.ts. Training reads the shards it lists, in order,
 taking the first `take` samples of each (a mixture's last shard of a component may be partial;
 an upsampled component lists a shard more than once).
 """

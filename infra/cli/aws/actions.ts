@@ -6,8 +6,8 @@
  */
 import { RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { renderInputSchemaJson } from '../../compiler/input-schema';
-import type { PipelineGraph } from '../../dsl/ir';
-import type { OperatorDeclaration } from '../../../lambdas/ops/operator';
+import type { PipelineGraph } from '../../../core/ir';
+import type { OperatorDeclaration } from '../../../core/ops/operator';
 import { describeExecutionStatus } from './execution-status';
 import { isLocalRunFolder, readLocalRunStatus } from './local-status';
 import { renderExecutionStatus, renderLocalStatus } from './render-status';

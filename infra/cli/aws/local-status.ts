@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunSummary, ShardItem, ShardStats } from '../../../lambdas/handlers/contracts';
+import type { RunSummary, ShardItem, ShardStats } from '../../../core/contracts';
 
 export interface LocalStageProgress {
   readonly stage: string;

@@ -5,10 +5,10 @@
  * starts an execution of the deployed state machine.
  */
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { RunInput } from '../../../lambdas/handlers/contracts';
-import { checkRunId } from '../../../lambdas/handlers/plan';
-import type { PipelineGraph } from '../../dsl/ir';
-import type { OperatorDeclaration } from '../../../lambdas/ops/operator';
+import type { RunInput } from '../../../core/contracts';
+import { checkRunId } from '../../../core/layout';
+import type { PipelineGraph } from '../../../core/ir';
+import type { OperatorDeclaration } from '../../../core/ops/operator';
 import { parseInputFlags } from '../options';
 import { parseRunParams } from '../run-params';
 import { resolveStateMachineArn } from './state-machine';

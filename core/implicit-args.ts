@@ -5,7 +5,7 @@
  * them when it creates the operator. Only given values travel in the run's params.
  */
 import { z } from 'zod';
-import type { OperatorUse } from './operator';
+import type { OperatorUse } from './ops/operator';
 
 /** `kind`, or `kind#n` for the n-th use of a kind (the shard loop labels its timings alike). */
 export function operatorLabels(kinds: readonly string[]): string[] {

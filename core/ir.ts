@@ -2,12 +2,12 @@
  * The pipeline graph: plain JSON built by the DSL and consumed by the compiler, the CDK
  * constructs and the local runner. Nothing here holds functions or classes.
  */
-import type { OperatorUse, ParamRef } from '../../lambdas/ops/operator';
+import type { OperatorUse, ParamRef } from './ops/operator';
 
 export const IR_VERSION = 1 as const;
 
-export { PARAM_TYPES, type ParamSpec, type ParamType } from '../../lambdas/handlers/params';
-import type { ParamSpec } from '../../lambdas/handlers/params';
+export { PARAM_TYPES, type ParamSpec, type ParamType } from './params';
+import type { ParamSpec } from './params';
 
 /** A literal value or a reference to a run parameter. */
 export type Arg<T> = T | ParamRef<T>;
@@ -34,12 +34,8 @@ export interface SourceNode {
   readonly ops: readonly OperatorUse[];
 }
 
-export {
-  SOURCE_FORMATS,
-  type SourceFormat,
-  type PdfSourceOptions,
-} from '../../lambdas/sources/formats';
-import type { PdfSourceOptions, SourceFormat } from '../../lambdas/sources/formats';
+export { SOURCE_FORMATS, type SourceFormat, type PdfSourceOptions } from './formats';
+import type { PdfSourceOptions, SourceFormat } from './formats';
 
 export interface MixInput {
   readonly dataset: string;

@@ -5,7 +5,7 @@
  * validates arguments like any operator's, but never runs inside a fused chain.
  */
 import { z } from 'zod';
-import { defineOperator } from '../ops/operator';
+import { defineOperator } from './ops/operator';
 
 export const RUN_DEDUP_KIND = 'dedup.run';
 

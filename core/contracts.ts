@@ -2,11 +2,11 @@
  * What the state machine passes to each handler and what each returns. The compiler renders
  * these shapes into ASL; the handlers validate them. Payloads carry URIs and small configs only.
  */
-import type { OperatorFunction, OperatorUse } from '../ops/operator';
+import type { OperatorFunction, OperatorUse } from './ops/operator';
 import type { ParamSpec } from './params';
-import type { PdfSourceOptions, SourceFormat } from '../sources/formats';
+import type { PdfSourceOptions, SourceFormat } from './formats';
 
-/** S3 location as Step Functions' ItemReader/ResultWriter want it; see toLocation in shards/uri.ts. */
+/** S3 location as Step Functions' ItemReader/ResultWriter want it; see toLocation in uri.ts. */
 export interface Location {
   readonly Bucket: string;
   readonly Key: string;

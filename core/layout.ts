@@ -2,7 +2,8 @@
  * Where a run keeps its objects. runRoot = <dataRoot>/runs/<pipeline>/<runId>; the same layout
  * under s3:// and file://. Every handler finds its inputs and outputs through these helpers.
  */
-import { joinUri } from '../shards/uri';
+import { PlanError } from './errors';
+import { joinUri } from './uri';
 
 export function runRootOf(dataRoot: string, pipeline: string, runId: string): string {
   return joinUri(dataRoot, 'runs', pipeline, runId);
@@ -92,6 +93,15 @@ export function summaryUri(runRoot: string): string {
 
 /** Run ids become path segments and S3 keys: keep them plain. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,80}$/;
+
+export function checkRunId(runId: unknown): string {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId) || /^\.+$/.test(runId)) {
+    throw new PlanError(
+      `runId: ${JSON.stringify(runId)} is not a valid run id (1-80 characters from A-Z a-z 0-9 . _ -, not only dots)`,
+    );
+  }
+  return runId;
+}
 
 /** Shard keys are file names: anything outside [A-Za-z0-9._-], and leading dots, become `_`. */
 export function sanitizeShardKey(name: string): string {
