@@ -5,7 +5,8 @@
  */
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { readRecords } from '../sources/records';
+import { readRecords, regroupingIfNeeded, type RecordSource } from '../sources/records';
+import type { DedupConfig } from './dedup-spec';
 import { mapLimit } from './concurrency';
 import type { DedupHashEvent, DedupHashResult } from '../../core/dedup-contracts';
 import { HASH_BYTES, placeSample } from './dedup-hashing';
@@ -29,29 +30,17 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   // What the filter will read: the shard itself, or what the segment before the dedup kept.
   const input =
     dedup.segment === 0 ? item.uri : segmentShardUri(runRoot, stage, dedup.segment - 1, item.key);
-  const byPartition = new Map<string, HashRecord[]>();
-  let samples = 0;
-  let hashed = 0;
+  const source =
+    dedup.segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
+  let hashedShard: HashedShard;
   try {
-    const source =
-      dedup.segment === 0
-        ? { format: task.format, pdf: task.pdf, key: item.key }
-        : { key: item.key };
-    for await (const record of readRecords(await storageFor(input).read(input), source)) {
-      // Invalid tar members are rejected by the filter's shard loop; they have no content to hash.
-      if (record.kind !== 'sample') continue;
-      samples++;
-      const placed = await placeSample(record.sample, config);
-      if (placed.length > 0) hashed++;
-      for (const { partition, hash } of placed) {
-        const list = byPartition.get(partition) ?? [];
-        list.push({ key: record.sample.key, hash });
-        byPartition.set(partition, list);
-      }
-    }
+    hashedShard = await regroupingIfNeeded((regroupMaxBytes) =>
+      hashRecords(input, { ...source, ...(regroupMaxBytes ? { regroupMaxBytes } : {}) }, config),
+    );
   } catch (error) {
     throw new ShardError(`${where}: cannot read ${input}: ${messageOf(error)}`, { cause: error });
   }
+  const { byPartition, samples, hashed } = hashedShard;
   await mapLimit([...byPartition], WRITE_CONCURRENCY, async ([partition, records]) => {
     const uri = dedupRecordsUri(runRoot, stage, partition, item.key);
     await storageFor(uri).write(
@@ -63,4 +52,33 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   const result: DedupHashResult = { stage, shard: item.key, samples, hashed };
   await writeJson(marker, result, taggedAs('tmp'));
   return result;
+}
+
+interface HashedShard {
+  readonly byPartition: Map<string, HashRecord[]>;
+  readonly samples: number;
+  readonly hashed: number;
+}
+
+async function hashRecords(
+  input: string,
+  source: RecordSource,
+  config: DedupConfig,
+): Promise<HashedShard> {
+  const byPartition = new Map<string, HashRecord[]>();
+  let samples = 0;
+  let hashed = 0;
+  for await (const record of readRecords(await storageFor(input).read(input), source)) {
+    // Invalid tar members are rejected by the filter's shard loop; they have no content to hash.
+    if (record.kind !== 'sample') continue;
+    samples++;
+    const placed = await placeSample(record.sample, config);
+    if (placed.length > 0) hashed++;
+    for (const { partition, hash } of placed) {
+      const list = byPartition.get(partition) ?? [];
+      list.push({ key: record.sample.key, hash });
+      byPartition.set(partition, list);
+    }
+  }
+  return { byPartition, samples, hashed };
 }

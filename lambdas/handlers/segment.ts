@@ -8,7 +8,8 @@ import { instantiate } from '../ops/instantiate';
 import { implicitPrefixes } from '../../core/implicit-args';
 import { readJson, writeJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
-import { readRecords, type RecordSource } from '../sources/records';
+import { readRecords, regroupingIfNeeded, type RecordSource } from '../sources/records';
+import { UngroupedShardError } from '../shards/tar-reader';
 import { ShardWriter } from '../shards/tar-writer';
 import { storageFor } from '../shards/storage';
 import type {
@@ -65,7 +66,6 @@ export async function runSegment(
         Array.from({ length: segment }, (_, i) => readEarlierSegment(task, i, where)),
       )
     : [];
-  const chain = await instantiateChain(task, segment, registry);
   const input = segment === 0 ? item.uri : segmentShardUri(runRoot, stage, segment - 1, item.key);
   const output = last
     ? keptShardUri(runRoot, stage, item.key)
@@ -73,13 +73,16 @@ export async function runSegment(
   // Segment 0 reads the source's own format; later segments read the previous segment's tar.
   const source: RecordSource =
     segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
-  const { loop, kept, rejects } = await processShard(
-    input,
-    source,
-    { uri: output, intermediate: !last },
-    rejectsShardUri(runRoot, stage, item.key, segment),
-    chain,
-    where,
+  // A second attempt (tar not grouped by key) starts with fresh operator state.
+  const { loop, kept, rejects } = await regroupingIfNeeded(async (regroupMaxBytes) =>
+    processShard(
+      input,
+      { ...source, ...(regroupMaxBytes === undefined ? {} : { regroupMaxBytes }) },
+      { uri: output, intermediate: !last },
+      rejectsShardUri(runRoot, stage, item.key, segment),
+      await instantiateChain(task, segment, registry),
+      where,
+    ),
   );
   assertBalanced(loop, where);
   await writeJson(timingsUri(runRoot, stage, item.key, segment), {
@@ -175,7 +178,7 @@ async function processShard(
   } catch (error) {
     input.destroy();
     await Promise.allSettled([keptWriter.abort(), rejectsWriter.abort()]);
-    if (error instanceof ShardError) throw error;
+    if (error instanceof ShardError || error instanceof UngroupedShardError) throw error;
     throw new ShardError(`${where}: ${messageOf(error)}`, { cause: error });
   }
 }

@@ -2,9 +2,12 @@
  * The grouping rules of a WebDataset shard, free of I/O: members in, samples or invalid
  * records out. Consecutive members with one key form a sample; a member that cannot belong to
  * any sample (unsafe name, no extension) becomes an invalid record of its own, under a stand-in
- * key (`_invalid/000001`), as does a key reused later in the shard; anything wrong
- * with a member of a sample makes the whole sample invalid, keeping its readable parts so a
- * rejects shard can hold them. Memory: one sample's parts plus the set of keys seen.
+ * key (`_invalid/000001`); anything wrong with a member of a sample makes the whole sample
+ * invalid, keeping its readable parts so a rejects shard can hold them. A key that comes back
+ * after other keys means the tar is not grouped (`tar -cf x.tar dir/` writes members in
+ * directory order): that throws UngroupedShardError, so the caller can read the shard again
+ * regrouped (tar-regroup.ts) instead of counting one sample as several.
+ * Memory: one sample's parts plus the set of keys seen.
  */
 import type { Sample } from '../../core/ops/sample';
 import { splitMemberName, stripDotSlash, unsafePathReason } from './member-names';
@@ -18,7 +21,7 @@ export const TAR_REASONS = {
   /** Symlink, hard link, device or fifo. */
   not_a_file: 'not_a_file',
   no_extension: 'no_extension',
-  /** The key appeared earlier, not next to its other members, or one extension came twice. */
+  /** One extension came twice in a sample, or a key equal to a stand-in key given earlier. */
   duplicate_key: 'duplicate_key',
   member_too_large: 'member_too_large',
   too_many_members: 'too_many_members',
@@ -54,6 +57,18 @@ export const INVALID_KEY_PREFIX = '_invalid/';
 
 const FILE_TYPES = new Set(['file', 'contiguous-file']);
 
+/** How to repack a shard so that each sample's members are consecutive. */
+export const REPACK_HINT =
+  'repack it with members grouped by key: `tar --sort=name -cf shard.tar -C <folder> .` or `vlmflow pack <folder> --out <dir>`';
+
+/** A key came back after other keys: the shard's members are not grouped by sample. */
+export class UngroupedShardError extends Error {
+  override readonly name = 'UngroupedShardError';
+  constructor(readonly key: string) {
+    super(`members of sample "${key}" are not consecutive in the tar; ${REPACK_HINT}`);
+  }
+}
+
 class PendingSample {
   readonly parts: Record<string, Buffer> = {};
   readonly exts = new Set<string>();
@@ -81,6 +96,8 @@ class PendingSample {
 
 export class SampleAssembler {
   private readonly seenKeys = new Set<string>();
+  /** Stand-in keys handed out: a real key equal to one is renamed, not a sign of disorder. */
+  private readonly standIns = new Set<string>();
   private pending: PendingSample | undefined;
   private pendingExt: string | undefined;
   private replacements = 0;
@@ -114,9 +131,12 @@ export class SampleAssembler {
     let sample = this.pending;
     if (sample?.memberKey !== split.key) {
       if (sample) emit.push(sample.toRecord());
+      if (this.seenKeys.has(split.key) && !this.standIns.has(split.key)) {
+        throw new UngroupedShardError(split.key);
+      }
       if (this.seenKeys.has(split.key)) {
         sample = new PendingSample(split.key, this.replacementKey());
-        sample.flag('duplicate_key', `key ${split.key} appeared earlier in the shard`);
+        sample.flag('duplicate_key', `key ${split.key} is a stand-in key given earlier`);
       } else {
         sample = new PendingSample(split.key);
         this.seenKeys.add(split.key);
@@ -186,6 +206,7 @@ export class SampleAssembler {
       key = `${INVALID_KEY_PREFIX}${String(this.replacements).padStart(6, '0')}`;
     } while (this.seenKeys.has(key));
     this.seenKeys.add(key);
+    this.standIns.add(key);
     return key;
   }
 }

@@ -8,10 +8,12 @@
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { SampleAssembler, type ShardRecord, type TarReason } from './sample-assembler';
+import { RegroupingAssembler } from './tar-regroup';
 
 export {
   INVALID_KEY_PREFIX,
   TAR_REASONS,
+  UngroupedShardError,
   type ShardRecord,
   type TarReason,
 } from './sample-assembler';
@@ -24,6 +26,12 @@ export interface ReadShardOptions {
   readonly maxMemberBytes?: number;
   /** Samples with more members are invalid (`too_many_members`). */
   readonly maxMembersPerSample?: number;
+  /**
+   * Read a tar whose members are not grouped by key, holding at most this many bytes
+   * (tar-regroup.ts). Without it, such a tar throws UngroupedShardError at the first key that
+   * comes back, so that grouped shards, the usual case, stream with one sample in memory.
+   */
+  readonly regroupMaxBytes?: number;
 }
 
 export const DEFAULT_MAX_MEMBER_BYTES = 64 * 1024 * 1024;
@@ -33,10 +41,14 @@ export async function* readShard(
   input: Readable,
   options: ReadShardOptions = {},
 ): AsyncGenerator<ShardRecord> {
-  const assembler = new SampleAssembler({
+  const limits = {
     maxMemberBytes: options.maxMemberBytes ?? DEFAULT_MAX_MEMBER_BYTES,
     maxMembersPerSample: options.maxMembersPerSample ?? DEFAULT_MAX_MEMBERS_PER_SAMPLE,
-  });
+  };
+  const assembler =
+    options.regroupMaxBytes === undefined
+      ? new SampleAssembler(limits)
+      : new RegroupingAssembler(limits, options.regroupMaxBytes);
   const extract = tar.extract();
   let sourceError: unknown;
   let bytesIn = 0;

@@ -6,7 +6,8 @@
  */
 import type { Readable } from 'node:stream';
 import type { ShardRecord } from '../shards/sample-assembler';
-import { readShard } from '../shards/tar-reader';
+import { readShard, UngroupedShardError } from '../shards/tar-reader';
+import { defaultRegroupBytes } from '../shards/tar-regroup';
 import {
   DEFAULT_SOURCE_FORMAT,
   type PdfSourceOptions,
@@ -33,17 +34,39 @@ export interface RecordSource {
   readonly pdf?: PdfSourceOptions;
   /** Names the document (PDF) or file (JSONL): the shard key. */
   readonly key: string;
+  /** Tar shards: read members not grouped by key, holding at most this many bytes. */
+  readonly regroupMaxBytes?: number;
 }
 
 export function readRecords(input: Readable, source: RecordSource): AsyncIterable<SourceRecord> {
   const format = source.format ?? DEFAULT_SOURCE_FORMAT;
   switch (format) {
     case 'webdataset':
-      return readShard(input);
+      return readShard(
+        input,
+        source.regroupMaxBytes === undefined ? {} : { regroupMaxBytes: source.regroupMaxBytes },
+      );
     case 'pdf':
       return readPdfFile(input, source.key, source.pdf);
     case 'jsonl':
       return readJsonlFile(input, source.key);
+  }
+}
+
+/**
+ * Runs `attempt` streaming; when the tar turns out not to be grouped by key, runs it once more
+ * reading the shard regrouped. Grouped shards, the usual case, thus stream with one sample in
+ * memory and pay nothing. `attempt` must start afresh (new writers, new operator instances) and
+ * let UngroupedShardError through unwrapped.
+ */
+export async function regroupingIfNeeded<T>(
+  attempt: (regroupMaxBytes: number | undefined) => Promise<T>,
+): Promise<T> {
+  try {
+    return await attempt(undefined);
+  } catch (error) {
+    if (!(error instanceof UngroupedShardError)) throw error;
+    return attempt(defaultRegroupBytes());
   }
 }
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { readShard, TAR_REASONS } from '../../lambdas/shards/tar-reader';
+import { readShard, TAR_REASONS, UngroupedShardError } from '../../lambdas/shards/tar-reader';
 import { chunked, describe as plain, makeTar, readAll } from './tar-fixtures';
 
 describe('readShard: WebDataset grouping', () => {
@@ -202,27 +202,17 @@ describe('readShard: members that cannot be samples', () => {
     ]);
   });
 
-  it('rejects a key seen again later, and an extension given twice in one sample', async () => {
+  it('rejects an extension given twice in one sample and a key equal to a stand-in', async () => {
     const records = await readAll(
       await makeTar([
-        { name: 'a.jpg', data: 'A1' },
-        { name: 'b.jpg', data: 'B' },
-        { name: 'a.txt', data: 'late' },
-        { name: 'a.json', data: '{}' },
+        { name: 'noext', data: 'x' },
         { name: 'c.jpg', data: 'C1' },
         { name: 'c.JPG', data: 'C2' },
         { name: '_invalid/000001.txt', data: 'a real key that looks like a stand-in' },
       ]),
     );
     expect(records.map(plain)).toEqual([
-      { sample: 'a', parts: { jpg: 'A1' } },
-      { sample: 'b', parts: { jpg: 'B' } },
-      {
-        invalid: '_invalid/000001',
-        rawKey: 'a',
-        reason: 'duplicate_key',
-        parts: { txt: 'late', json: '{}' },
-      },
+      { invalid: '_invalid/000001', rawKey: 'noext', reason: 'no_extension', parts: {} },
       { invalid: 'c', reason: 'duplicate_key', parts: { jpg: 'C1' } },
       {
         invalid: '_invalid/000002',
@@ -231,6 +221,16 @@ describe('readShard: members that cannot be samples', () => {
         parts: { txt: 'a real key that looks like a stand-in' },
       },
     ]);
+  });
+
+  it('throws UngroupedShardError when a key comes back after other keys', async () => {
+    const tarBytes = await makeTar([
+      { name: 'a.jpg', data: 'A1' },
+      { name: 'b.jpg', data: 'B' },
+      { name: 'a.txt', data: 'late' },
+    ]);
+    await expect(readAll(tarBytes)).rejects.toThrow(UngroupedShardError);
+    await expect(readAll(tarBytes)).rejects.toThrow(/tar --sort=name/);
   });
 
   it('never buffers a member over maxMemberBytes, and caps members per sample', async () => {

@@ -178,14 +178,16 @@ describe('ShardWriter', () => {
       { name: 'a.json', type: 'symlink', linkname: '/etc/passwd' },
       { name: 'c.jpg', data: 'C' },
     ]);
-    // Cut inside the header of a.json: the reused key `a` is pending, so it ends as truncated.
+    // `a` comes back after `b`: read regrouped. Cut before c.jpg: the samples read so far, then
+    // the failure as a record of its own.
     const truncated = malformed.subarray(0, malformed.length - 1024 - 700);
-    const shards = [await readAll(malformed), await readAll(truncated)];
+    const regroup = { regroupMaxBytes: 1024 * 1024 };
+    const shards = [await readAll(malformed, regroup), await readAll(truncated, regroup)];
     expect(
       shards.map((records) => records.map((r) => (r.kind === 'sample' ? r.sample.key : r.reason))),
     ).toEqual([
-      ['unsafe_name', 'no_extension', 'a', 'b', 'duplicate_key', 'c'],
-      ['unsafe_name', 'no_extension', 'a', 'b', 'truncated'],
+      ['unsafe_name', 'no_extension', 'not_a_file', 'b', 'c'],
+      ['unsafe_name', 'no_extension', 'not_a_file', 'b', 'truncated'],
     ]);
     // What a stage does with a shard's records: samples to one shard, invalid ones to rejects.
     for (const [index, records] of shards.entries()) {
@@ -209,7 +211,7 @@ describe('ShardWriter', () => {
     expect(rejectsBack.map((r) => r.kind === 'sample' && r.sample.key)).toEqual([
       '_invalid/000001',
       '_invalid/000002',
-      '_invalid/000003',
+      'a',
     ]);
   });
 });
