@@ -6,7 +6,7 @@
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import { readRecords, regroupingIfNeeded, type RecordSource } from '../sources/records';
-import type { DedupConfig } from './dedup-spec';
+import type { DedupConfig } from '../../core/dedup-spec';
 import { mapLimit } from './concurrency';
 import type { DedupHashEvent, DedupHashResult } from '../../core/dedup-contracts';
 import { HASH_BYTES, placeSample } from './dedup-hashing';
