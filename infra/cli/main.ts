@@ -89,6 +89,10 @@ program
   )
   .option('--json', 'print only the run summary as JSON')
   .option(
+    '--as-deployed',
+    "enforce the deployed stack's IAM policies and limits; the workdir folder stands in for its bucket (README, What the local run checks)",
+  )
+  .option(
     '--fail-rate <0..1>',
     'inject faults: this share of Lambda invocations fails (local runs; see docs/fault-model.md)',
     (v) => checkFaultRate(Number(v)),

@@ -12,6 +12,7 @@ import { parseRunParams } from './run-params';
 import { createPlanHandler } from '../../lambdas/handlers/plan';
 import type { PlanEvent } from '../../core/contracts';
 import { findPipeline } from './pipelines';
+import { deployedAccessOf } from '../local/deployed/stack-template';
 
 export interface RunFlags {
   readonly local?: boolean;
@@ -26,6 +27,8 @@ export interface RunFlags {
   readonly failRate?: number;
   readonly fault?: string[];
   readonly faultSeed?: number;
+  /** Run under the synthesized stack's permissions, the workdir standing in for its bucket. */
+  readonly asDeployed?: boolean;
 }
 
 /** `--fail-rate` (with `--fault`, `--fault-seed`), or undefined for a run without faults. */
@@ -64,6 +67,9 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
   const faults = faultOptionsOf(flags);
   const { pipeline, modulePath } = findPipeline(name);
+  const asDeployed = flags.asDeployed
+    ? deployedAccessOf(pipeline, modulePath, normaliseUri(flags.workdir))
+    : undefined;
   const planWith = createPlanHandler(pipeline.operators);
   const params = parseRunParams(flags.param, pipeline, { checkValues: false }) as Record<
     string,
@@ -94,6 +100,7 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
     ...(progress ? { onEvent: progress.onEvent } : {}),
     ...(faults ? { faults } : {}),
+    ...(asDeployed ? { asDeployed } : {}),
     // Plan checks implicit parameters of the pipeline's own operators too.
     handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
   });

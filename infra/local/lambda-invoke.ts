@@ -21,6 +21,9 @@ export type TaskHandler = (input: JsonValue) => Promise<JsonValue>;
 /** Step Functions' limit on a state's input or output (and on a Lambda invoke payload). */
 export const STATE_DATA_LIMIT_BYTES = 256 * 1024;
 
+/** Lambda's limit on a synchronous invocation's response. */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+
 /** Bytes of a value as state data (UTF-8 JSON). */
 export function stateDataBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value ?? null));
@@ -46,6 +49,8 @@ export interface LambdaInvokeResult {
 export function createLambdaInvokeHandler(
   resolve: (functionName: string) => LambdaHandler | undefined,
   onResult?: (functionName: string, payload: JsonValue) => void,
+  /** The caller's permission to invoke (as deployed); throws the error Step Functions reports. */
+  authorizeInvoke?: (functionName: string) => Promise<void>,
 ): TaskHandler {
   return async (input) => {
     if (!isJsonObject(input) || typeof input.FunctionName !== 'string') {
@@ -61,6 +66,7 @@ export function createLambdaInvokeHandler(
     }
     // The task's input is checked too: Lambda refuses an invoke payload over the limit.
     assertWithinDataLimit(input, `The input of the task invoking '${functionName}'`);
+    await authorizeInvoke?.(functionName);
     let payload: JsonValue;
     try {
       // A JSON round trip both ways, as over the wire: no shared objects, no undefined.
@@ -68,6 +74,12 @@ export function createLambdaInvokeHandler(
     } catch (error) {
       throw lambdaFailure(error);
     }
+    const responseBytes = stateDataBytes(payload);
+    if (responseBytes > LAMBDA_RESPONSE_LIMIT_BYTES)
+      throw new TaskError(
+        'Lambda.AWSLambdaException',
+        `Response payload size (${responseBytes} bytes) exceeded maximum allowed payload size (${LAMBDA_RESPONSE_LIMIT_BYTES} bytes). (Service: Lambda, Status Code: 413)`,
+      );
     const result: LambdaInvokeResult = {
       ExecutedVersion: '$LATEST',
       Payload: payload,

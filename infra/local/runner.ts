@@ -27,7 +27,15 @@ import {
   type TaskHandler,
 } from './lambda-invoke';
 import { prepareMachine } from './rewrite';
-import { LOCAL_ACCOUNT, LOCAL_REGION, roleOfFunction, substitutePlaceholders } from './substitute';
+import type { DeployedAccess } from './deployed/access';
+import { deployedChecks } from './deployed/checks';
+import {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  roleOfFunction,
+  substitutePlaceholders,
+  type LambdaRole,
+} from './substitute';
 import { createShardWorkerPool, type ShardWorkerPool, type WorkerMode } from './workers';
 import { parseUri, normaliseUri } from '../../core/uri';
 import { createShardHandler } from '../../lambdas/handlers/curate';
@@ -74,6 +82,11 @@ export interface RunLocalOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Fail a share of Lambda invocations as AWS would (see faults.ts). @default none */
   readonly faults?: FaultOptions;
+  /**
+   * Run as deployed: every storage call, invoke, Map Run and job submission is authorized
+   * against the synthesized stack's policies (deployed/). @default unchecked
+   */
+  readonly asDeployed?: DeployedAccess;
 }
 
 export interface RunLocalResult {
@@ -133,50 +146,60 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     options.logDir ??
     path.join(localFolder(dataRoot) ?? tmpdir(), '.vlmflow', 'logs', executionName);
 
+  const deployed = options.asDeployed ? deployedChecks(options.asDeployed) : undefined;
   let pool: ShardWorkerPool | undefined;
-  const shardHandler = (): LambdaHandler => {
+  const shardHandler = (role: LambdaRole): LambdaHandler => {
     const { modulePath, operators } = options.pipeline;
     if (modulePath) {
       pool ??= createShardWorkerPool({
         pipelineModule: modulePath,
         mode: options.workerMode,
         size: options.concurrency,
+        ...(options.asDeployed ? { access: options.asDeployed } : {}),
       });
       const running = pool;
-      return (event, control) => running.run(event as JsonValue, control);
+      return (event, control) => running.run(event as JsonValue, control, role);
     }
     if (!operators)
       throw new Error(
         `pipeline ${options.pipeline.name}: give modulePath or operators to run shard functions`,
       );
     const inProcess = createShardHandler(operators);
-    return (event) => inProcess(event as unknown as ShardEvent);
+    return deployed
+      ? deployed.asFunction(role, (event) => inProcess(event as unknown as ShardEvent))
+      : (event) => inProcess(event as unknown as ShardEvent);
   };
   const faults = options.faults ? createFaultInjector(options.faults) : undefined;
   const handlers = new Map<string, LambdaHandler>();
   const resolveFunction = (functionName: string): LambdaHandler | undefined => {
     const role = roleOfFunction(functionName);
     if (!role) return undefined;
-    let handler = handlers.get(role) ?? options.handlers?.[role];
-    if (!handler)
-      handler = SHARD_ROLES.includes(role)
-        ? shardHandler()
-        : PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
+    let handler = handlers.get(role);
+    if (!handler) {
+      const given =
+        options.handlers?.[role] ?? PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
+      if (SHARD_ROLES.includes(role) && !options.handlers?.[role]) handler = shardHandler(role);
+      else if (given) handler = deployed ? deployed.asFunction(role, given) : given;
+    }
     if (handler && !handlers.has(role)) {
       if (faults) handler = faults.wrap(role, handler);
       handlers.set(role, handler);
     }
     return handler;
   };
-  const lambdaInvoke = createLambdaInvokeHandler(resolveFunction, (functionName, payload) => {
-    if (
-      roleOfFunction(functionName) === 'plan' &&
-      isJsonObject(payload) &&
-      typeof payload.runRoot === 'string'
-    ) {
-      runFolder = localFolder(payload.runRoot);
-    }
-  });
+  const lambdaInvoke = createLambdaInvokeHandler(
+    resolveFunction,
+    (functionName, payload) => {
+      if (
+        roleOfFunction(functionName) === 'plan' &&
+        isJsonObject(payload) &&
+        typeof payload.runRoot === 'string'
+      ) {
+        runFolder = localFolder(payload.runRoot);
+      }
+    },
+    deployed?.authorizeInvoke,
+  );
 
   const batch = createBatchRunner({
     workingDir: options.batchWorkingDir,
@@ -212,11 +235,14 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   };
   for (const [name, task] of prepared.tasks) {
     if (task.kind === 'lambda') taskHandlers[name] = lambdaInvoke;
-    else if (task.kind === 'batch') taskHandlers[name] = batch.handlerFor(name);
+    else if (task.kind === 'batch')
+      taskHandlers[name] = deployed
+        ? deployed.asJobSubmission(batch.handlerFor(name))
+        : batch.handlerFor(name);
     else {
       const mapState = prepared.distributedMaps.get(name);
       if (!mapState) throw new Error(`internal: no Distributed Map definition for "${name}"`);
-      taskHandlers[name] = createDistributedMapHandler({
+      const mapHandler = createDistributedMapHandler({
         stateName: name,
         mapState,
         context,
@@ -225,6 +251,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
         concurrencyCap: Math.max(1, options.concurrency ?? availableParallelism()),
         onProgress: (progress) => emit({ type: 'map', ...progress }),
       });
+      taskHandlers[name] = deployed ? deployed.asMapRun(mapHandler) : mapHandler;
     }
   }
 

@@ -5,6 +5,8 @@
  * survives the trip across threads or processes.
  */
 import type { JsonValue } from './asl';
+import type { DeployedAccess, PrincipalName } from './deployed/access';
+import { runAs } from './deployed/authorizing-storage';
 import type { OperatorDeclaration } from '../../core/ops/operator';
 import { createShardHandler } from '../../lambdas/handlers/curate';
 import type { ShardEvent } from '../../core/contracts';
@@ -13,6 +15,8 @@ export interface ShardJob {
   /** Absolute path of the pipeline module (default export: a Pipeline with `.operators`). */
   readonly pipelineModule: string;
   readonly event: JsonValue;
+  /** As deployed: the stack's permissions, and the function whose role the shard runs under. */
+  readonly deployed?: { readonly access: DeployedAccess; readonly principal: PrincipalName };
 }
 
 export interface SerializedError {
@@ -51,7 +55,9 @@ async function handlerFor(pipelineModule: string): Promise<ShardHandler> {
 export async function runShardJob(job: ShardJob): Promise<ShardJobResult> {
   try {
     const handler = await handlerFor(job.pipelineModule);
-    const result = await handler(job.event as unknown as ShardEvent);
+    const run = () => handler(job.event as unknown as ShardEvent);
+    const { deployed } = job;
+    const result = await (deployed ? runAs(deployed.access, deployed.principal, run) : run());
     return { ok: true, result: JSON.parse(JSON.stringify(result ?? null)) as JsonValue };
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));

@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import type { JsonValue } from './asl';
+import type { DeployedAccess, PrincipalName } from './deployed/access';
 import type { InvocationControl } from './faults';
 import { ProcessPool } from './process-pool';
 import { errorFrom, runShardJob, type ShardJob, type ShardJobResult } from './shard-worker';
@@ -42,7 +43,7 @@ export interface ShardWorkerPool {
    * `control.kill` (an injected crash or timeout) the worker dies mid-shard: a process is
    * SIGKILLed, a thread terminated; in-process, the shard finishes and its answer is dropped.
    */
-  run(event: JsonValue, control?: InvocationControl): Promise<JsonValue>;
+  run(event: JsonValue, control?: InvocationControl, principal?: PrincipalName): Promise<JsonValue>;
   close(): Promise<void>;
 }
 
@@ -52,6 +53,8 @@ export interface ShardWorkerPoolOptions {
   readonly mode?: WorkerMode;
   /** @default the number of cores */
   readonly size?: number;
+  /** Run each shard under its function's permissions in the deployed stack. */
+  readonly access?: DeployedAccess;
 }
 
 /** A worker that died mid-shard: what Lambda reports for a crashed function. */
@@ -76,14 +79,19 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
   const mode = options.mode ?? DEFAULT_WORKER_MODE;
   const size = Math.max(1, options.size ?? availableParallelism());
   const pipelineModule = path.resolve(options.pipelineModule);
-  const job = (event: JsonValue): ShardJob => ({ pipelineModule, event });
+  const { access } = options;
+  const job = (event: JsonValue, principal?: PrincipalName): ShardJob => ({
+    pipelineModule,
+    event,
+    ...(access && principal ? { deployed: { access, principal } } : {}),
+  });
 
   if (mode === 'in-process') {
     return {
       mode,
       size,
-      run: async (event, control) => {
-        const result = await runShardJob(job(event));
+      run: async (event, control, principal) => {
+        const result = await runShardJob(job(event, principal));
         if (control?.kill) throw killed(control.kill.errorName, 'the answer was dropped');
         return unwrap(result);
       },
@@ -95,7 +103,8 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
     return {
       mode,
       size,
-      run: async (event, control) => unwrap(await pool.run(job(event), control?.kill)),
+      run: async (event, control, principal) =>
+        unwrap(await pool.run(job(event, principal), control?.kill)),
       close: () => pool.close(),
     };
   }
@@ -112,12 +121,12 @@ export function createShardWorkerPool(options: ShardWorkerPoolOptions): ShardWor
   return {
     mode,
     size,
-    run: async (event, control) => {
+    run: async (event, control, principal) => {
       const kill = control?.kill;
       // Aborting a piscina task terminates its worker thread, wherever the shard has got to.
       const abort = kill ? AbortSignal.timeout(kill.afterMs) : undefined;
       const result = (await pool
-        .run(job(event), abort ? { signal: abort } : {})
+        .run(job(event, principal), abort ? { signal: abort } : {})
         .catch((error: unknown) =>
           Promise.reject(kill ? killed(kill.errorName, 'thread terminated') : crashed(error)),
         )) as ShardJobResult;

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
-import { NotFoundError, isNotFound } from './not-found';
+import { NotFoundError, isAccessDenied, isNotFound, notFoundIfUnlisted } from './not-found';
 import type { ObjectInfo, Storage, WriteOptions, WriteResult } from './storage';
 import { formatUri, parseUri } from '../../core/uri';
 
@@ -65,7 +65,7 @@ export class S3Storage implements Storage {
     const { Bucket, Key } = objectLocation(uri);
     const response = await this.client
       .send(new GetObjectCommand({ Bucket, Key }))
-      .catch((err: unknown) => rethrow(err, uri));
+      .catch((err: unknown) => this.rethrow(err, uri));
     if (!(response.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${uri}`);
     return response.Body;
   }
@@ -74,7 +74,7 @@ export class S3Storage implements Storage {
     const { Bucket, Key } = objectLocation(uri);
     const response = await this.client
       .send(new GetObjectCommand({ Bucket, Key }))
-      .catch((err: unknown) => rethrow(err, uri));
+      .catch((err: unknown) => this.rethrow(err, uri));
     if (!response.Body) throw new Error(`S3 returned no body for ${uri}`);
     return Buffer.from(await response.Body.transformToByteArray());
   }
@@ -122,8 +122,9 @@ export class S3Storage implements Storage {
       await this.client.send(new HeadObjectCommand({ Bucket, Key }));
       return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
+      const answer = await this.rethrow(err, uri).catch((thrown: unknown) => thrown);
+      if (isNotFound(answer)) return false;
+      throw answer;
     }
   }
 
@@ -149,6 +150,13 @@ export class S3Storage implements Storage {
   async delete(uri: string): Promise<void> {
     const { Bucket, Key } = objectLocation(uri);
     await this.client.send(new DeleteObjectCommand({ Bucket, Key }));
+  }
+
+  /** NotFoundError for a missing key, whether S3 answered 404 or (without ListBucket) 403. */
+  private async rethrow(err: unknown, uri: string): Promise<never> {
+    if (isNotFound(err)) throw new NotFoundError(uri, { cause: err });
+    if (isAccessDenied(err)) return notFoundIfUnlisted(err, uri, (prefix) => this.list(prefix));
+    throw err;
   }
 }
 
@@ -176,8 +184,4 @@ export function encodeTagging(tags: Readonly<Record<string, string>>): string | 
   return entries
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
     .join('&');
-}
-
-function rethrow(err: unknown, uri: string): never {
-  throw isNotFound(err) ? new NotFoundError(uri, { cause: err }) : err;
 }
