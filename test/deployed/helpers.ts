@@ -11,7 +11,7 @@ import {
 import { deployedAccessOf } from '../../infra/local/deployed/stack-template';
 import { runLocal, type RunLocalResult } from '../../infra/local/runner';
 import { createPlanHandler } from '../../lambdas/handlers/plan';
-import type { PlanEvent } from '../../lambdas/handlers/contracts';
+import type { PlanEvent } from '../../core/contracts';
 import type { JsonValue } from '../../infra/compiler/asl';
 
 export const PIPELINES_DIR = path.resolve(__dirname, '..', '..', 'pipelines');

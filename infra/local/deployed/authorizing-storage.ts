@@ -18,7 +18,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../../../lambdas/shards/storage';
-import { parseUri } from '../../../lambdas/shards/uri';
+import { parseUri } from '../../../core/uri';
 import type { DeployedAccess, PrincipalName } from './access';
 import { accessDenied, authorize, isAllowed } from './authorizer';
 
