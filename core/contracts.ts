@@ -49,6 +49,11 @@ export interface PlanEvent {
    * parameters, docs/parameters.md). Absent: none.
    */
   readonly operators?: readonly ImplicitOperator[];
+  /**
+   * Added: the Batch job names of the train stages without the run id that ends them
+   * (`<pipeline>-<train>-`), so Plan can check the whole name. Absent: no train stage.
+   */
+  readonly jobNamePrefixes?: readonly string[];
 }
 
 /** Added: one operator use of a stage and the name prefix of its implicit parameters. */

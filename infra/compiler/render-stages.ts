@@ -1,5 +1,6 @@
 import type { PipelineGraph, MixNode, TrainNode } from '../../core/ir';
 import { isParamRef } from '../../core/ops/operator';
+import { batchJobNamePrefix } from '../../core/aws-names';
 import { implicitUsesOf } from '../dsl/implicit-params';
 import type {
   Catcher,
@@ -42,6 +43,10 @@ export function renderPlan(
         name,
         use,
       })) as unknown as JsonValue,
+      // Plan checks `<prefix><runId>` against Batch's job name rules before any work.
+      ...(graph.trains.length > 0
+        ? { jobNamePrefixes: graph.trains.map((t) => batchJobNamePrefix(graph.name, t.name)) }
+        : {}),
     },
     {
       comment: 'Validate parameters, list input shards, skip shards already done, write manifests',
@@ -117,7 +122,7 @@ export function renderTrain(
     Resource: BATCH_SUBMIT_SYNC,
     Comment: `Train the connector on "${train.dataset}"`,
     Parameters: {
-      'JobName.$': `States.Format('${pipeline}-${train.name}-{}', $.runId)`,
+      'JobName.$': `States.Format('${batchJobNamePrefix(pipeline, train.name)}{}', $.runId)`,
       JobQueue: ref(PLACEHOLDERS.trainQueue),
       JobDefinition: ref(PLACEHOLDERS.trainDefinition),
       ContainerOverrides: {

@@ -27,6 +27,7 @@ import {
   type TaskHandler,
 } from './lambda-invoke';
 import { prepareMachine } from './rewrite';
+import { nameProblem } from '../../core/aws-names';
 import type { DeployedAccess } from './deployed/access';
 import { deployedChecks } from './deployed/checks';
 import {
@@ -117,6 +118,11 @@ function localFolder(uri: string): string | undefined {
 export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult> {
   const dataRoot = normaliseUri(options.dataRoot);
   const executionName = options.executionName ?? defaultExecutionName();
+  // StartExecution refuses a name Step Functions does not take, before anything runs.
+  const badName = options.asDeployed
+    ? nameProblem('executionName', executionName, 'execution name')
+    : undefined;
+  if (badName) throw new Error(`InvalidName: ${badName}`);
   const emit = (event: RunEvent): void => options.onEvent?.(event);
   const raw =
     typeof options.definition === 'string'

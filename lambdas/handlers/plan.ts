@@ -6,7 +6,8 @@
 import { posix } from 'node:path';
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { joinUri, normaliseUri, toLocation, toPrefixLocation } from '../../core/uri';
+import { joinUri, normaliseUri, parseUri, toLocation, toPrefixLocation } from '../../core/uri';
+import { longestShardKey, nameProblem } from '../../core/aws-names';
 import type { PlanEvent, RunContext, ShardItem, StagePlan } from '../../core/contracts';
 import { PlanError, messageOf } from '../../core/errors';
 import {
@@ -58,10 +59,12 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     uri: resolveSourceUri(source.uri, event.dataRoot),
   }));
   const runRoot = runRootOf(event.dataRoot, event.pipeline, runId);
+  checkJobNames(runId, event.jobNamePrefixes ?? []);
 
   const stages: Record<string, StagePlan> = {};
   for (const source of sources) {
     const shards = (await listShardsOrExplain(source)).slice(0, maxShards);
+    checkShardKeys(runRoot, source.name, shards);
     if (shards.length === 0) {
       throw new PlanError(
         `source "${source.name}": no shards matching "${source.pattern}" under ${source.uri}`,
@@ -86,6 +89,31 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
       inputs: Object.fromEntries(sources.map((source) => [source.name, source.uri])),
     },
   };
+}
+
+/** Every train stage's Batch job name (`<pipeline>-<train>-<runId>`) as Batch will take it. */
+function checkJobNames(runId: string, prefixes: readonly string[]): void {
+  for (const prefix of prefixes) {
+    const problem = nameProblem('batchJobName', `${prefix}${runId}`, 'the training job name');
+    if (problem)
+      throw new PlanError(`runId: ${JSON.stringify(runId)} cannot name a Batch job: ${problem}`);
+  }
+}
+
+/** Each shard's longest object key within S3's 1,024 bytes, before any shard is written. */
+function checkShardKeys(runRoot: string, stage: string, shards: readonly ShardItem[]): void {
+  const parsed = parseUri(runRoot);
+  const runRootKey =
+    parsed.scheme === 's3' ? parsed.key : posix.join(...runRoot.split('/').slice(-3));
+  for (const shard of shards) {
+    const key = longestShardKey(runRootKey, stage, shard.key);
+    const problem = nameProblem(
+      's3Key',
+      key,
+      `source "${stage}": shard ${shard.uri} gives the key`,
+    );
+    if (problem) throw new PlanError(`${problem}; rename the shard file`);
+  }
 }
 
 /**

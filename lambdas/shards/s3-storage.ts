@@ -18,6 +18,7 @@ import { assertAllowedUri } from './allowed-roots';
 import { HashingStream, toReadable } from './hashing';
 import { NotFoundError, isAccessDenied, isNotFound, notFoundIfUnlisted } from './not-found';
 import type { ObjectInfo, Storage, WriteOptions, WriteResult } from './storage';
+import { nameProblem } from '../../core/aws-names';
 import { formatUri, parseUri } from '../../core/uri';
 
 export interface S3StorageOptions {
@@ -181,6 +182,11 @@ export function encodeTagging(tags: Readonly<Record<string, string>>): string | 
   if (entries.length > MAX_OBJECT_TAGS)
     throw new Error(`an S3 object takes at most ${MAX_OBJECT_TAGS} tags, got ${entries.length}`);
   if (entries.length === 0) return undefined;
+  for (const [key, value] of entries) {
+    const problem =
+      nameProblem('tagKey', key, 'tag key') ?? nameProblem('tagValue', value, `tag ${key}'s value`);
+    if (problem) throw new Error(problem);
+  }
   return entries
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
     .join('&');

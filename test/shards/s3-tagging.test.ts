@@ -35,7 +35,9 @@ function streamOf(bytes: number): Readable {
 describe('encodeTagging', () => {
   it('percent-encodes keys and values and joins them with &', () => {
     expect(encodeTagging(KIND)).toBe('vlmflow%3Akind=rejects');
-    expect(encodeTagging({ 'a b': 'x&y=z', c: '' })).toBe('a%20b=x%26y%3Dz&c=');
+    expect(encodeTagging({ 'a b': 'x+y=z/w', c: '' })).toBe('a%20b=x%2By%3Dz%2Fw&c=');
+    // S3 refuses `&` in tags (InvalidTag): refused before the request.
+    expect(() => encodeTagging({ a: 'x&y' })).toThrow('is not a valid S3 object tag value');
   });
 
   it('gives nothing for no tags and refuses more than S3 allows', () => {
