@@ -56,3 +56,65 @@ export function resolvePdfOptions(options: PdfSourceOptions | undefined): Resolv
   }
   return parsed.data;
 }
+
+/**
+ * `format: 'urls'` (docs/sources.md): lists of image URLs (parquet, csv or JSON lines, by file
+ * extension) downloaded by the download function before the stage's operators run.
+ */
+export const urlsSourceOptions = z
+  .object({
+    /** Column holding the image URL (img2dataset's default). @default 'url' */
+    urlColumn: z.string().min(1).default('url'),
+    /** Column holding the caption, written as `txt`; absent values give no `txt`. @default 'caption' */
+    captionColumn: z.string().min(1).default('caption'),
+    /** Other columns copied into each sample's `json`. @default [] */
+    keepColumns: z.array(z.string().min(1)).default([]),
+    /** Rows per Map item (one download task each). @default 1000 */
+    rowsPerItem: z.number().int().min(1).max(100_000).default(1000),
+    /** Downloads in flight per item. @default 32 */
+    concurrency: z.number().int().min(1).max(512).default(32),
+    /** Per attempt, from connecting to the last byte, ms. @default 10_000 */
+    timeoutMs: z.number().int().min(10).max(600_000).default(10_000),
+    /** Further attempts after a transient failure (timeout, connection, HTTP 429/5xx). @default 2 */
+    retries: z.number().int().min(0).max(10).default(2),
+    /** First backoff, ms; doubled per retry, with jitter. @default 500 */
+    backoffMs: z.number().int().min(0).max(60_000).default(500),
+    /** Larger images are rejected as `too_large` without reading further. @default 32 MiB */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(32 * 1024 * 1024),
+    /** Redirects followed per URL. @default 5 */
+    maxRedirects: z.number().int().min(0).max(20).default(5),
+    /**
+     * X-Robots-Tag directives that reject the row at download time (`robots_noai`), without
+     * keeping the image. Empty by default: the header goes into `json.x_robots_tag` and the
+     * `optout` operator decides, with its own reasons. img2dataset's list is
+     * `['noai', 'noimageai', 'noindex', 'noimageindex']`. @default []
+     */
+    rejectDirectives: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type UrlsSourceOptions = z.input<typeof urlsSourceOptions>;
+export type ResolvedUrlsOptions = z.output<typeof urlsSourceOptions>;
+
+/** Defaults filled in; throws a readable message on a bad option (DSL and handler both call it). */
+export function resolveUrlsOptions(options: UrlsSourceOptions | undefined): ResolvedUrlsOptions {
+  const parsed = urlsSourceOptions.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`urls.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** File types a URL list may have, by extension. */
+export const URL_LIST_TYPES = ['parquet', 'csv', 'jsonl'] as const;
+export type UrlListType = (typeof URL_LIST_TYPES)[number];
+
+export function urlListTypeOf(uri: string): UrlListType | undefined {
+  const ext = uri.slice(uri.lastIndexOf('.') + 1).toLowerCase();
+  return (URL_LIST_TYPES as readonly string[]).includes(ext) ? (ext as UrlListType) : undefined;
+}

@@ -37,6 +37,22 @@ export class FileStorage implements Storage {
     return readFile(objectPath(uri)).catch((err: unknown) => rethrow(err, uri));
   }
 
+  async readRange(uri: string, start: number, end: number): Promise<Buffer> {
+    const handle = await open(objectPath(uri), 'r').catch((err: unknown) => rethrow(err, uri));
+    try {
+      const buffer = Buffer.alloc(Math.max(0, end - start));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async size(uri: string): Promise<number> {
+    const info = await stat(objectPath(uri)).catch((err: unknown) => rethrow(err, uri));
+    return info.size;
+  }
+
   /**
    * `options.tags` are accepted and ignored: tags exist for the bucket's lifecycle rules, and a
    * local folder has no lifecycle (a run folder is removed as a whole).

@@ -117,6 +117,24 @@ export class S3Storage implements Storage {
     };
   }
 
+  async readRange(uri: string, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    const { Bucket, Key } = objectLocation(uri);
+    const response = await this.client
+      .send(new GetObjectCommand({ Bucket, Key, Range: `bytes=${start}-${end - 1}` }))
+      .catch((err: unknown) => rethrow(err, uri));
+    if (!response.Body) throw new Error(`S3 returned no body for ${uri}`);
+    return Buffer.from(await response.Body.transformToByteArray());
+  }
+
+  async size(uri: string): Promise<number> {
+    const { Bucket, Key } = objectLocation(uri);
+    const response = await this.client
+      .send(new HeadObjectCommand({ Bucket, Key }))
+      .catch((err: unknown) => rethrow(err, uri));
+    return response.ContentLength ?? 0;
+  }
+
   async exists(uri: string): Promise<boolean> {
     const { Bucket, Key } = objectLocation(uri);
     try {

@@ -30,6 +30,10 @@ export interface Storage {
   /** Streams an object; rejects with a NotFound error (code 'ENOENT' / name 'NoSuchKey') if absent. */
   read(uri: string): Promise<Readable>;
   readBytes(uri: string): Promise<Buffer>;
+  /** Bytes `start` (inclusive) to `end` (exclusive): random access for formats that need it (parquet). */
+  readRange(uri: string, start: number, end: number): Promise<Buffer>;
+  /** The object's size in bytes; NotFound if absent. */
+  size(uri: string): Promise<number>;
   /** Writes atomically (temp file + rename; S3 multipart upload); returns size and sha256. */
   write(
     uri: string,

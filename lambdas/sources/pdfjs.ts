@@ -4,6 +4,7 @@
  * the curate Lambda). pdfjs-dist ships only ES modules.
  */
 import { dirname, join } from 'node:path';
+import { loadEsModuleWithNode } from '../runtime/esm';
 
 export type Pdfjs = typeof import('pdfjs-dist');
 
@@ -18,12 +19,7 @@ export function loadPdfjs(): Pdfjs {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- ES module, loaded synchronously
     loaded = require('pdfjs-dist/legacy/build/pdf.mjs') as Pdfjs;
   } catch {
-    // jest's CommonJS module registry refuses .mjs files without --experimental-vm-modules;
-    // Node's own loader (the one require() would use outside jest) does not.
-    const nodeModule = process.getBuiltinModule('node:module') as unknown as {
-      Module: { _load(request: string, parent: null, isMain: boolean): unknown };
-    };
-    loaded = nodeModule.Module._load(require.resolve(ENTRY), null, false) as Pdfjs;
+    loaded = loadEsModuleWithNode<Pdfjs>(require.resolve(ENTRY));
   }
   return loaded;
 }

@@ -19,7 +19,7 @@ import { readPdfFile } from './pdf';
 /** An invalid record found by a non-tar reader; `op` is the reader (`pdf`, `jsonl`). */
 export interface InvalidSourceRecord {
   readonly kind: 'invalid';
-  readonly op: 'pdf' | 'jsonl';
+  readonly op: 'pdf' | 'jsonl' | 'download';
   readonly key: string;
   readonly rawKey?: string;
   readonly reason: string;
