@@ -42,7 +42,7 @@ export async function countUrlRows(uri: string): Promise<number> {
     return Number(metadata.num_rows);
   }
   let rows = 0;
-  for await (const _ of textRows(uri, type, { start: 0, end: Infinity })) rows++;
+  for await (const row of textRows(uri, type, { start: 0, end: Infinity })) rows = row.row + 1;
   return rows;
 }
 

@@ -122,7 +122,7 @@ export class S3Storage implements Storage {
     const { Bucket, Key } = objectLocation(uri);
     const response = await this.client
       .send(new GetObjectCommand({ Bucket, Key, Range: `bytes=${start}-${end - 1}` }))
-      .catch((err: unknown) => rethrow(err, uri));
+      .catch((err: unknown) => this.rethrow(err, uri));
     if (!response.Body) throw new Error(`S3 returned no body for ${uri}`);
     return Buffer.from(await response.Body.transformToByteArray());
   }
@@ -131,7 +131,7 @@ export class S3Storage implements Storage {
     const { Bucket, Key } = objectLocation(uri);
     const response = await this.client
       .send(new HeadObjectCommand({ Bucket, Key }))
-      .catch((err: unknown) => rethrow(err, uri));
+      .catch((err: unknown) => this.rethrow(err, uri));
     return response.ContentLength ?? 0;
   }
 

@@ -41,7 +41,9 @@ describe('downloadRecords', () => {
     for await (const record of downloadRecords(rows(), 'list', options)) records.push(record);
     expect(
       records.map((r) =>
-        r.kind === 'sample' ? Object.keys(r.sample.parts).join('+') : `${r.op}:${r.reason}`,
+        r.kind === 'sample'
+          ? Object.keys(r.sample.parts).join('+')
+          : `${'op' in r ? r.op : 'tar'}:${r.reason}`,
       ),
     ).toEqual([
       'jpg+txt+json',

@@ -100,6 +100,21 @@ export class AuthorizingStorage implements Storage {
     return this.inner.readBytes(uri).catch((err: unknown) => this.missing(caller, uri, err));
   }
 
+  async readRange(uri: string, start: number, end: number): Promise<Buffer> {
+    const caller = callers.getStore();
+    if (caller) await this.authorizeGet(caller, uri);
+    return this.inner
+      .readRange(uri, start, end)
+      .catch((err: unknown) => this.missing(caller, uri, err));
+  }
+
+  /** A HEAD request: allowed by s3:GetObject, as on S3. */
+  async size(uri: string): Promise<number> {
+    const caller = callers.getStore();
+    if (caller) await this.authorizeGet(caller, uri);
+    return this.inner.size(uri).catch((err: unknown) => this.missing(caller, uri, err));
+  }
+
   async write(
     uri: string,
     body: Readable | Buffer | string,
