@@ -58,6 +58,9 @@ export default pipeline('pairs-connector', (p) =>
         warmup_steps: 2,
         checkpoint_every: 50,
         num_workers: 1,
+        // Sized for the tiny models' 32 px vision tower; Idefics2's resize is 378 / 980.
+        image_shortest_edge: 32,
+        image_longest_edge: 64,
         // Tiny perceiver to match the tiny default models; Idefics2's is 64/3/16×96/4.
         resampler_n_latents: 8,
         resampler_depth: 2,

@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   console.log(
     '  stats/pairs/*.json   per-shard counts            datasets/pairs/manifest.json   dataset manifest with sha256 and lineage',
   );
-  console.log('  models/connector/    connector weights (safetensors), config.json, metrics.json');
+  console.log(
+    '  models/connector/    export/ (Idefics2 model + processor + model card), samples.json, metrics.json',
+  );
   console.log('  report/index.html    the run report (open it in a browser)');
 }
 

@@ -2,7 +2,8 @@
  * Curation and connector training end to end on one machine: generated shards and tiny
  * random-weight models → `vlmflow run pairs-connector --local` → curated dataset → the
  * `python -m resampler.train` Batch command as a subprocess (in the project's own Python
- * environment) → connector weights and metrics under the run's models/connector/.
+ * environment) → the exported Idefics2 folder, connector weights, sample generations and
+ * metrics under the run's models/connector/.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -56,7 +57,10 @@ describe('vlmflow run pairs-connector --local', () => {
 
     const models = path.join(workdir, 'runs', 'pairs-connector', 'trained', 'models', 'connector');
     expect(existsSync(path.join(models, 'connector.safetensors'))).toBe(true);
-    expect(existsSync(path.join(models, 'config.json'))).toBe(true);
+    // The transformers folder (loaded and generated from in pytest's test_export.py).
+    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'README.md'])
+      expect(existsSync(path.join(models, 'export', file))).toBe(true);
+    expect(existsSync(path.join(models, 'samples.json'))).toBe(true);
     const metrics = JSON.parse(
       await readFile(path.join(models, 'metrics.json'), 'utf8'),
     ) as Metrics;

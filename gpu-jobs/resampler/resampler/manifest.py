@@ -64,3 +64,29 @@ def load_manifest(uri: str) -> list[ShardRef]:
     except UnicodeDecodeError as e:
         raise ManifestError(f"manifest {uri} is not UTF-8 text") from e
     return parse_manifest(text, uri)
+
+
+def describe_manifest(uri: str) -> dict:
+    """What the model card says about the data: the manifest's URI, sha256 and lineage."""
+    import hashlib
+
+    resolved = storage.resolve(uri)
+    data = storage.read_bytes(resolved)
+    doc = json.loads(data)
+    keys = ("kind", "name", "pipeline", "runId", "total", "counts", "lineage", "components")
+    return {"manifest": resolved, "sha256": hashlib.sha256(data).hexdigest(),
+            **{k: doc[k] for k in keys if k in doc}}
+
+
+def split_heldout(refs: list[ShardRef], count: int) -> tuple[list[ShardRef], ShardRef | None, int]:
+    """The last `count` samples of the last shard that has more than that, out of training:
+    (training refs, that shard, index of its first held-out sample)."""
+    if count == 0:
+        return refs, None, 0
+    last = next((r for r in reversed(refs) if r.take > count), None)
+    if last is None:
+        return refs, None, 0
+    start = last.take - count
+    # A shard listed more than once (an upsampled mixture component) loses the samples everywhere.
+    training = [ShardRef(r.uri, min(r.take, start)) if r.uri == last.uri else r for r in refs]
+    return training, last, start

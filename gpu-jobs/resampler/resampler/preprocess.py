@@ -1,7 +1,11 @@
 """
-Turns a sample's segments (images and texts, in document order) into model inputs: pixel
-tiles for the frozen vision encoder and a token sequence with one slot per latent of each
-tile, where the connector's outputs go. Loss is on text tokens only.
+A sample's segments (images and texts, in document order) → model inputs, with transformers'
+`Idefics2Processor`: its image processor (aspect-keeping resize between the shortest and
+longest edge, optional splitting into 4 crops + the whole image, padding with a pixel mask)
+and its text layout (`<fake_token_around_image><image>×latents<fake_token_around_image>` per
+image or crop). An image-text pair is a chat turn, "User:<image>{prompt}<end_of_utterance>\\n
+Assistant: {caption}<end_of_utterance>\\n", with the loss on the answer; an interleaved document
+or a text-only sample is plain text with the loss on every text token.
 """
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .vlm import END_OF_UTTERANCE, FAKE_IMAGE_TOKEN, IMAGE_TOKEN
+
 IGNORE = -100
+CAPTION_PROMPT = "Describe this image."
 
 
 class ImageError(Exception):
@@ -20,108 +27,100 @@ class ImageError(Exception):
 
 @dataclass
 class Example:
-    tiles: list[torch.Tensor]
     ids: list[int]
     labels: list[int]
-    image_slots: list[bool]
+    pixel_values: np.ndarray | None  # [images, 3, H, W], padded within the sample
+    pixel_mask: np.ndarray | None  # [images, H, W], 1 = real pixel
+
+
+def decode_image(data: bytes):
+    from PIL import Image
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        return image.convert("RGB")
+    except Exception as e:  # noqa: BLE001 - PIL raises several unrelated types
+        raise ImageError(f"cannot decode image: {e}") from e
+
+
+def caption_prompt(processor, prompt: str = CAPTION_PROMPT) -> str:
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
+    return processor.apply_chat_template(messages, add_generation_prompt=True)
 
 
 class Preprocessor:
-    """Picklable (it runs in DataLoader workers): a tokenizer and a few sizes."""
+    """Picklable (it runs in DataLoader workers): an Idefics2Processor and a length limit."""
 
-    def __init__(
-        self,
-        tokenizer,
-        image_size: int,
-        image_mean: list[float],
-        image_std: list[float],
-        n_latents: int,
-        split_images: bool,
-        max_seq_len: int,
-    ) -> None:
-        self.tokenizer = tokenizer
-        self.image_size = image_size
-        self.mean = torch.tensor(image_mean).view(3, 1, 1)
-        self.std = torch.tensor(image_std).view(3, 1, 1)
-        self.n_latents = n_latents
-        self.split_images = split_images
+    def __init__(self, processor, max_seq_len: int) -> None:
+        self.processor = processor
         self.max_seq_len = max_seq_len
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-
-    def tiles(self, data: bytes) -> list[torch.Tensor]:
-        """The whole image, or with splitting 4 quadrant crops then the whole (Idefics2)."""
-        from PIL import Image
-
-        try:
-            image = Image.open(io.BytesIO(data))
-            image = image.convert("RGB")
-        except Exception as e:  # noqa: BLE001 - PIL raises several unrelated types
-            raise ImageError(f"cannot decode image: {e}") from e
-        crops = []
-        if self.split_images:
-            w, h = image.size
-            crops = [image.crop(box) for box in (
-                (0, 0, w // 2, h // 2), (w // 2, 0, w, h // 2),
-                (0, h // 2, w // 2, h), (w // 2, h // 2, w, h),
-            )]
-        return [self._tensor(c) for c in [*crops, image]]
-
-    def _tensor(self, image) -> torch.Tensor:
-        from PIL import Image
-
-        resized = image.resize((self.image_size, self.image_size), Image.Resampling.BICUBIC)
-        pixels = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0).permute(2, 0, 1)
-        return (pixels - self.mean) / self.std
+        tok = processor.tokenizer
+        self.image_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
+        self.fake_id = tok.convert_tokens_to_ids(FAKE_IMAGE_TOKEN)
+        self.pad_id = tok.pad_token_id
+        self.tiles_per_image = 5 if processor.image_processor.do_image_splitting else 1
+        self.prompt = caption_prompt(processor)
 
     def example(self, segments: list[tuple[str, bytes | str]]) -> Example:
-        tok = self.tokenizer
-        ex = Example([], [], [], [])
+        images = [decode_image(p) for kind, p in segments if kind == "image"]  # type: ignore[arg-type]
+        tok = self.processor.tokenizer
+        if len(segments) == 2 and segments[0][0] == "image" and segments[1][0] == "text":
+            prompt = self._encode(self.prompt, images)
+            answer = tok(f" {segments[1][1]}{END_OF_UTTERANCE}\n", add_special_tokens=False)["input_ids"]
+            ids = prompt["input_ids"][0].tolist() + answer
+            labels = [IGNORE] * (len(ids) - len(answer)) + answer
+        else:
+            text = "".join(IMAGE_TOKEN if kind == "image" else str(p) for kind, p in segments)
+            encoded = self._encode(text, images) if images else tok(text, return_tensors="np")
+            ids = encoded["input_ids"][0].tolist() + [tok.eos_token_id]
+            special = {self.image_id, self.fake_id, tok.bos_token_id}
+            labels = [IGNORE if t in special else t for t in ids]
+            prompt = encoded
+        ids, labels, kept = self._truncate(ids, labels)
+        if not kept:
+            return Example(ids, labels, None, None)
+        tiles = kept * self.tiles_per_image
+        return Example(ids, labels, prompt["pixel_values"][0][:tiles], prompt["pixel_attention_mask"][0][:tiles])
 
-        def add(ids: list[int], learn: bool, image: bool) -> None:
-            ex.ids.extend(ids)
-            ex.labels.extend(ids if learn else [IGNORE] * len(ids))
-            ex.image_slots.extend([image] * len(ids))
+    def _encode(self, text: str, images: list) -> dict:
+        return self.processor(text=text, images=[images], return_tensors="np")
 
-        if tok.bos_token_id is not None:
-            add([tok.bos_token_id], learn=False, image=False)
-        for kind, payload in segments:
-            room = self.max_seq_len - len(ex.ids) - 1  # keep a place for the end token
-            if kind == "image":
-                tiles = self.tiles(payload)  # type: ignore[arg-type]
-                if len(tiles) * self.n_latents > room:
-                    break  # never cut an image's slots in half
-                ex.tiles.extend(tiles)
-                add([self.pad_id] * len(tiles) * self.n_latents, learn=False, image=True)
-            else:
-                ids = tok(payload, add_special_tokens=False)["input_ids"][: max(room, 0)]
-                add(ids, learn=True, image=False)
-        if tok.eos_token_id is not None:
-            add([tok.eos_token_id], learn=True, image=False)
-        return ex
+    def _truncate(self, ids: list[int], labels: list[int]) -> tuple[list[int], list[int], int]:
+        """At most max_seq_len tokens, never half an image: an image whose tokens the limit
+        cuts is dropped with everything after it. Returns the number of images kept."""
+        per_image = self.tiles_per_image * self.processor.image_seq_len
+        positions = [i for i, t in enumerate(ids) if t == self.image_id]
+        firsts = positions[::per_image]  # each image's first <image> token
+        cut = min(len(ids), self.max_seq_len)
+        kept = sum(1 for k in range(len(firsts)) if positions[(k + 1) * per_image - 1] < cut)
+        if kept < len(firsts):
+            cut = min(cut, firsts[kept])
+        return ids[:cut], labels[:cut], kept
 
     def collate(self, examples: list[Example]) -> dict[str, torch.Tensor]:
+        """Right-padded tokens; images padded to the batch's most images and largest H×W
+        with zeros (a pixel mask of 0), as Idefics2ImageProcessor pads a batch."""
         length = max(len(e.ids) for e in examples)
         batch = len(examples)
         ids = torch.full((batch, length), self.pad_id, dtype=torch.long)
         labels = torch.full((batch, length), IGNORE, dtype=torch.long)
         attention = torch.zeros((batch, length), dtype=torch.long)
-        image_mask = torch.zeros((batch, length), dtype=torch.bool)
         for i, e in enumerate(examples):
             n = len(e.ids)
-            ids[i, :n] = torch.tensor(e.ids)
-            labels[i, :n] = torch.tensor(e.labels)
-            attention[i, :n] = 1
-            image_mask[i, :n] = torch.tensor(e.image_slots)
-        tiles = [t for e in examples for t in e.tiles]
-        pixels = (
-            torch.stack(tiles)
-            if tiles
-            else torch.zeros((0, 3, self.image_size, self.image_size))
-        )
-        return {
-            "pixel_values": pixels,
-            "input_ids": ids,
-            "labels": labels,
-            "attention_mask": attention,
-            "image_mask": image_mask,
-        }
+            ids[i, :n], labels[i, :n], attention[i, :n] = torch.tensor(e.ids), torch.tensor(e.labels), 1
+        out = {"input_ids": ids, "labels": labels, "attention_mask": attention}
+        with_images = [e for e in examples if e.pixel_values is not None]
+        if with_images:
+            count = max(e.pixel_values.shape[0] for e in with_images)
+            height = max(e.pixel_values.shape[2] for e in with_images)
+            width = max(e.pixel_values.shape[3] for e in with_images)
+            channels = with_images[0].pixel_values.shape[1]
+            pixels = torch.zeros((batch, count, channels, height, width), dtype=torch.float32)
+            mask = torch.zeros((batch, count, height, width), dtype=torch.long)
+            for i, e in enumerate(examples):
+                if e.pixel_values is not None:
+                    n, _, h, w = e.pixel_values.shape
+                    pixels[i, :n, :, :h, :w] = torch.from_numpy(e.pixel_values)
+                    mask[i, :n, :h, :w] = torch.from_numpy(e.pixel_mask)
+            out["pixel_values"], out["pixel_attention_mask"] = pixels, mask
+        return out

@@ -5,8 +5,10 @@ honours AWS_ENDPOINT_URL for S3-compatible servers). A bare relative URI such as
 """
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import time
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -46,8 +48,18 @@ def local_path(uri: str) -> Path | None:
 
 def _s3():
     import boto3  # only needed for s3:// URIs
+    from botocore.config import Config
 
-    return boto3.client("s3")
+    # Throttling, 5xx and connection errors on every call are retried with backoff by botocore.
+    return boto3.client("s3", config=Config(retries={"max_attempts": 8, "mode": "adaptive"}))
+
+
+# Multipart above 64 MiB, in 64 MiB parts: a 50 GB optimizer state is 800 parts (S3 allows
+# 10,000), read from disk part by part, never whole in memory.
+def _transfer_config():
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20, max_concurrency=8)
 
 
 def _bucket_key(uri: str) -> tuple[str, str]:
@@ -62,7 +74,7 @@ def open_read(uri: str) -> IO[bytes]:
         if path is not None:
             return open(path, "rb")
         bucket, key = _bucket_key(uri)
-        return _s3().get_object(Bucket=bucket, Key=key)["Body"]
+        return io.BufferedReader(ResumingS3Reader(_s3(), bucket, key), buffer_size=1 << 20)
     except Exception as e:  # noqa: BLE001 - every backend's failure becomes one clear error
         raise StorageError(f"cannot read {uri}: {e}") from e
 
@@ -101,29 +113,96 @@ def write_bytes(uri: str, data: bytes) -> None:
         raise StorageError(f"cannot write {uri}: {e}") from e
 
 
-def materialise_dir(uri: str, cache_root: Path) -> Path:
-    """A local folder with the contents of a model folder URI (s3:// prefixes are downloaded)."""
+def upload_file(uri: str, source: Path) -> None:
+    """Copies a local file to the URI: multipart for s3:// (streamed), temp + rename locally."""
+    path = local_path(uri)
+    try:
+        if path is None:
+            bucket, key = _bucket_key(uri)
+            _s3().upload_file(str(source), bucket, key, Config=_transfer_config())
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        os.close(fd)
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, path)
+    except Exception as e:  # noqa: BLE001
+        raise StorageError(f"cannot write {uri}: {e}") from e
+
+
+def download_file(uri: str, target: Path) -> None:
+    path = local_path(uri)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None:
+            shutil.copyfile(path, target)
+            return
+        bucket, key = _bucket_key(uri)
+        _s3().download_file(bucket, key, str(target), Config=_transfer_config())
+    except Exception as e:  # noqa: BLE001
+        raise StorageError(f"cannot read {uri}: {e}") from e
+
+
+def list_files(uri: str) -> list[str]:
+    """Relative names of the files under a folder URI, sorted."""
     path = local_path(uri)
     if path is not None:
-        if not path.is_dir():
-            raise StorageError(f"model folder {uri} does not exist")
-        return path
+        return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
     bucket, prefix = _bucket_key(uri)
-    target = cache_root / bucket / prefix
-    if target.is_dir():
-        return target
+    names = []
+    for page in _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        names += [obj["Key"][len(prefix) + 1 :] for obj in page.get("Contents", [])]
+    return sorted(names)
+
+
+def delete_folder(uri: str) -> None:
+    path = local_path(uri)
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    bucket, prefix = _bucket_key(uri)
     client = _s3()
-    tmp = Path(tempfile.mkdtemp(dir=cache_root))
-    found = False
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
-        for obj in page.get("Contents", []):
-            rel = obj["Key"][len(prefix) + 1 :]
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            client.download_file(bucket, obj["Key"], str(tmp / rel))
-            found = True
-    if not found:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise StorageError(f"model folder {uri} is empty or does not exist")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, target)
-    return target
+    keys = [{"Key": f"{prefix}/{name}"} for name in list_files(uri)]
+    for i in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+        client.delete_objects(Bucket=bucket, Delete={"Objects": keys[i : i + 1000], "Quiet": True})
+
+
+class ResumingS3Reader(io.RawIOBase):
+    """An S3 object as a stream that survives a dropped connection: botocore retries the
+    GetObject call itself, not a body that fails mid-read, so a failed read reopens the object
+    at the current offset (Range) and carries on, a few times before giving up."""
+
+    ATTEMPTS = 5
+
+    def __init__(self, client, bucket: str, key: str) -> None:
+        super().__init__()
+        self.client, self.bucket, self.key = client, bucket, key
+        self.position = 0
+        self.body = self._open()
+
+    def _open(self):
+        extra = {"Range": f"bytes={self.position}-"} if self.position else {}
+        return self.client.get_object(Bucket=self.bucket, Key=self.key, **extra)["Body"]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        from botocore.exceptions import BotoCoreError
+
+        for attempt in range(self.ATTEMPTS):
+            try:
+                data = self.body.read(len(buffer))
+                break
+            except (BotoCoreError, OSError) as e:
+                if attempt == self.ATTEMPTS - 1:
+                    raise OSError(f"s3://{self.bucket}/{self.key}: read failed at byte {self.position}: {e}") from e
+                time.sleep(min(2**attempt, 10) * 0.5)
+                self.body = self._open()
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.body.close()
+        super().close()

@@ -69,6 +69,9 @@ def make_tiny_models(out: Path, seed: int = 0, image_size: int = 32) -> dict[str
             num_attention_heads=4,
             num_key_value_heads=2,
             max_position_embeddings=1024,
+            # Wider than the 0.02 default, so that the random LM reacts to its inputs (logits away from
+            # uniform): a connector has a loss it can lower within a few steps in the tests.
+            initializer_range=0.2,
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id,

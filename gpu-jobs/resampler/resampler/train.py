@@ -21,15 +21,19 @@ from typing import Callable
 
 import torch
 import torch.distributed as dist
+from safetensors.torch import save
 
 from . import storage
-from .checkpoint import ResumeError, load_latest, save_checkpoint, weights_bytes
-from .config import ConfigError, TrainConfig, parse_config
-from .data import DataError, StreamSpec, make_loader
-from .frozen import ModelError, caption_loss, load_frozen
-from .manifest import ManifestError, load_manifest
-from .model import build_connector
+from .checkpoint import ResumeError, connector_tensors, load_latest, save_checkpoint
+from .config import TOWER_KEYS, ConfigError, TrainConfig, parse_config
+from .data import DataError, StreamSpec, make_loader, read_shard
+from .export import model_card, write_export
+from .launch import relaunch_command
+from .manifest import ManifestError, describe_manifest, load_manifest, split_heldout
+from .model_folders import default_cache_root
 from .preprocess import Preprocessor
+from .samples import generate_samples
+from .vlm import ModelError, Vlm, VlmSpec, build_vlm
 
 INPUT_ERRORS = (ConfigError, ManifestError, DataError, ModelError, ResumeError, storage.StorageError)
 
@@ -48,6 +52,36 @@ def warmup_cosine(config: TrainConfig) -> Callable[[int], float]:
 def _log(rank: int, message: str) -> None:
     if rank == 0:
         print(message, flush=True)
+
+
+def vlm_spec(config: TrainConfig) -> VlmSpec:
+    return VlmSpec(config.vision_model, config.text_model, config.perceiver(), config.image_shortest_edge,
+                   config.image_longest_edge, config.image_splitting)
+
+
+def check_towers(vlm: Vlm, config: TrainConfig) -> None:
+    """An Idefics2Config given as --config must describe the towers the checkpoints hold."""
+    actual = {"vision_config": vlm.model.config.vision_config.to_dict(),
+              "text_config": vlm.model.config.text_config.to_dict()}
+    for tower in TOWER_KEYS:
+        given = getattr(config, tower)
+        wrong = [f"{k}={given[k]!r} (checkpoint: {actual[tower].get(k)!r})" for k in given
+                 if given[k] != actual[tower].get(k)]
+        if wrong:
+            raise ConfigError(f"config.{tower} does not match the {tower.split('_')[0]} checkpoint: {', '.join(wrong)}")
+
+
+def _ddp(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    from torch.nn.parallel import DistributedDataParallel
+
+    # Only the connector is synchronised: the frozen towers are identical on every rank, and
+    # broadcasting a 7B LM at start-up would cost minutes on a multi-node job.
+    frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
+    frozen += [n for n, _ in model.named_buffers()]
+    DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, frozen)
+    # A text-only micro-batch leaves the connector out of the graph: find_unused_parameters.
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                   find_unused_parameters=True)
 
 
 def train(
@@ -76,15 +110,20 @@ def train(
     on_gpu = device.type == "cuda"
     out = storage.resolve(out_uri)
 
-    shards = load_manifest(manifest_uri)
-    frozen = load_frozen(config.vision_model, config.text_model, device, torch.bfloat16 if on_gpu else torch.float32)
-    connector_config = frozen.connector_config(config.perceiver())
+    shards, heldout_shard, heldout_start = split_heldout(load_manifest(manifest_uri), config.heldout_samples)
     torch.manual_seed(config.seed)
-    connector = build_connector(connector_config).to(device)
-    model = torch.nn.parallel.DistributedDataParallel(connector, device_ids=[device.index] if on_gpu else None) if distributed else connector
+    vlm = build_vlm(vlm_spec(config), default_cache_root())
+    check_towers(vlm, config)
+    model = vlm.model.to(device)
+    if config.gradient_checkpointing:
+        model.model.text_model.activation_checkpointing_enable({"use_reentrant": False})
+    model.train()  # checkpointing runs in training mode; the towers have no dropout to switch
+    connector = vlm.connector
     if config.compile and on_gpu:
-        model = torch.compile(model)  # checkpoints keep using `connector`'s own key names
-    optimizer = torch.optim.AdamW(connector.parameters(), lr=config.lr, betas=(0.9, 0.95), weight_decay=config.weight_decay)
+        connector.compile()  # in place: checkpoints keep the connector's own key names
+    step_model = _ddp(model, device) if distributed else model
+    optimizer = torch.optim.AdamW(connector.parameters(), lr=config.lr, betas=(0.9, 0.95),
+                                  weight_decay=config.weight_decay, fused=on_gpu)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(config))
 
     config_json = config.to_json()
@@ -95,23 +134,19 @@ def train(
     if resumed:
         _log(rank, f"resuming from step {step}")
 
-    preprocessor = Preprocessor(
-        frozen.tokenizer, frozen.image_size, frozen.image_mean, frozen.image_std,
-        config.resampler_n_latents, config.image_splitting, config.max_seq_len,
-    )
+    preprocessor = Preprocessor(vlm.processor, config.max_seq_len)
     spec = StreamSpec(shards, config.seed, config.shuffle_buffer, config.batch_size, config.num_workers, rank, world)
     batches = iter(make_loader(spec, preprocessor, start_batch=step * config.grad_accum))
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if on_gpu else contextlib.nullcontext()
     started, first_step = time.perf_counter(), step
 
-    connector.train()
     while step < config.steps:
         total = torch.zeros((), device=device)
         for micro in range(config.grad_accum):
             batch = {k: v.to(device, non_blocking=True) for k, v in next(batches).items()}
             sync = micro == config.grad_accum - 1 or not distributed
-            with (contextlib.nullcontext() if sync else model.no_sync()), autocast:
-                loss = caption_loss(frozen, model, batch) / config.grad_accum
+            with (contextlib.nullcontext() if sync else step_model.no_sync()), autocast:
+                loss = step_model(**batch, use_cache=False).loss / config.grad_accum
             loss.backward()
             total += loss.detach()
         torch.nn.utils.clip_grad_norm_(connector.parameters(), config.max_grad_norm)
@@ -125,7 +160,8 @@ def train(
         losses.append(total.item())
         _log(rank, f"step {step}/{config.steps} loss {losses[-1]:.4f} lr {lrs[-1]:.3g}")
         if rank == 0 and (step % config.checkpoint_every == 0 or step == config.steps):
-            save_checkpoint(out, step, connector, optimizer, scheduler, losses, lrs, config_json)
+            save_checkpoint(out, step, connector, optimizer, scheduler, losses, lrs, config_json,
+                            config.keep_checkpoints)
         if distributed:
             dist.barrier()
         if on_step:
@@ -137,26 +173,27 @@ def train(
         "steps": step,
         "loss": losses,
         "lr": lrs,
+        "samples_per_step": config.batch_size * config.grad_accum * world,
         "samples_per_second": samples / elapsed if samples and elapsed > 0 else None,
         "resumed_from": resumed.step if resumed else None,
         "world_size": world,
         "device": str(device),
     }
     if rank == 0:
-        storage.write_bytes(storage.join(out, "connector.safetensors"), weights_bytes(connector))
-        storage.write_bytes(storage.join(out, "config.json"), json.dumps(connector_config, indent=2).encode())
+        card = model_card(vlm, describe_manifest(manifest_uri), metrics, json.loads(config_json))
+        metrics["export"] = write_export(vlm, out, card)
+        # The connector alone too, in transformers' Idefics2Connector key names.
+        storage.write_bytes(storage.join(out, "connector.safetensors"), save(connector_tensors(connector)))
+        held = []
+        if heldout_shard is not None:
+            held = [s for i, s in enumerate(read_shard(heldout_shard)) if i >= heldout_start]
+        metrics["samples"] = len(generate_samples(vlm, held, out, device))
         storage.write_bytes(storage.join(out, "train_config.json"), config_json.encode())
         storage.write_bytes(storage.join(out, "metrics.json"), json.dumps(metrics, indent=2).encode())
     if distributed:
+        dist.barrier()
         dist.destroy_process_group()
     return metrics
-
-
-def _relaunch_under_torchrun(gpus: int) -> int:
-    """One process per GPU (DDP); the Batch command stays `python -m resampler.train …`."""
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={gpus}",
-               "-m", "resampler.train", *sys.argv[1:]]
-    return subprocess.call(command)
 
 
 def _message(error: Exception) -> str:
@@ -177,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         config = parse_config(args.config)
-        gpus = torch.cuda.device_count()
-        if gpus > 1 and "LOCAL_RANK" not in os.environ:
-            return _relaunch_under_torchrun(gpus)
+        command = relaunch_command(torch.cuda.device_count(), os.environ, sys.argv[1:])
+        if command is not None:
+            return subprocess.call(command)
         metrics = train(args.manifest, args.out, config)
     except INPUT_ERRORS as e:
         print(f"error: {_message(e)}", file=sys.stderr)

@@ -46,6 +46,9 @@ def train_config(tiny_models):
             "shuffle_buffer": 8,
             "checkpoint_every": 2,
             "max_seq_len": 64,
+            "image_shortest_edge": 32,
+            "image_longest_edge": 64,
+            "heldout_samples": 2,
             **TINY_PERCEIVER,
             **overrides,
         }

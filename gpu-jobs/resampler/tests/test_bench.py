@@ -1,18 +1,34 @@
-"""The GPU benchmark also runs on CPU (tiny dims) and says it is not a GPU figure."""
+"""The whole-step benchmark also runs on CPU (tiny dims) and says it is not a GPU figure."""
+import contextlib
 import json
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
-from resampler.bench import main, peak_tflops
+from resampler.bench import TINY, batch_of, build, main, peak_tflops
 
 
 def test_prints_json_and_labels_a_cpu_run(capsys):
-    main(["--batch", "2", "--steps", "1", "--warmup", "0"])
+    main(["--batch", "2", "--steps", "1", "--warmup", "0", "--text-tokens", "8"])
     result = json.loads(capsys.readouterr().out)
     if not torch.cuda.is_available():
         assert result["gpu"] is False and result["mfu"] is None
         assert "not a GPU figure" in result["note"]
-    assert result["samples_per_second"] > 0 and result["train_flops_per_sample"] > 0
+    assert result["samples_per_second"] > 0 and result["gradient_checkpointing"] is True
+    assert result["trainable_parameters"] < result["parameters"]
+
+
+def test_step_flops_count_the_frozen_towers_forward_and_the_backward_into_the_latents():
+    from resampler.bench import step_flops
+
+    model = build(TINY, torch.device("cpu"), gpu=False)
+    inputs = batch_of(TINY, model, 1, 8, torch.device("cpu"))
+    with FlopCounterMode(display=False) as forward:
+        model(**inputs, use_cache=False)
+    whole = step_flops(model, TINY, 8, torch.device("cpu"), contextlib.nullcontext)
+    # Backward costs more than nothing (LM into the latents, connector weights) and less than
+    # the 2× forward of a fully trained model: the towers compute no weight gradients.
+    assert forward.get_total_flops() * 1.3 < whole < forward.get_total_flops() * 3
 
 
 def test_peak_table_matches_device_names():

@@ -1,13 +1,14 @@
 """Manifests, shard streaming (order, partition, resume skipping) and sample preprocessing."""
+import io
 import json
 
 import pytest
 import torch
 
 from resampler.data import DataError, StreamSpec, make_loader, raw_stream, read_shard, segments_of, skipped_batches
-from resampler.frozen import load_frozen
-from resampler.manifest import ManifestError, ShardRef, load_manifest
+from resampler.manifest import ManifestError, ShardRef, load_manifest, split_heldout
 from resampler.preprocess import IGNORE, Preprocessor
+from resampler.vlm import image_normalisation, make_processor, VlmSpec
 from shards import COLOURS, jpeg, make_pair_shards, write_dataset_manifest, write_mixture_manifest
 
 
@@ -80,9 +81,17 @@ def test_skipped_batches_counts_each_workers_share():
     assert skipped_batches(7, 0, 1) == 7
 
 
+def processor_for(tiny_models, latents=3, split=False, shortest=32, longest=64):
+    from transformers import AutoTokenizer
+
+    perceiver = {"resampler_n_latents": latents}
+    spec = VlmSpec(str(tiny_models["vision"]), str(tiny_models["text"]), perceiver, shortest, longest, split)
+    return make_processor(AutoTokenizer.from_pretrained(tiny_models["text"]), spec,
+                          *image_normalisation(tiny_models["vision"]))
+
+
 def test_a_loader_started_at_batch_n_yields_what_batch_n_onwards_was(tmp_path, tiny_models):
-    frozen = load_frozen(str(tiny_models["vision"]), str(tiny_models["text"]), torch.device("cpu"), torch.float32)
-    pre = Preprocessor(frozen.tokenizer, frozen.image_size, frozen.image_mean, frozen.image_std, 2, False, 32)
+    pre = Preprocessor(processor_for(tiny_models, latents=2), 32)
     refs = [ShardRef(s["uri"], 6) for s in make_pair_shards(tmp_path, 4, 6)]
     spec = StreamSpec(refs, seed=3, shuffle_buffer=4, batch_size=3, workers=2)
     whole = iter(make_loader(spec, pre, start_batch=0))
@@ -102,20 +111,81 @@ def test_pairs_and_interleaved_documents_become_segments():
         segments_of({"__key__": "x", "__url__": "u", "jpg": image})
 
 
-def test_examples_put_latent_slots_before_the_caption_and_learn_only_text(tiny_models):
-    frozen = load_frozen(str(tiny_models["vision"]), str(tiny_models["text"]), torch.device("cpu"), torch.float32)
-    tok = frozen.tokenizer
+def test_a_pair_is_a_chat_turn_in_the_processors_layout_with_loss_on_the_answer(tiny_models):
     for split, tiles in ((False, 1), (True, 5)):
-        pre = Preprocessor(tok, frozen.image_size, frozen.image_mean, frozen.image_std, 3, split, 128)
+        processor = processor_for(tiny_models, latents=3, split=split)
+        tok = processor.tokenizer
+        pre = Preprocessor(processor, 256)
         ex = pre.example([("image", jpeg(COLOURS["blue"], (50, 30))), ("text", "a blue square")])
-        caption = tok("a blue square", add_special_tokens=False)["input_ids"]
-        assert len(ex.tiles) == tiles and ex.tiles[0].shape == (3, frozen.image_size, frozen.image_size)
-        assert ex.image_slots == [False] + [True] * 3 * tiles + [False] * (len(caption) + 1)
-        assert ex.labels == [IGNORE] * (1 + 3 * tiles) + caption + [tok.eos_token_id]
+        text = tok.decode(ex.ids)
+        image = "<fake_token_around_image>" + "<image>" * 3
+        assert text == ("User:" + image * tiles + "<fake_token_around_image> Describe this image.<end_of_utterance>\n"
+                        "Assistant: a blue square<end_of_utterance>\n")
+        answer = tok(" a blue square<end_of_utterance>\n", add_special_tokens=False)["input_ids"]
+        assert ex.labels == [IGNORE] * (len(ex.ids) - len(answer)) + answer
+        assert ex.pixel_values.shape[0] == tiles and ex.pixel_mask.shape[0] == tiles
     batch = pre.collate([ex, pre.example([("text", "short")])])
-    assert batch["pixel_values"].shape[0] == 5
-    assert batch["image_mask"].sum() == 15
-    assert batch["attention_mask"][1].sum() == len(tok("short", add_special_tokens=False)["input_ids"]) + 2
+    assert batch["pixel_values"].shape[:2] == (2, 5)
+    assert batch["pixel_attention_mask"][1].sum() == 0  # the text-only sample has padding images only
+    assert (batch["input_ids"] == tok.convert_tokens_to_ids("<image>")).sum() == 15
+    assert batch["attention_mask"][1].sum() == len(tok("short")["input_ids"]) + 1  # + eos
+
+
+def test_a_batch_without_images_has_no_pixel_values(tiny_models):
+    pre = Preprocessor(processor_for(tiny_models), 64)
+    batch = pre.collate([pre.example([("text", "only words")]), pre.example([("text", "and more")])])
+    assert "pixel_values" not in batch and batch["labels"].shape == batch["input_ids"].shape
+
+
+def test_documents_learn_text_tokens_not_image_tokens(tiny_models):
+    processor = processor_for(tiny_models, latents=2)
+    pre = Preprocessor(processor, 256)
+    ex = pre.example([("text", "intro "), ("image", jpeg(COLOURS["red"])), ("text", " outro")])
+    image_id = processor.tokenizer.convert_tokens_to_ids("<image>")
+    fake_id = processor.tokenizer.convert_tokens_to_ids("<fake_token_around_image>")
+    for token, label in zip(ex.ids, ex.labels):
+        assert label == (IGNORE if token in (image_id, fake_id) else token)
+    assert ex.ids[-1] == processor.tokenizer.eos_token_id
+
+
+def test_a_long_document_is_cut_before_an_image_it_cannot_hold_whole(tiny_models):
+    pre = Preprocessor(processor_for(tiny_models, latents=4), 12)
+    ex = pre.example([("text", "a"), ("image", jpeg(COLOURS["red"])), ("text", "b"), ("image", jpeg(COLOURS["blue"])),
+                      ("text", "a long tail of words " * 5)])
+    image_id = pre.image_id
+    assert ex.ids.count(image_id) == 4 and ex.pixel_values.shape[0] == 1 and len(ex.ids) <= 12
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_collated_pixels_and_masks_equal_idefics2_image_processor(tiny_models, split):
+    """Odd sizes, several per sample, one larger than the longest edge: each sample through the
+    processor alone, padded together by collate, equals the processor's own batch."""
+    from PIL import Image
+    from transformers import Idefics2ImageProcessor
+
+    processor = processor_for(tiny_models, split=split, shortest=30, longest=70)
+    pre = Preprocessor(processor, 4096)
+    sizes = [[(45, 29), (97, 33)], [(31, 77)], [(61, 61), (33, 47), (129, 35)]]
+    images = [[jpeg((40 * i % 255, 90, 200 - 30 * j), size) for j, size in enumerate(sample)]
+              for i, sample in enumerate(sizes)]
+    examples = [pre.example([("image", im) for im in sample] + [("text", "x")]) for sample in images]
+    batch = pre.collate(examples)
+    reference = Idefics2ImageProcessor(do_image_splitting=split, size={"shortest_edge": 30, "longest_edge": 70},
+                                       image_mean=[0.5] * 3, image_std=[0.5] * 3)
+    pil = [[Image.open(io.BytesIO(im)).convert("RGB") for im in sample] for sample in images]
+    want = reference(pil, return_tensors="pt")
+    assert batch["pixel_values"].shape == want["pixel_values"].shape
+    torch.testing.assert_close(batch["pixel_values"], want["pixel_values"].float(), rtol=0, atol=1e-6)
+    assert torch.equal(batch["pixel_attention_mask"], want["pixel_attention_mask"].long())
+
+
+def test_heldout_samples_come_out_of_the_last_shard():
+    refs = [ShardRef("a", 5), ShardRef("b", 3), ShardRef("a", 2)]
+    training, held, start = split_heldout(refs, 2)
+    assert held == ShardRef("b", 3) and start == 1
+    assert training == [ShardRef("a", 5), ShardRef("b", 1), ShardRef("a", 2)]
+    assert split_heldout(refs, 0) == (refs, None, 0)
+    assert split_heldout([ShardRef("a", 1)], 4) == ([ShardRef("a", 1)], None, 0)
 
 
 def test_text_only_samples_become_one_text_segment():
