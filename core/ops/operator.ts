@@ -21,6 +21,12 @@ export interface OperatorInstance<R extends string> {
   processBatch?(samples: readonly Sample[]): Promise<readonly Outcome<R>[]>;
   /** Added: the most samples one processBatch call takes (default 1). */
   readonly batchSize?: number;
+  /**
+   * Added, optional: true when an outcome depends on its sample alone (no state such as a
+   * dedup set), so the shard loop may run `process` on several samples at once. Otherwise it
+   * calls `process` in shard order, one sample at a time.
+   */
+  readonly concurrent?: boolean;
 }
 
 export interface OperatorContext {

@@ -5,15 +5,27 @@
  */
 import { BUILTIN_OPERATORS, registryFrom } from '../ops/index';
 import type { OperatorDeclaration } from '../../core/ops/operator';
+import { inFlightFromEnv, paceGcForShards, useThreadsFor } from '../runtime/shard-runtime';
 import type { ShardEvent, ShardResult } from '../../core/contracts';
 import { runSegment } from './segment';
 
+export interface ShardHandlerOptions {
+  /** Samples in the chain at once. @default VLMFLOW_IN_FLIGHT, else 1 */
+  readonly inFlight?: number;
+}
+
 export function createShardHandler(
   operators: readonly OperatorDeclaration[],
+  options: ShardHandlerOptions = {},
 ): (event: ShardEvent) => Promise<ShardResult> {
   // Built once per container: the registry is shared by every shard this container runs.
   const registry = registryFrom(operators);
-  return (event) => runSegment(event, registry);
+  const inFlight = options.inFlight ?? inFlightFromEnv();
+  paceGcForShards();
+  return (event) => {
+    useThreadsFor(inFlight);
+    return runSegment(event, registry, { inFlight });
+  };
 }
 
 export const handler = createShardHandler(Object.values(BUILTIN_OPERATORS));

@@ -35,12 +35,14 @@ import {
   assertBalanced,
   runShardLoop,
   type ChainLink,
+  type LoopOptions,
   type LoopResult,
 } from './shard-loop';
 
 export async function runSegment(
   event: ShardEvent,
   registry: OperatorRegistry,
+  options: LoopOptions = {},
 ): Promise<ShardResult> {
   const { task, segment } = event;
   const where = describe(task, segment);
@@ -73,16 +75,14 @@ export async function runSegment(
   // Segment 0 reads the source's own format; later segments read the previous segment's tar.
   const source: RecordSource =
     segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
-  // A second attempt (tar not grouped by key) starts with fresh operator state.
-  const { loop, kept, rejects } = await regroupingIfNeeded(async (regroupMaxBytes) =>
-    processShard(
-      input,
-      { ...source, ...(regroupMaxBytes === undefined ? {} : { regroupMaxBytes }) },
-      { uri: output, intermediate: !last },
-      rejectsShardUri(runRoot, stage, item.key, segment),
-      await instantiateChain(task, segment, registry),
-      where,
-    ),
+  const { loop, kept, rejects } = await processShard(
+    input,
+    source,
+    { uri: output, intermediate: !last },
+    rejectsShardUri(runRoot, stage, item.key, segment),
+    chain,
+    where,
+    options,
   );
   assertBalanced(loop, where);
   await writeJson(timingsUri(runRoot, stage, item.key, segment), {
@@ -153,6 +153,7 @@ async function processShard(
   rejectsUri: string,
   chain: readonly ChainLink[],
   where: string,
+  options: LoopOptions,
 ): Promise<{ loop: LoopResult; kept: WrittenShard; rejects: WrittenShard }> {
   let input;
   try {
@@ -170,10 +171,15 @@ async function processShard(
   );
   const rejectsWriter = new ShardWriter(rejectsUri, storageFor(rejectsUri), taggedAs('rejects'));
   try {
-    const loop = await runShardLoop(readRecords(input, source), chain, {
-      kept: keptWriter,
-      rejected: rejectsWriter,
-    });
+    const loop = await runShardLoop(
+      readRecords(input, source),
+      chain,
+      {
+        kept: keptWriter,
+        rejected: rejectsWriter,
+      },
+      options,
+    );
     return { loop, kept: await keptWriter.close(), rejects: await rejectsWriter.close() };
   } catch (error) {
     input.destroy();

@@ -3,9 +3,17 @@
  * reject; this loop alone counts (`in`, `kept`, `rejected["<op>:<reason>"]`), so every sample
  * that enters leaves kept or rejected with a reason.
  */
-import type { OperatorInstance, Outcome } from '../../core/ops/operator';
+import type { OperatorInstance } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
-import { ShardError, messageOf } from '../../core/errors';
+import {
+  applyOutcome,
+  processBatchOrExplain,
+  processOrExplain,
+  settleRemaining,
+  type InFlight,
+} from './chain-step';
+import { ShardError } from '../../core/errors';
+import { inFlightRunner, type SampleRunner } from './in-flight';
 import type { SourceRecord } from '../sources/records';
 import { tagRejected, type RejectTag } from './reject-tag';
 
@@ -32,25 +40,36 @@ export interface LoopResult extends LoopCounts {
 /** Rejects found by the tar codec are counted as `tar:<reason>`. */
 export const TAR_OP = 'tar';
 
+export interface LoopOptions {
+  /**
+   * Most samples in the chain at once when no operator batches (default 1: one at a time).
+   * Output is the same bytes whatever the number (lambdas/handlers/in-flight.ts).
+   */
+  readonly inFlight?: number;
+}
+
 export async function runShardLoop(
   records: AsyncIterable<SourceRecord>,
   chain: readonly ChainLink[],
   sinks: { readonly kept: SampleSink; readonly rejected: SampleSink },
+  options: LoopOptions = {},
 ): Promise<LoopResult> {
   const labels = timingLabels(chain);
   const timingsMs: Record<string, number> = Object.fromEntries(labels.map((label) => [label, 0]));
   const rejected: Record<string, number> = {};
   let seen = 0;
   let kept = 0;
-  // Samples go through the chain a group at a time: one sample when no operator batches,
-  // else as many as the largest batch, so a batching operator sees up to that many survivors.
+  // With a batching operator, samples go through the chain a group at a time (as many as the
+  // largest batch, so it sees up to that many survivors); otherwise several may be in flight.
   const groupSize = Math.max(1, ...chain.map(({ instance }) => batchSizeOf(instance)));
-  let group: InFlight[] = [];
+  const runner =
+    groupSize > 1
+      ? groupRunner(chain, labels, timingsMs, groupSize)
+      : inFlightRunner(chain, labels, timingsMs, options.inFlight ?? 1);
 
-  const flush = async (): Promise<void> => {
-    await runGroup(group, chain, labels, timingsMs);
-    // Written in input order, whatever order the operators finished in.
-    for (const item of group) {
+  // Written in input order, whatever order the operators finished in.
+  const write = async (done: readonly InFlight[]): Promise<void> => {
+    for (const item of done) {
       if (item.rejectedBy) {
         const tag = item.rejectedBy;
         const reason = `${tag.op}:${tag.reason}`;
@@ -62,7 +81,6 @@ export async function runShardLoop(
         await sinks.kept.add(item.current);
       }
     }
-    group = [];
   };
 
   for await (const record of records) {
@@ -77,25 +95,40 @@ export async function runShardLoop(
         detail: record.detail,
         key: record.rawKey,
       };
-      group.push({ original: sample, current: sample, rejectedBy: tag });
-    } else group.push({ original: record.sample, current: record.sample });
-    if (group.length >= groupSize) await flush();
+      await write(await runner.add({ original: sample, current: sample, rejectedBy: tag }));
+    } else await write(await runner.add({ original: record.sample, current: record.sample }));
   }
-  await flush();
+  await write(await runner.finish());
   return { in: seen, kept, rejected: sortedCounts(rejected), timingsMs };
-}
-
-/** A sample on its way through the chain. */
-interface InFlight {
-  readonly original: Sample;
-  current: Sample;
-  rejectedBy?: RejectTag;
 }
 
 function batchSizeOf(instance: OperatorInstance<string>): number {
   return instance.processBatch && instance.batchSize && instance.batchSize > 1
     ? Math.floor(instance.batchSize)
     : 1;
+}
+
+/** Groups of `size` samples; the chain runs over each group operator by operator. */
+function groupRunner(
+  chain: readonly ChainLink[],
+  labels: readonly string[],
+  timingsMs: Record<string, number>,
+  size: number,
+): SampleRunner {
+  let group: InFlight[] = [];
+  const flush = async (): Promise<readonly InFlight[]> => {
+    const done = group;
+    group = [];
+    await runGroup(done, chain, labels, timingsMs);
+    return done;
+  };
+  return {
+    add: async (item) => {
+      group.push(item);
+      return group.length >= size ? flush() : [];
+    },
+    finish: flush,
+  };
 }
 
 /** Runs the chain over a group, operator by operator; each sees the group's survivors in order. */
@@ -105,18 +138,6 @@ async function runGroup(
   labels: readonly string[],
   timingsMs: Record<string, number>,
 ): Promise<void> {
-  const apply = async (item: InFlight, link: ChainLink, outcome: Outcome<string>) => {
-    if (outcome.keep) {
-      item.current = outcome.sample;
-      return;
-    }
-    // Deferred work would have run before this operator: its failure takes precedence.
-    const settled = item.current.deferred ? await settle(item.current, timingsMs) : undefined;
-    item.rejectedBy =
-      settled && !settled.keep
-        ? settled.tag
-        : { op: link.op, reason: outcome.reason, detail: outcome.detail };
-  };
   for (const [index, link] of chain.entries()) {
     const label = labels[index]!;
     const alive = group.filter((item) => !item.rejectedBy);
@@ -130,76 +151,19 @@ async function runGroup(
           batch.map((item) => item.current),
         );
         timingsMs[label]! += performance.now() - started;
-        for (const [i, item] of batch.entries()) await apply(item, link, outcomes[i]!);
+        for (const [i, item] of batch.entries())
+          await applyOutcome(item, link, outcomes[i]!, timingsMs);
       }
     } else {
       for (const item of alive) {
         const started = performance.now();
         const outcome = await processOrExplain(link, item.current);
         timingsMs[label]! += performance.now() - started;
-        await apply(item, link, outcome);
+        await applyOutcome(item, link, outcome, timingsMs);
       }
     }
   }
-  for (const item of group) {
-    if (item.rejectedBy || !item.current.deferred) continue;
-    const settled = await settle(item.current, timingsMs);
-    if (settled.keep) item.current = settled.sample;
-    else item.rejectedBy = settled.tag;
-  }
-}
-
-/** Runs the work an operator deferred (Sample.deferred); its time counts as that operator's. */
-async function settle(
-  sample: Sample,
-  timingsMs: Record<string, number>,
-): Promise<{ keep: true; sample: Sample } | { keep: false; tag: RejectTag }> {
-  const work = sample.deferred!;
-  const started = performance.now();
-  let settled;
-  try {
-    settled = await work.settle(sample);
-  } catch (error) {
-    throw new ShardError(
-      `operator ${work.op} failed on sample "${sample.key}": ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
-  if (work.op in timingsMs) timingsMs[work.op]! += performance.now() - started;
-  return settled.keep
-    ? { keep: true, sample: settled.sample }
-    : { keep: false, tag: { op: work.op, reason: settled.reason, detail: settled.detail } };
-}
-
-async function processBatchOrExplain(
-  link: ChainLink,
-  samples: readonly Sample[],
-): Promise<readonly Outcome<string>[]> {
-  const keys = () => samples.map((s) => `"${s.key}"`).join(', ');
-  let outcomes: readonly Outcome<string>[];
-  try {
-    outcomes = await link.instance.processBatch!(samples);
-  } catch (error) {
-    throw new ShardError(`operator ${link.op} failed on samples ${keys()}: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
-  if (outcomes.length !== samples.length)
-    throw new ShardError(
-      `operator ${link.op} returned ${outcomes.length} outcomes for ${samples.length} samples (${keys()})`,
-    );
-  return outcomes;
-}
-
-async function processOrExplain(link: ChainLink, sample: Sample) {
-  try {
-    return await link.instance.process(sample);
-  } catch (error) {
-    throw new ShardError(
-      `operator ${link.op} failed on sample "${sample.key}": ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
+  for (const item of group) await settleRemaining(item, timingsMs);
 }
 
 function timingLabels(chain: readonly ChainLink[]): string[] {

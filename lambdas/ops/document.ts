@@ -71,6 +71,7 @@ export function forEachImage<R extends string>(
   inner: OperatorInstance<R>,
 ): OperatorInstance<R> {
   return {
+    ...(inner.concurrent ? { concurrent: true } : {}),
     async process(sample): Promise<Outcome<R>> {
       const doc = documentOf(sample);
       if (!doc) return inner.process(sample);

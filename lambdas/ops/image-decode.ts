@@ -52,6 +52,8 @@ export const imageDecode = defineOperator({
   create(params) {
     const allowed: ReadonlySet<string> = new Set(params.formats);
     return forEachImage('image.decode', {
+      // Stateless: the shard loop may run it on several samples at once (handlers/in-flight.ts).
+      concurrent: true,
       async process(sample) {
         const part = imagePart(sample);
         if (!part) return { keep: false, reason: 'missing' };

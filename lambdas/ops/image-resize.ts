@@ -59,6 +59,8 @@ export const imageResize = defineOperator({
     const ext = OUTPUT_FORMATS[params.format];
 
     return forEachImage('image.resize', {
+      // Stateless: the shard loop may run it on several samples at once (handlers/in-flight.ts).
+      concurrent: true,
       async process(sample) {
         const part = imagePart(sample);
         if (!part) return { keep: false, reason: 'missing' };

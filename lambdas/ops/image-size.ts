@@ -39,6 +39,8 @@ export const imageSize = defineOperator({
   ],
   create(params) {
     return forEachImage('image.size', {
+      // Stateless: the shard loop may run it on several samples at once (handlers/in-flight.ts).
+      concurrent: true,
       async process(sample) {
         let size: { readonly width: number; readonly height: number } | undefined = sample.image;
         if (!size) {

@@ -1,0 +1,46 @@
+/**
+ * How a shard function uses the CPU it is given: samples in flight, libvips threads, and the
+ * garbage collector's pace. Set once per container from the environment the CDK stack writes
+ * (infra/cdk/stage-functions.ts derives it from the function's memory, hence its vCPUs).
+ */
+import { setFlagsFromString } from 'node:v8';
+import sharp from 'sharp';
+
+/** Samples a shard handler keeps in the chain at once (default 1: one at a time). */
+export const IN_FLIGHT_ENV = 'VLMFLOW_IN_FLIGHT';
+
+/**
+ * V8 grows the old-generation limit to this percentage above the live heap after a full GC.
+ * Every image is a fresh Buffer (tar member, sharp output) and V8 counts that external memory
+ * against the limit; with a ~20 MB live heap and the default factor it marked the whole heap
+ * every few images, 2.5–3 ms CPU per image (BENCHMARKS.md). 300 % lets the limit reach 4× the
+ * live heap: a few tens of MB more between collections, still bounded by the live heap.
+ */
+export const HEAP_GROWING_PERCENT = 300;
+
+export function inFlightFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[IN_FLIGHT_ENV];
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`${IN_FLIGHT_ENV}: expected a whole number from 1 to 64, got "${raw}"`);
+  return n;
+}
+
+let gcPaced = false;
+
+/** Once per process: fewer full collections for Buffer-heavy shard work (see above). */
+export function paceGcForShards(): void {
+  if (gcPaced) return;
+  gcPaced = true;
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
+
+/**
+ * With several samples in flight, each sharp pipeline gets one libvips thread: the samples
+ * themselves fill the cores, and more threads per pipeline only add hand-offs (CPU per image
+ * rises). One at a time, sharp's own default (a thread per core) is left alone.
+ */
+export function useThreadsFor(inFlight: number): void {
+  if (inFlight > 1) sharp.concurrency(1);
+}
