@@ -75,14 +75,17 @@ export async function runSegment(
   // Segment 0 reads the source's own format; later segments read the previous segment's tar.
   const source: RecordSource =
     segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
-  const { loop, kept, rejects } = await processShard(
-    input,
-    source,
-    { uri: output, intermediate: !last },
-    rejectsShardUri(runRoot, stage, item.key, segment),
-    chain,
-    where,
-    options,
+  // A second attempt (tar not grouped by key) starts with fresh operator state.
+  const { loop, kept, rejects } = await regroupingIfNeeded(async (regroupMaxBytes) =>
+    processShard(
+      input,
+      { ...source, ...(regroupMaxBytes === undefined ? {} : { regroupMaxBytes }) },
+      { uri: output, intermediate: !last },
+      rejectsShardUri(runRoot, stage, item.key, segment),
+      await instantiateChain(task, segment, registry),
+      where,
+      options,
+    ),
   );
   assertBalanced(loop, where);
   await writeJson(timingsUri(runRoot, stage, item.key, segment), {
