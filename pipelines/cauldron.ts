@@ -9,13 +9,18 @@
  *
  * The classifier runs after deduplication and resizing, beside the captioner: duplicates are
  * never scored, and both model operators fuse into one caption-function task per shard.
- * The default models are the committed fixture models (tiny random weights; paths relative to
- * the repository root, where `vlmflow run --local` runs), so a local run needs no AWS; on AWS
- * set `nsfwModel`/`captionModel` to `s3://` folders (docs/models.md, "Deploying a real model").
+ * The default NSFW model is a real one, nsfwjs' MobileNetV2 converted to ONNX and committed
+ * under models/nsfw-mobilenet-v2; the default captioner is the committed fixture (tiny random
+ * weights: its captions are noise, and say so in json `caption_model.random_weights`). Paths
+ * are relative to the repository root, where `vlmflow run --local` runs, so a local run needs
+ * no AWS; on AWS set `nsfwModel`/`captionModel` to `s3://` folders (docs/models.md).
  */
 import pairsConnector from './pairs-connector';
 import { ops } from '../lambdas/ops';
 import { param, pipeline, type ParamDef, type SourceBuilder } from '../infra/dsl';
+
+/** nsfwjs' MobileNetV2 NSFW classifier in ONNX (scripts/models/convert_nsfwjs.py). */
+export const DEFAULT_NSFW_MODEL = 'models/nsfw-mobilenet-v2';
 
 const curated = pairsConnector.graph.sources.find((s) => s.name === 'pairs');
 const connector = pairsConnector.graph.trains.find((t) => t.name === 'connector');
@@ -45,12 +50,14 @@ export default pipeline('cauldron', (p) =>
     .params(inheritedParams)
     .params({
       nsfwModel: param.string({
-        default: 'test/fixtures/models/nsfw-tiny',
-        description: 'NSFW image classifier: model folder (s3://, file:// or a path)',
+        default: DEFAULT_NSFW_MODEL,
+        description:
+          'NSFW image classifier: model folder (s3://, file:// or a path); default: nsfwjs MobileNetV2',
       }),
       captionModel: param.string({
         default: 'test/fixtures/models/caption-tiny',
-        description: 'Image captioner: model folder (s3://, file:// or a path)',
+        description:
+          'Image captioner: model folder (s3://, file:// or a path); default: a random-weight test fixture',
       }),
       captionPolicy: param.string({
         default: 'replace',

@@ -7,6 +7,7 @@
  * Documents pass through untouched: their text is the page's own.
  */
 import { z } from 'zod';
+import { provenanceOf } from '../models/provenance';
 import { captionIds, decodeCaption, loadCaptioner } from '../models/captioner';
 import { PixelBuffers, preprocessImages } from '../models/image-batch';
 import { documentOf } from './document';
@@ -35,8 +36,7 @@ export const captionGenerate = defineOperator({
   async create(params) {
     const captioner = await loadCaptioner(params.model);
     const record = {
-      model: params.model,
-      sha256: captioner.folder.manifestSha256,
+      ...(await provenanceOf(params.model, captioner.folder)),
       max_new_tokens: params.maxNewTokens,
       num_beams: params.numBeams,
     };

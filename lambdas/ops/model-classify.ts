@@ -2,11 +2,13 @@
  * model.classify: an ONNX image classifier (Hugging Face layout, e.g. an NSFW model) scores
  * each sample's image; the scores of every label go into the sample's json under `field`, and
  * a sample is rejected when a label's score is above its threshold, with that label as the
- * reason (the highest-scoring such label). Runs batched: the shard loop hands it `batchSize`
+ * reason (the highest-scoring such label). `<field>_model` records which model (URI, sha256 of its
+ * SHA256SUMS, `random_weights: true` for a test fixture). Runs batched: the shard loop hands it `batchSize`
  * samples at a time. Documents are classified image by image (a flagged image is removed,
  * the document kept).
  */
 import { z } from 'zod';
+import { provenanceOf, type ModelProvenance } from '../models/provenance';
 import { classifyPixels, loadClassifier, type Classifier } from '../models/classifier';
 import { PixelBuffers, preprocessImages } from '../models/image-batch';
 import { documentOf, forEachImage } from './document';
@@ -22,7 +24,7 @@ const schema = z.strictObject({
   /** Reject when a label's score is above its threshold. Default: OBELICS' nsfwjs cut-offs. */
   thresholds: z.record(z.string(), z.number().min(0).max(1)).default({ porn: 0.85, hentai: 0.9 }),
   batchSize: z.number().int().min(1).max(1024).default(16),
-  /** json field that receives {label: score}. */
+  /** json field that receives {label: score}; `<field>_model` receives the model's provenance. */
   field: z.string().min(1).default('nsfw'),
 });
 
@@ -40,7 +42,8 @@ export const modelClassify = defineOperator<'model.classify', typeof schema, str
       throw new Error(
         `thresholds name ${unknown.join(', ')}, not labels of model ${params.model} (labels: ${classifier.labels.join(', ')})`,
       );
-    const judge = judgeWith(classifier, params.thresholds, params.field);
+    const provenance = await provenanceOf(params.model, classifier.folder);
+    const judge = judgeWith(classifier, params.thresholds, params.field, provenance);
     const buffers = new PixelBuffers();
     const pairs = async (samples: readonly Sample[]): Promise<Outcome<string>[]> => {
       const json = samples.map(jsonObjectOf);
@@ -81,6 +84,7 @@ function judgeWith(
   classifier: Classifier,
   thresholds: Readonly<Record<string, number>>,
   field: string,
+  provenance: ModelProvenance,
 ): (sample: Sample, json: Record<string, unknown>, scores: readonly number[]) => Outcome<string> {
   return (sample, json, scores) => {
     let flagged: { label: string; score: number; threshold: number } | undefined;
@@ -97,7 +101,7 @@ function judgeWith(
         detail: `${flagged.label} ${round6(flagged.score)} > ${flagged.threshold}`,
       };
     const rounded = Object.fromEntries(classifier.labels.map((l, i) => [l, round6(scores[i]!)]));
-    const out = { ...json, [field]: rounded };
+    const out = { ...json, [field]: rounded, [`${field}_model`]: provenance };
     return { keep: true, sample: withParts(sample, { json: Buffer.from(JSON.stringify(out)) }) };
   };
 }

@@ -3,13 +3,13 @@ check against PyTorch, and the SHA256SUMS manifest."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
+
+from model_folder import write_json, write_sha256sums  # noqa: F401  (re-exported)
 
 # The deterministic input every expected.json is computed from (B's tests rebuild it):
 #   pixel_values[b, c, y, x] = ((c*7 + y*3 + x + b*5) % 17) / 17 - 0.5   (float32, batch 2)
@@ -74,19 +74,3 @@ def check_onnx(
     if worst > MAX_ABS_DIFF:
         raise SystemExit(f"{label}: max abs diff {worst} > {MAX_ABS_DIFF}")
     return worst
-
-
-def write_json(path: Path, value: object) -> None:
-    path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
-
-
-def write_sha256sums(folder: Path) -> None:
-    """Writes `sha256sum`-format lines for every other file in the folder, sorted by path."""
-    lines = []
-    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = file.relative_to(folder).as_posix()
-        if relative == "SHA256SUMS":
-            continue
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
-        lines.append(f"{digest}  {relative}\n")
-    (folder / "SHA256SUMS").write_text("".join(lines))

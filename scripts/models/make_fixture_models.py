@@ -12,6 +12,7 @@ and compared with PyTorch before the folder is finished."""
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import warnings
@@ -24,7 +25,7 @@ from transformers.utils import logging as transformers_logging  # noqa: E402
 
 from fixture_captioner import CaptionerDims, write_captioner  # noqa: E402
 from fixture_classifier import ClassifierDims, write_classifier  # noqa: E402
-from fixture_common import write_sha256sums  # noqa: E402
+from model_folder import write_json, write_sha256sums  # noqa: E402
 
 REPO_ROOT = SCRIPT_DIR.parent.parent
 DEFAULT_OUT = REPO_ROOT / "test" / "fixtures" / "models"
@@ -60,6 +61,16 @@ def fresh_folder(folder: Path) -> Path:
     return folder
 
 
+def mark_random_weights(folder: Path) -> None:
+    """config.json `random_weights: true`: the model operators copy it into every sample they
+    judge or caption (lambdas/models/provenance.ts), so output of a fixture never passes for a
+    real model's."""
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    config["random_weights"] = True
+    write_json(config_path, config)
+
+
 def check_fixture_captions(expected: dict) -> None:
     """The committed captioner must keep the properties the operator tests rely on."""
     eos = expected["eos_token_id"]
@@ -88,6 +99,7 @@ def main() -> None:
     classifier_name, classifier_dims = preset["classifier"]
     folder = fresh_folder(out / classifier_name)
     write_classifier(folder, classifier_dims, CLASSIFIER_SEED)
+    mark_random_weights(folder)
     write_sha256sums(folder)
     print(f"wrote {folder}")
 
@@ -96,6 +108,7 @@ def main() -> None:
     expected = write_captioner(folder, captioner_dims, CAPTIONER_SEED)
     if args.preset == "fixture":
         check_fixture_captions(expected)
+    mark_random_weights(folder)
     write_sha256sums(folder)
     print(f"wrote {folder}")
 

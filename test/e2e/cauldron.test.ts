@@ -1,7 +1,7 @@
 /**
  * The Idefics2 pairs recipe end to end on one machine: generated shards → `vlmflow run cauldron
- * --local` → curation, the NSFW classifier and the captioner on the committed fixture models
- * (real onnxruntime-node inference) → captioned shards with the alt-text kept → the connector
+ * --local` → curation, the NSFW classifier (the committed nsfwjs MobileNetV2) and the captioner
+ * (the committed fixture model), real onnxruntime-node inference → captioned shards with the alt-text kept → the connector
  * trained on them (tiny models, two CPU steps).
  */
 import { execFile } from 'node:child_process';
@@ -78,10 +78,10 @@ async function keptSamples(runRoot: string): Promise<Map<string, KeptSample>> {
 }
 
 describe('pipeline cauldron', () => {
-  it('defaults its model parameters to the committed fixture folders, relative to the repository', () => {
+  it('defaults its model parameters to committed folders (the real NSFW model, the fixture captioner), relative to the repository', () => {
     const { nsfwModel, captionModel } = cauldron.graph.params;
     expect([nsfwModel?.default, captionModel?.default]).toEqual([
-      'test/fixtures/models/nsfw-tiny',
+      'models/nsfw-mobilenet-v2',
       CAPTION_MODEL,
     ]);
     for (const folder of [nsfwModel!.default, captionModel!.default])
@@ -149,8 +149,8 @@ describe('vlmflow run cauldron --local', () => {
       const byModels = Object.entries(pairs.rejected).filter(([reason]) =>
         /^(model\.classify|caption\.generate):/.test(reason),
       );
-      // Random weights: the classifier may flag a few images; each reason names a label it
-      // has a threshold for, and only an empty caption makes the captioner reject.
+      // The classifier may flag a few images; each reason names a label it has a threshold
+      // for, and only an empty caption makes the captioner reject.
       for (const [reason] of byModels)
         expect([
           'model.classify:porn',
@@ -190,6 +190,7 @@ describe('vlmflow run cauldron --local', () => {
         expect(json.caption_model).toEqual({
           model: expect.stringContaining('caption-tiny') as unknown as string,
           sha256,
+          random_weights: true,
           max_new_tokens: 30,
           num_beams: 1,
         });

@@ -52,7 +52,13 @@ describe('caption.generate', () => {
       expect(jsonOf(sample)).toEqual({
         url: `https://example.com/${i}.jpg`,
         alt_text: `alt text ${i}`,
-        caption_model: { model: CAPTION_TINY, sha256, max_new_tokens: 12, num_beams: 1 },
+        caption_model: {
+          model: CAPTION_TINY,
+          sha256,
+          random_weights: true,
+          max_new_tokens: 12,
+          num_beams: 1,
+        },
       });
       expect(sample.parts.jpg).toBe(samples[i]!.parts.jpg);
     }
