@@ -68,13 +68,48 @@ export function assertPlatformBinary(
   dirs: readonly string[],
   binaryPackage: string,
   platform: TargetPlatform,
+  installs = 'sharp',
 ): void {
   if (!dirs.some((dir) => dir.endsWith(path.join('node_modules', binaryPackage)))) {
     throw new Error(
       `${binaryPackage} is not installed in node_modules, so the Lambda (${platform.os}-${platform.cpu}) could not load it; ` +
-        `install it with: npm install --os=${platform.os} --cpu=${platform.cpu} --libc=${platform.libc} sharp`,
+        `install it with: npm install --os=${platform.os} --cpu=${platform.cpu} --libc=${platform.libc} ${installs}`,
     );
   }
+}
+
+/**
+ * The native binaries a bundle needs on the Lambda platform, whatever the host that bundles:
+ * npm installs only the host's optional platform packages, so a bundle made on a Mac would
+ * otherwise ship darwin binaries (or none) without a word.
+ */
+export const PLATFORM_BINARIES = [
+  { module: 'sharp', binary: (p: TargetPlatform) => `@img/sharp-${p.os}-${p.cpu}` },
+  {
+    // PDF.js renders pages with @napi-rs/canvas, an optional dependency it loads at runtime.
+    module: 'pdfjs-dist',
+    binary: (p: TargetPlatform) =>
+      `@napi-rs/canvas-${p.os}-${p.cpu}-${p.libc === 'glibc' ? 'gnu' : p.libc}`,
+    installs: '@napi-rs/canvas',
+  },
+] as const;
+
+/** The runtime closure of `module` on the platform, after checking its binary is in it. */
+export function platformRuntimeDirs(
+  projectRoot: string,
+  module: (typeof PLATFORM_BINARIES)[number]['module'],
+  platform: TargetPlatform,
+): string[] {
+  const entry = PLATFORM_BINARIES.find((b) => b.module === module);
+  const dirs = runtimePackageDirs(projectRoot, module, platform);
+  if (entry)
+    assertPlatformBinary(
+      dirs,
+      entry.binary(platform),
+      platform,
+      'installs' in entry ? entry.installs : module,
+    );
+  return dirs;
 }
 
 /**

@@ -4,7 +4,7 @@
  * Map ItemReader/ResultWriter), start its own child executions, and run Batch jobs .sync.
  * CDK adds the CloudWatch Logs delivery and X-Ray actions that logging and tracing need.
  */
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -57,6 +57,10 @@ export class PipelineStateMachine extends Construct {
       throw new Error(`no value for placeholder(s) ${missing.map((m) => `\${${m}}`).join(', ')}`);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // Under /aws/vendedlogs/: Step Functions then needs no CloudWatch Logs resource policy
+      // entry per log group (that policy is capped at 5,120 characters per account and region).
+      // The stack's id keeps the name unique when a retained group outlives a deleted stack.
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });

@@ -18,12 +18,7 @@ import {
   s3RootOf,
 } from './bucket-access';
 import { entryFor } from './handler-entries';
-import {
-  LAMBDA_X86_64,
-  assertPlatformBinary,
-  copyCommandsIfRequired,
-  runtimePackageDirs,
-} from './native-modules';
+import { LAMBDA_X86_64, copyCommandsIfRequired, platformRuntimeDirs } from './native-modules';
 import { ONNXRUNTIME_PACKAGE, onnxruntimeRuntimePaths } from './onnxruntime-files';
 
 /** CloudWatch namespace of the functions' Powertools metrics. */
@@ -232,10 +227,9 @@ function bundlingOptions(
       beforeInstall: (): string[] => [],
       afterBundling: (_inputDir: string, outputDir: string): string[] => {
         // Resolved only when bundling actually runs (never in tests that skip bundling).
-        const dirs = runtimePackageDirs(projectRoot, 'sharp', LAMBDA_X86_64);
-        assertPlatformBinary(dirs, '@img/sharp-linux-x64', LAMBDA_X86_64);
+        const dirs = platformRuntimeDirs(projectRoot, 'sharp', LAMBDA_X86_64);
         // PDF sources: PDF.js (ES modules only) and the prebuilt canvas binding it renders with.
-        const pdfDirs = runtimePackageDirs(projectRoot, 'pdfjs-dist', LAMBDA_X86_64);
+        const pdfDirs = platformRuntimeDirs(projectRoot, 'pdfjs-dist', LAMBDA_X86_64);
         // onnxruntime-node: its linux-x64 binding only (onnxruntime-files.ts).
         const onnxPaths = options.withOnnxruntime
           ? onnxruntimeRuntimePaths(projectRoot, LAMBDA_X86_64)

@@ -10,12 +10,14 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { TrainNode } from '../../core/ir';
 import { grantRunAccess } from './bucket-access';
+import { instanceFitProblem } from './gpu-instances';
 
 export interface TrainingProps {
   /** The pipeline's train stages (at least one); the job definition fits the largest. */
@@ -47,6 +49,12 @@ export interface TrainingProps {
    * @default - a quarter of the largest stage's memory
    */
   readonly sharedMemoryMiB?: number;
+  /**
+   * How long a job may wait RUNNABLE for GPU capacity before Batch cancels it (and the run's
+   * train state fails), instead of holding the run until the Task's timeout.
+   * @default 60
+   */
+  readonly capacityWaitMinutes?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
@@ -68,13 +76,16 @@ export class Training extends Construct {
       timeoutSeconds: Math.max(...props.trains.map((t) => t.timeoutSeconds)),
     };
 
+    const instanceTypes = props.instanceTypes ?? ['g5'];
+    const misfit = instanceFitProblem(instanceTypes, largest);
+    if (misfit) throw new Error(misfit);
     this.vpc = props.vpc ?? newVpcIn(this, props);
 
     const spot = props.spot ?? false;
     const computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuInstances', {
       vpc: this.vpc,
       vpcSubnets: props.vpc ? {} : { subnetType: ec2.SubnetType.PUBLIC },
-      ...instanceSelection(props.instanceTypes ?? ['g5']),
+      ...instanceSelection(instanceTypes),
       useOptimalInstanceClasses: false,
       images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }],
       spot,
@@ -86,6 +97,7 @@ export class Training extends Construct {
     });
     this.jobQueue = new batch.JobQueue(this, 'Queue', {
       computeEnvironments: [{ computeEnvironment, order: 1 }],
+      jobStateTimeLimitActions: runnableTimeLimits(props.capacityWaitMinutes ?? 60),
     });
 
     const jobLogs = new logs.LogGroup(this, 'JobLogs', {
@@ -99,7 +111,10 @@ export class Training extends Construct {
     grantRunAccess(jobRole, props.bucket);
     const container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
       jobRole,
-      image: ecs.ContainerImage.fromAsset(props.imageDirectory),
+      // The GPU hosts are x86_64: built for them on any machine (an arm64 Mac included).
+      image: ecs.ContainerImage.fromAsset(props.imageDirectory, {
+        platform: Platform.LINUX_AMD64,
+      }),
       gpu: largest.gpus,
       cpu: largest.vcpus,
       memory: Size.mebibytes(largest.memoryMiB),
@@ -123,6 +138,28 @@ export class Training extends Construct {
       ],
     });
   }
+}
+
+/**
+ * A job at the head of the queue that cannot start is cancelled: after `capacityWaitMinutes`
+ * when no instance is available, after Batch's minimum (10 minutes) when it never can start
+ * (bigger than the compute environment's maximum or than any allowed instance).
+ */
+function runnableTimeLimits(capacityWaitMinutes: number): batch.JobStateTimeLimitAction[] {
+  const cancel = (reason: batch.JobStateTimeLimitActionsReason, minutes: number) => ({
+    action: batch.JobStateTimeLimitActionsAction.CANCEL,
+    state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+    reason,
+    maxTime: Duration.minutes(minutes),
+  });
+  return [
+    cancel(
+      batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+      capacityWaitMinutes,
+    ),
+    cancel(batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, 10),
+    cancel(batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, 10),
+  ];
 }
 
 /** Public subnets only, no NAT gateway; flow logs for AwsSolutions-VPC7. */

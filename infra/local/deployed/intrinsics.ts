@@ -42,6 +42,12 @@ function generatedName(deployment: Deployment, logicalId: string, maxLength: num
   return `${head}-${suffix}`;
 }
 
+/** A stack id's UUID, stable for a stack name. */
+function stackUuid(stackName: string): string {
+  const hex = createHash('sha256').update(stackName).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 export class TemplateResolver {
   constructor(
     readonly template: CfnTemplate,
@@ -170,6 +176,7 @@ export class TemplateResolver {
       'AWS::Partition': partition,
       'AWS::URLSuffix': 'amazonaws.com',
       'AWS::StackName': stackName,
+      'AWS::StackId': `arn:${partition}:cloudformation:${region}:${account}:stack/${stackName}/${stackUuid(stackName)}`,
     };
     return values[name];
   }
