@@ -3,8 +3,9 @@ import type { CostEstimate } from './cost';
 import { formatNumber, lineChart } from './charts';
 import { html, raw, type SafeHtml } from './html';
 import type { ConsoleLink } from './links';
-import { formatBytes } from './render-stage';
-import type { Manifest, RunData } from './types';
+import { formatBytes, renderThumb } from './render-stage';
+import type { TrainingOutputs } from './training-samples';
+import type { Manifest, RunData, TrainingCurve } from './types';
 
 /** Shard rows listed per dataset; the manifest itself lists them all. */
 const MAX_SHARD_ROWS = 10;
@@ -140,27 +141,68 @@ function renderManifest(name: string, m: Manifest): SafeHtml {
   </div>`;
 }
 
-export function renderTraining(run: RunData): SafeHtml {
+export function renderTraining(
+  run: RunData,
+  outputs: ReadonlyMap<string, TrainingOutputs> = new Map(),
+): SafeHtml {
   if (run.training.length === 0) return html``;
   return html`<section id="training">
     <h2>Training</h2>
-    ${run.training.map((t) =>
-      t.points.length === 0
-        ? html`<p class="muted">
-            <code>${t.name}</code>: no loss values found in <code>${t.uri}</code>.
-          </p>`
-        : html`<figure class="chart" data-training="${t.name}">
-            ${raw(lineChart([{ name: `${t.name} loss`, points: t.points }], { xName: 'step', yName: 'loss' }))}
-            <figcaption>
-              ${t.totalPoints}
-              points${t.totalPoints > t.points.length ? ` (${t.points.length} drawn)` : ''}; last
-              loss
-              <span data-last-loss>${formatNumber(t.points[t.points.length - 1]![1])}</span
-              >${t.wallSeconds !== undefined ? `; ${formatNumber(t.wallSeconds)} s` : ''}
-            </figcaption>
-          </figure>`,
+    ${run.training.map(
+      (t) => html`${renderCurve(t)}${renderTrainingOutputs(t.name, outputs.get(t.name))}`,
     )}
   </section>`;
+}
+
+function renderCurve(t: TrainingCurve): SafeHtml {
+  return t.points.length === 0
+    ? html`<p class="muted">
+        <code>${t.name}</code>: no loss values found in <code>${t.uri}</code>.
+      </p>`
+    : html`<figure class="chart" data-training="${t.name}">
+        ${raw(lineChart([{ name: `${t.name} loss`, points: t.points }], { xName: 'step', yName: 'loss' }))}
+        <figcaption>
+          ${t.totalPoints}
+          points${t.totalPoints > t.points.length ? ` (${t.points.length} drawn)` : ''}; last loss
+          <span data-last-loss>${formatNumber(t.points[t.points.length - 1]![1])}</span
+          >${t.wallSeconds !== undefined ? `; ${formatNumber(t.wallSeconds)} s` : ''}
+        </figcaption>
+      </figure>`;
+}
+
+function renderTrainingOutputs(name: string, outputs: TrainingOutputs | undefined): SafeHtml {
+  if (!outputs) return html``;
+  const card = outputs.modelCardUri
+    ? html`<p>
+        Model card: <a href="${outputs.modelCardUri}"><code>${outputs.modelCardUri}</code></a>
+      </p>`
+    : html``;
+  if (outputs.samples.length === 0) return card;
+  return html`${card}
+    <h3>Sample generations: <code>${name}</code></h3>
+    <p class="muted">
+      Greedy captions of held-out images by the exported model, next to the data's own caption. A
+      model assembled from tiny random-weight models (the local demo's) writes noise here.
+    </p>
+    <table class="generations" data-generations="${name}">
+      <thead>
+        <tr>
+          <th>image</th>
+          <th>reference</th>
+          <th>generated</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${outputs.samples.map(
+          (s) =>
+            html`<tr>
+              <td>${renderThumb(s.thumbnail)}</td>
+              <td>${s.reference}</td>
+              <td data-generated>${s.generated}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }
 
 export function renderCost(cost: CostEstimate): SafeHtml {

@@ -189,7 +189,7 @@ function renderRejectCard(card: SampleCard): SafeHtml {
   </figure>`;
 }
 
-function renderThumb(thumb: Thumbnail, reason?: string): SafeHtml {
+export function renderThumb(thumb: Thumbnail, reason?: string): SafeHtml {
   if (thumb.kind === 'image') {
     return html`<img
       src="${thumb.dataUri}"

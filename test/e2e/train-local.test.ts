@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunSummary } from '../../core/contracts';
 import { ensurePython } from '../../infra/local/python-env';
+import { buildReport } from '../../lambdas/report';
 import { makeSampleShards } from '../fixtures/sample-shards';
 import { localRunArgs, ROOT, vlmflow as runCli } from '../helpers/cli';
 
@@ -61,6 +62,12 @@ describe('vlmflow run pairs-connector --local', () => {
     for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'README.md'])
       expect(existsSync(path.join(models, 'export', file))).toBe(true);
     expect(existsSync(path.join(models, 'samples.json'))).toBe(true);
+
+    // The report shows the held-out images' generations and links the model card.
+    const page = await buildReport(`file://${path.dirname(path.dirname(models))}`);
+    expect(page).toContain('data-generations="connector"');
+    expect((page.match(/<td data-generated>/g) ?? []).length).toBeGreaterThan(0);
+    expect(page).toContain('export/README.md');
     const metrics = JSON.parse(
       await readFile(path.join(models, 'metrics.json'), 'utf8'),
     ) as Metrics;

@@ -118,3 +118,39 @@ def test_a_compiled_connector_trains_on_gpu_and_saves_plain_key_names(manifest, 
     assert len(metrics["loss"]) == 3 and all(torch.isfinite(torch.tensor(metrics["loss"])))
     weights = load_file(str(tmp_path / "export" / "model.safetensors"))
     assert not any(key.startswith("_orig_mod") for key in weights)
+
+
+def test_text_only_micro_batches_train(train_config, tmp_path):
+    """A mixture of text-only samples and pairs: batches of one give micro-batches with no image."""
+    from shards import write_tar
+
+    texts = tmp_path / "text.tar"
+    write_tar(texts, [(f"t{i}.txt", f"User: what is {i}?\nAssistant: {i}".encode()) for i in range(6)])
+    pairs = make_pair_shards(tmp_path / "pairs", 1, 6)[0]
+    mixed = write_dataset_manifest(tmp_path / "m.json", [{"uri": texts.as_uri(), "samples": 6}, pairs])
+    metrics = train(str(mixed), str(tmp_path / "out"), train_config(steps=4, batch_size=1, grad_accum=2,
+                                                                   checkpoint_every=100, heldout_samples=0))
+    assert len(metrics["loss"]) == 4 and all(loss == loss for loss in metrics["loss"])
+
+
+def test_config_accepts_an_idefics2_config_dict_and_checks_it_against_the_towers(manifest, train_config, tiny_models,
+                                                                                tmp_path, capsys):
+    from transformers import AutoConfig, Idefics2Config
+
+    from resampler.config import parse_config
+
+    vision = AutoConfig.from_pretrained(tiny_models["vision"]).to_dict()
+    text = AutoConfig.from_pretrained(tiny_models["text"]).to_dict()
+    perceiver = {"resampler_n_latents": 2, "resampler_depth": 1, "resampler_n_heads": 2, "resampler_head_dim": 8,
+                 "num_key_value_heads": 1}
+    idefics2 = Idefics2Config(vision_config=vision, text_config=text, perceiver_config=perceiver).to_dict()
+    base = {k: v for k, v in json.loads(train_config().to_json()).items() if not k.startswith(("resampler_", "num_key"))}
+    config = parse_config(json.dumps({**base, **idefics2, "steps": 1}))
+    assert (config.resampler_n_latents, config.resampler_depth, config.num_key_value_heads) == (2, 1, 1)
+    metrics = train(manifest, str(tmp_path / "ok"), config)
+    assert metrics["steps"] == 1
+
+    wrong = {**idefics2, "vision_config": {**idefics2["vision_config"], "hidden_size": 64}}
+    code = main(["--manifest", manifest, "--out", str(tmp_path / "bad"), "--config", json.dumps({**base, **wrong})])
+    assert code == 2
+    assert "config.vision_config does not match the vision checkpoint: hidden_size=64 (checkpoint: 32)" in capsys.readouterr().err
