@@ -209,4 +209,20 @@ export interface RunSummary {
   readonly outputs: Readonly<Record<string, string>>;
   readonly failedShards: Readonly<Record<string, readonly string[]>>;
   readonly error?: { readonly error: string; readonly cause: string };
+  /** Why the run failed (or which shards failed in a run that tolerated it), first cause first. */
+  readonly causes?: readonly FailureCause[];
+}
+
+/** One failure, as precise as its source allows: a shard's operator and sample, or a job's log. */
+export interface FailureCause {
+  /** The stage (source, mix or train) that failed; absent when the run failed before any. */
+  readonly stage?: string;
+  readonly shard?: string;
+  readonly operator?: string;
+  readonly sample?: string;
+  /** The error name (`ShardError`, `PlanError`, `States.TaskFailed` …). */
+  readonly error: string;
+  readonly message: string;
+  /** The last lines of a failed training job's log, when the log is readable. */
+  readonly logTail?: readonly string[];
 }

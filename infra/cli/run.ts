@@ -13,6 +13,7 @@ import { createPlanHandler } from '../../lambdas/handlers/plan';
 import type { PlanEvent } from '../../core/contracts';
 import { findPipeline } from './pipelines';
 import { deployedAccessOf } from '../local/deployed/stack-template';
+import { renderCauses } from './causes';
 
 export interface RunFlags {
   readonly local?: boolean;
@@ -59,6 +60,7 @@ export function publicSummary(
     outputs: s.outputs,
     ...(failed ? { failedShards: s.failedShards } : {}),
     ...(s.error ? { error: s.error } : {}),
+    ...(s.causes && s.causes.length > 0 ? { causes: s.causes } : {}),
   };
 }
 
@@ -174,4 +176,5 @@ function printHuman(s: RunSummary): void {
     if (shards.length > 0) console.log(`  failed shards of ${stage}: ${shards.join(', ')}`);
   }
   if (s.error) console.log(`  error: ${s.error.error}: ${s.error.cause}`);
+  for (const line of renderCauses(s.causes)) console.log(line);
 }

@@ -5,7 +5,7 @@
  */
 import type { Outcome } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
-import { ShardError, messageOf } from '../../core/errors';
+import { ShardError, operatorFailure } from '../../core/errors';
 import type { RejectTag } from './reject-tag';
 import type { ChainLink } from './shard-loop';
 
@@ -57,10 +57,7 @@ export async function settle(
   try {
     settled = await work.settle(sample);
   } catch (error) {
-    throw new ShardError(
-      `operator ${work.op} failed on sample "${sample.key}": ${messageOf(error)}`,
-      { cause: error },
-    );
+    throw operatorFailure(work.op, [sample.key], error);
   }
   if (work.op in timingsMs) timingsMs[work.op]! += performance.now() - started;
   return settled.keep
@@ -77,9 +74,11 @@ export async function processBatchOrExplain(
   try {
     outcomes = await link.instance.processBatch!(samples);
   } catch (error) {
-    throw new ShardError(`operator ${link.op} failed on samples ${keys()}: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw operatorFailure(
+      link.op,
+      samples.map((s) => s.key),
+      error,
+    );
   }
   if (outcomes.length !== samples.length)
     throw new ShardError(
@@ -92,9 +91,6 @@ export async function processOrExplain(link: ChainLink, sample: Sample) {
   try {
     return await link.instance.process(sample);
   } catch (error) {
-    throw new ShardError(
-      `operator ${link.op} failed on sample "${sample.key}": ${messageOf(error)}`,
-      { cause: error },
-    );
+    throw operatorFailure(link.op, [sample.key], error);
   }
 }

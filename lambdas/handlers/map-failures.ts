@@ -6,11 +6,13 @@
  * names the reasons.
  */
 import { readJson } from '../shards/json-io';
-import { fromLocation } from '../../core/uri';
+import { fromLocation, toLocation } from '../../core/uri';
 
 export interface MapFailure {
   readonly error?: string;
   readonly cause?: string;
+  /** When the child execution stopped (ISO 8601), to tell a rerun's failure from an older one. */
+  readonly stopDate?: string;
 }
 
 interface ResultWriterManifest {
@@ -22,23 +24,31 @@ interface ChildExecution {
   readonly Input?: unknown;
   readonly Error?: unknown;
   readonly Cause?: unknown;
+  readonly StopDate?: unknown;
 }
 
 const MAX_CAUSE_CHARS = 1000;
 
 /** Shard key → failure, or an empty map when the result cannot be read. */
 export async function readMapFailures(mapResult: unknown): Promise<Map<string, MapFailure>> {
-  const failures = new Map<string, MapFailure>();
   const details = field(mapResult, 'ResultWriterDetails');
   const bucket = field(details, 'Bucket');
   const key = field(details, 'Key');
-  if (typeof bucket !== 'string' || typeof key !== 'string') return failures;
+  if (typeof bucket !== 'string' || typeof key !== 'string') return new Map();
+  return readResultWriterFailures(fromLocation(bucket, key));
+}
+
+/** Shard key → failure from one ResultWriter manifest.json; empty when it cannot be read. */
+export async function readResultWriterFailures(
+  manifestUri: string,
+): Promise<Map<string, MapFailure>> {
+  const failures = new Map<string, MapFailure>();
   try {
-    const manifest = await readJson<ResultWriterManifest>(fromLocation(bucket, key));
+    const manifest = await readJson<ResultWriterManifest>(manifestUri);
     for (const file of manifest.ResultFiles?.FAILED ?? []) {
       if (typeof file.Key !== 'string') continue;
       const executions = await readJson<readonly ChildExecution[]>(
-        fromLocation(manifest.DestinationBucket ?? bucket, file.Key),
+        fromLocation(manifest.DestinationBucket ?? toLocation(manifestUri).Bucket, file.Key),
       );
       for (const execution of executions) {
         const shard = shardKeyOf(execution.Input);
@@ -49,6 +59,7 @@ export async function readMapFailures(mapResult: unknown): Promise<Map<string, M
             typeof execution.Cause === 'string'
               ? execution.Cause.slice(0, MAX_CAUSE_CHARS)
               : undefined,
+          stopDate: typeof execution.StopDate === 'string' ? execution.StopDate : undefined,
         });
       }
     }

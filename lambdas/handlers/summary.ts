@@ -8,18 +8,23 @@ import { writeReportBestEffort } from '../report/hook';
 import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from '../../core/contracts';
 import { RUN_ID_PATTERN, runRootOf, summaryUri } from '../../core/layout';
 import { withUnfinishedShards } from './unfinished-shards';
-
-/** Keeps the execution output small: Lambda causes carry stack traces. */
-const MAX_CAUSE_CHARS = 2000;
+import { collectCauses, describeFailure } from './failure-causes';
 
 export async function handler(event: SummaryEvent): Promise<RunSummary> {
   const runRoot = runRootFor(event);
   const built = buildSummary(event);
   const stages = event.state.stages;
-  const summary =
+  const withShards =
     event.status === 'FAILED' && runRoot !== undefined && typeof stages === 'object' && stages
       ? await withUnfinishedShards(built, runRoot, Object.keys(stages)).catch(() => built)
       : built;
+  const causes = await collectCauses(
+    runRoot,
+    withShards.failedShards,
+    failureOf(event.state),
+    (jobName) => trainStageOfJob(jobName, withShards.pipeline, withShards.runId),
+  );
+  const summary = causes.length > 0 ? { ...withShards, causes } : withShards;
   if (runRoot !== undefined) {
     try {
       await writeJson(summaryUri(runRoot), summary);
@@ -98,21 +103,32 @@ function isDatasetRef(value: unknown): value is DatasetRef {
   );
 }
 
-/** Step Functions' {Error, Cause}; a Lambda's Cause is JSON whose errorMessage is the useful part. */
+function failureOf(
+  state: Record<string, unknown>,
+): { Error?: unknown; Cause?: unknown } | undefined {
+  const failure = state.failure;
+  return typeof failure === 'object' && failure !== null
+    ? (failure as { Error?: unknown; Cause?: unknown })
+    : undefined;
+}
+
+/** The train stage of a Batch job named `<pipeline>-<stage>-<runId>` (render-stages). */
+function trainStageOfJob(jobName: string, pipeline: string, runId: string): string | undefined {
+  const prefix = `${pipeline}-`;
+  const suffix = `-${runId}`;
+  return jobName.startsWith(prefix) && jobName.endsWith(suffix)
+    ? jobName.slice(prefix.length, jobName.length - suffix.length) || undefined
+    : undefined;
+}
+
+/** Step Functions' {Error, Cause} in words (a Lambda's errorMessage, a Batch job's reason). */
 function errorOf(failure: unknown): RunSummary['error'] {
   if (typeof failure !== 'object' || failure === null) return undefined;
   const { Error: name, Cause: cause } = failure as { Error?: unknown; Cause?: unknown };
   if (typeof name !== 'string' && typeof cause !== 'string') return undefined;
-  let message = typeof cause === 'string' ? cause : '';
-  try {
-    const parsed: unknown = JSON.parse(message);
-    const errorMessage = (parsed as { errorMessage?: unknown } | null)?.errorMessage;
-    if (typeof errorMessage === 'string') message = errorMessage;
-  } catch {
-    // Not JSON: a States.* error or a Fail state's cause, already a message.
-  }
-  return {
-    error: typeof name === 'string' ? name : 'Error',
-    cause: message.slice(0, MAX_CAUSE_CHARS),
-  };
+  const described = describeFailure(
+    typeof name === 'string' ? name : undefined,
+    typeof cause === 'string' ? cause : undefined,
+  );
+  return { error: described.error, cause: described.message };
 }

@@ -6,6 +6,7 @@ import type { ConsoleLink } from './links';
 import { formatBytes, renderThumb } from './render-stage';
 import type { TrainingOutputs } from './training-samples';
 import type { Manifest, RunData, TrainingCurve } from './types';
+import type { FailureCause } from '../../core/contracts';
 
 /** Shard rows listed per dataset; the manifest itself lists them all. */
 const MAX_SHARD_ROWS = 10;
@@ -20,8 +21,27 @@ export function renderHeader(run: RunData, links: readonly ConsoleLink[]): SafeH
       <code>${run.runRoot}</code>
     </p>
     ${error ? html`<p class="error"><strong>${error.error}</strong>: ${error.cause}</p>` : ''}
+    ${renderCauses(run.summary?.causes ?? [])}
     ${links.length > 0 ? html`<p class="links">${links.map((l) => html`<a href="${l.href}">${l.label}</a> `)}</p>` : ''}
   </header>`;
+}
+
+/** Why the run failed, first cause first, each with where it happened and a job's last log lines. */
+function renderCauses(causes: readonly FailureCause[]): SafeHtml | '' {
+  if (causes.length === 0) return '';
+  return html`<section id="causes">
+    <h2>Failure causes</h2>
+    <ol>
+      ${causes.map(
+        (c) =>
+          html`<li class="cause">
+            ${c.stage ? html`stage <code>${c.stage}</code> ` : ''}${c.shard ? html`shard <code>${c.shard}</code> ` : ''}${c.operator ? html`operator <code>${c.operator}</code> ` : ''}${c.sample ? html`sample <code>${c.sample}</code> ` : ''}
+            <strong>${c.error}</strong>: <span class="error">${c.message}</span>
+            ${c.logTail && c.logTail.length > 0 ? html`<pre class="log">${c.logTail.join('\n')}</pre>` : ''}
+          </li>`,
+      )}
+    </ol>
+  </section>`;
 }
 
 export function renderParameters(run: RunData): SafeHtml {

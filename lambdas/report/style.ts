@@ -22,5 +22,7 @@ background:repeating-linear-gradient(45deg,#f3e3e1,#f3e3e1 8px,#f8efee 8px,#f8ef
 .key{font:11px ui-monospace,monospace;color:#5b6573}.detail{font-size:12px;color:#a3332c}.text{font-size:12px}
 .grid.kept{grid-template-columns:repeat(auto-fill,minmax(300px,1fr))}
 dl.captions{margin:4px 0 0;font-size:12px;display:grid;grid-template-columns:1fr 1fr;grid-auto-flow:column;grid-template-rows:auto auto;column-gap:10px}dl.captions dt{font-weight:600;color:#5b6573}dl.captions dd{margin:0 0 4px}
+pre.log{font:11.5px ui-monospace,monospace;background:#1d2430;color:#e8ebef;padding:8px;border-radius:4px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+li.cause{margin:4px 0;overflow-wrap:anywhere}
 footer{color:#6b7583;padding-bottom:30px}
 `;

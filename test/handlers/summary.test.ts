@@ -89,6 +89,12 @@ describe('summary', () => {
         error: 'ParamError',
         cause: 'invalid run parameters: params.minSide: expected an integer, got "big"',
       },
+      causes: [
+        {
+          error: 'ParamError',
+          message: 'invalid run parameters: params.minSide: expected an integer, got "big"',
+        },
+      ],
     });
     expect(await readJson(joinUri(dir.uri, 'runs', 'demo', 'exec-9', 'summary.json'))).toEqual(
       summary,
@@ -150,5 +156,41 @@ describe('summary of a run whose map exceeded its failure tolerance', () => {
     expect(summary.failedShards).toEqual({ web: ['a', 'c'] });
     const written = await readJson<RunSummary>(joinUri(runRoot, 'summary.json'));
     expect(written.failedShards).toEqual({ web: ['a', 'c'] });
+  });
+
+  test('a failed training job: its reason and exit code, and the last lines of its log', async () => {
+    const log = joinUri(dir.uri, 'job.log').slice('file://'.length);
+    const lines = Array.from({ length: 30 }, (_, i) => `step ${i}`);
+    await storageFor(dir.uri).write(
+      log,
+      [...lines, 'ValueError: lr must be positive', ''].join('\n'),
+    );
+    const job = {
+      JobName: 'demo-connector-r9',
+      Status: 'FAILED',
+      StatusReason: 'Essential container in task exited',
+      Container: { ExitCode: 1, LogStreamName: log },
+    };
+    const summary = await summarize({
+      status: 'FAILED',
+      pipeline: 'demo',
+      dataRoot: dir.uri,
+      state: {
+        runId: 'r9',
+        runRoot: joinUri(dir.uri, 'runs', 'demo', 'r9'),
+        failure: { Error: 'States.TaskFailed', Cause: JSON.stringify(job) },
+      },
+    });
+    const message =
+      'training job demo-connector-r9 failed: Essential container in task exited (exit code 1)';
+    expect(summary.error).toEqual({ error: 'States.TaskFailed', cause: message });
+    expect(summary.causes).toEqual([
+      {
+        stage: 'connector',
+        error: 'States.TaskFailed',
+        message,
+        logTail: [...lines.slice(-19), 'ValueError: lr must be positive'],
+      },
+    ]);
   });
 });

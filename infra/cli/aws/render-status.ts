@@ -2,6 +2,7 @@
 import { renderBar } from '../../local/progress';
 import type { ExecutionStatus } from './execution-status';
 import type { LocalRunStatus } from './local-status';
+import { renderCauses } from '../causes';
 
 export function renderExecutionStatus(status: ExecutionStatus, bars: boolean): string[] {
   const lines = [
@@ -28,5 +29,6 @@ export function renderLocalStatus(status: LocalRunStatus, bars: boolean): string
   }
   if (status.summary?.error)
     lines.push(`  error: ${status.summary.error.error}: ${status.summary.error.cause}`);
+  lines.push(...renderCauses(status.summary?.causes));
   return lines;
 }
