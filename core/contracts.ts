@@ -25,6 +25,11 @@ export interface RunInput {
   readonly params?: Record<string, unknown>;
   readonly inputs?: Record<string, string>;
   readonly maxShards?: number;
+  /**
+   * When the run id names a run made with another definition, parameters or inputs: refuse
+   * (the default, listing the differences) or write a new run `<runId>-2`, `-3`, …
+   */
+  readonly onChange?: 'refuse' | 'newRun';
 }
 
 export interface PlanEvent {

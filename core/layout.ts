@@ -87,6 +87,11 @@ export function datasetManifestUri(runRoot: string, name: string): string {
   return joinUri(runRoot, 'datasets', name, 'manifest.json');
 }
 
+/** What a run id is bound to (definition hash, parameters, inputs): written by its first Plan. */
+export function runBindingUri(runRoot: string): string {
+  return joinUri(runRoot, 'run.json');
+}
+
 export function summaryUri(runRoot: string): string {
   return joinUri(runRoot, 'summary.json');
 }

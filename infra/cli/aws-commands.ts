@@ -14,7 +14,14 @@ export function registerAwsCommands(program: Command): void {
       collect,
       [],
     )
-    .option('--run-id <id>', 'run id (run folder); rerunning an id resumes it')
+    .option(
+      '--run-id <id>',
+      'run id (run folder); rerunning an id resumes it (refused when the definition, parameters or inputs differ)',
+    )
+    .option(
+      '--new-run',
+      'when --run-id was made with other settings, write run <id>-2 (-3 …) instead',
+    )
     .option('--max-shards <n>', 'process at most n shards per source', positiveInt)
     .option('--state-machine-arn <arn>', 'default: the state machine named vlmflow-<pipeline>')
     .option('--json', 'print {executionArn, input} as JSON')
@@ -56,6 +63,7 @@ interface StartCommandFlags {
   readonly input: string[];
   readonly runId?: string;
   readonly maxShards?: number;
+  readonly newRun?: boolean;
   readonly stateMachineArn?: string;
   readonly json?: boolean;
 }

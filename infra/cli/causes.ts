@@ -1,11 +1,15 @@
 /** Failure causes as text lines, shared by `run` and `status`. */
-import type { FailureCause } from '../../core/contracts';
+import type { FailureCause, RunSummary } from '../../core/contracts';
 
 /** Causes listed in plain output; --json and summary.json carry all of them. */
 const SHOWN = 3;
 
-export function renderCauses(causes: readonly FailureCause[] | undefined): string[] {
-  if (!causes || causes.length === 0) return [];
+/** The summary's causes, less one that only repeats its `error` line. */
+export function renderCauses(summary: Pick<RunSummary, 'causes' | 'error'> | undefined): string[] {
+  const causes = (summary?.causes ?? []).filter(
+    (c) => !(c.message === summary?.error?.cause && c.stage === undefined && !c.logTail),
+  );
+  if (causes.length === 0) return [];
   const lines: string[] = [];
   causes.slice(0, SHOWN).forEach((cause, index) => {
     lines.push(`  ${index === 0 ? 'first cause' : 'also'}: ${placeOf(cause)}${cause.message}`);

@@ -83,7 +83,14 @@ program
   .option('--max-shards <n>', 'process at most n shards per source', (v) =>
     parsePositiveInt(v, '--max-shards'),
   )
-  .option('--run-id <id>', 'run id; rerunning an id resumes it')
+  .option(
+    '--run-id <id>',
+    'run id; rerunning an id resumes it (refused when the definition, parameters or inputs differ)',
+  )
+  .option(
+    '--new-run',
+    'when --run-id was made with other settings, write run <id>-2 (-3 …) instead',
+  )
   .option('--concurrency <n>', 'worker threads for shard tasks (default: CPU cores)', (v) =>
     parsePositiveInt(v, '--concurrency'),
   )

@@ -5,8 +5,6 @@ import { createProgressRenderer } from '../local/progress';
 import { runLocal } from '../local/runner';
 import { normaliseUri } from '../../core/uri';
 import type { RunSummary } from '../../core/contracts';
-import { runRootOf, summaryUri } from '../../core/layout';
-import { readJson } from '../../lambdas/shards/json-io';
 import { parseInputFlags } from './options';
 import { parseRunParams } from './run-params';
 import { createPlanHandler } from '../../lambdas/handlers/plan';
@@ -22,6 +20,8 @@ export interface RunFlags {
   readonly param: string[];
   readonly maxShards?: number;
   readonly runId?: string;
+  /** A --run-id made with other settings becomes a new run instead of a refusal. */
+  readonly newRun?: boolean;
   readonly concurrency?: number;
   readonly json?: boolean;
   /** Injected faults (docs/fault-model.md). */
@@ -91,6 +91,7 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(Object.keys(params).length > 0 ? { params } : {}),
     ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
     ...(flags.maxShards ? { maxShards: flags.maxShards } : {}),
+    ...(flags.newRun ? { onChange: 'newRun' } : {}),
   };
   const progress = flags.json ? undefined : createProgressRenderer(process.stderr);
   const result = await runLocal({
@@ -111,17 +112,12 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     const counts = Object.entries(result.faults).map(([kind, n]) => `${kind} ${n}`);
     console.error(`injected faults: ${counts.join(', ')}`);
   }
-  // A failed execution has no output: Record failure wrote summary.json (naming the shards a
-  // failed map left unfinished).
+  // A failed execution has no output: its summary is what the Summary function returned.
   const summary =
     result.status === 'SUCCEEDED'
       ? (result.output as unknown as RunSummary)
-      : await failedRunSummary(
-          normaliseUri(flags.workdir),
-          pipeline.name,
-          result.executionName,
-          result.error,
-        );
+      : ((result.summary as unknown as RunSummary | undefined) ??
+        failedRunSummary(pipeline.name, result.executionName, result.error));
   if (flags.json) {
     console.log(JSON.stringify(publicSummary(summary), null, 2));
   } else {
@@ -130,26 +126,21 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
   if (result.status !== 'SUCCEEDED') process.exitCode = 1;
 }
 
-/** A failed execution has no output; Record failure wrote summary.json, or the error says why. */
-async function failedRunSummary(
-  dataRoot: string,
+/** A run that failed without reaching its Summary state: the error says why. */
+function failedRunSummary(
   pipeline: string,
   runId: string,
   error: { Error?: string; Cause?: string } | undefined,
-): Promise<RunSummary> {
-  try {
-    return await readJson<RunSummary>(summaryUri(runRootOf(dataRoot, pipeline, runId)));
-  } catch {
-    return {
-      runId,
-      pipeline,
-      status: 'FAILED',
-      stages: {},
-      outputs: {},
-      failedShards: {},
-      error: { error: error?.Error ?? 'Error', cause: causeMessage(error?.Cause) },
-    };
-  }
+): RunSummary {
+  return {
+    runId,
+    pipeline,
+    status: 'FAILED',
+    stages: {},
+    outputs: {},
+    failedShards: {},
+    error: { error: error?.Error ?? 'Error', cause: causeMessage(error?.Cause) },
+  };
 }
 
 /** Lambda causes are JSON ({errorType, errorMessage, trace}); show the message. */
@@ -176,5 +167,5 @@ function printHuman(s: RunSummary): void {
     if (shards.length > 0) console.log(`  failed shards of ${stage}: ${shards.join(', ')}`);
   }
   if (s.error) console.log(`  error: ${s.error.error}: ${s.error.cause}`);
-  for (const line of renderCauses(s.causes)) console.log(line);
+  for (const line of renderCauses(s)) console.log(line);
 }

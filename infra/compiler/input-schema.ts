@@ -92,6 +92,11 @@ export function renderInputSchema(
         minimum: 1,
         description: 'Process at most this many shards per source (a trial run). Default: all.',
       },
+      onChange: {
+        enum: ['refuse', 'newRun'],
+        description:
+          'When runId names a run made with another definition, parameters or inputs: refuse (default) or write a new run <runId>-2, -3, ….',
+      },
     },
   };
 }

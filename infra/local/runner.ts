@@ -96,6 +96,10 @@ export interface RunLocalResult {
   readonly executionArn: string;
   readonly output?: JsonValue;
   readonly error?: ErrorInfo;
+  /** Plan's run root (its run id may differ from the execution name), once Plan ran. */
+  readonly runRoot?: string;
+  /** What the Summary function returned (a failed execution has no output to carry it). */
+  readonly summary?: JsonValue;
   /** Faults injected, by kind, when `faults` was given. */
   readonly faults?: Readonly<FaultCounts>;
 }
@@ -148,6 +152,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
 
   // The run folder is Plan's runRoot; Batch logs go there once it is known.
   let runFolder: string | undefined;
+  let runRoot: string | undefined;
+  let summary: JsonValue | undefined;
   const fallbackLogDir =
     options.logDir ??
     path.join(localFolder(dataRoot) ?? tmpdir(), '.vlmflow', 'logs', executionName);
@@ -196,11 +202,13 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   const lambdaInvoke = createLambdaInvokeHandler(
     resolveFunction,
     (functionName, payload) => {
+      if (roleOfFunction(functionName) === 'summary') summary = payload as JsonValue;
       if (
         roleOfFunction(functionName) === 'plan' &&
         isJsonObject(payload) &&
         typeof payload.runRoot === 'string'
       ) {
+        runRoot = payload.runRoot;
         runFolder = localFolder(payload.runRoot);
       }
     },
@@ -285,7 +293,11 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       if (event) emit(event);
     }
   })();
-  const injected = () => (faults ? { faults: { ...faults.injected } } : {});
+  const injected = () => ({
+    ...(faults ? { faults: { ...faults.injected } } : {}),
+    ...(runRoot ? { runRoot } : {}),
+    ...(summary !== undefined ? { summary } : {}),
+  });
   try {
     const output = (await execution.result) as JsonValue;
     await forwarding;

@@ -20,6 +20,7 @@ import {
   statsPrefixUri,
 } from '../../core/layout';
 import { taggedAs } from '../../core/object-tags';
+import { bindRun } from './run-binding';
 import { resolveRunParams } from './implicit-params';
 import { ParamError } from '../../core/params';
 import { builtinRegistry, registryFrom } from '../ops/index';
@@ -45,7 +46,7 @@ export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, bu
 
 async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunContext> {
   const input = event.input ?? {};
-  const runId = checkRunId(input.runId ?? event.executionName);
+  const askedRunId = checkRunId(input.runId ?? event.executionName);
   const params = resolveRunParams(
     event.paramSpecs,
     input.params ?? {},
@@ -58,18 +59,36 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     ...source,
     uri: resolveSourceUri(source.uri, event.dataRoot),
   }));
-  const runRoot = runRootOf(event.dataRoot, event.pipeline, runId);
-  checkJobNames(runId, event.jobNamePrefixes ?? []);
-
-  const stages: Record<string, StagePlan> = {};
+  // Checked for the id asked for before anything is written, and again if it moves (newRun).
+  const askedRoot = runRootOf(event.dataRoot, event.pipeline, askedRunId);
+  checkJobNames(askedRunId, event.jobNamePrefixes ?? []);
+  const inputs = Object.fromEntries(sources.map((source) => [source.name, source.uri]));
+  const listed = new Map<string, ShardItem[]>();
   for (const source of sources) {
     const shards = (await listShardsOrExplain(source)).slice(0, maxShards);
-    checkShardKeys(runRoot, source.name, shards);
+    checkShardKeys(askedRoot, source.name, shards);
     if (shards.length === 0) {
       throw new PlanError(
         `source "${source.name}": no shards matching "${source.pattern}" under ${source.uri}`,
       );
     }
+    listed.set(source.name, shards);
+  }
+  const { runId, runRoot } = await bindRun(
+    event.dataRoot,
+    event.pipeline,
+    askedRunId,
+    { definitionHash: event.definitionHash, params, inputs },
+    input.onChange,
+  );
+  if (runId !== askedRunId) {
+    checkJobNames(runId, event.jobNamePrefixes ?? []);
+    for (const [stage, shards] of listed) checkShardKeys(runRoot, stage, shards);
+  }
+
+  const stages: Record<string, StagePlan> = {};
+  for (const source of sources) {
+    const shards = listed.get(source.name)!;
     const done = await doneShardKeys(runRoot, source.name);
     const pending = shards.filter((shard) => !done.has(shard.key));
     stages[source.name] = await writeManifests(runRoot, source.name, shards, pending);
@@ -86,7 +105,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
       definitionHash: event.definitionHash,
       version: event.version,
       params,
-      inputs: Object.fromEntries(sources.map((source) => [source.name, source.uri])),
+      inputs,
     },
   };
 }

@@ -6,12 +6,13 @@
 import { writeJson } from '../shards/json-io';
 import { writeReportBestEffort } from '../report/hook';
 import type { DatasetRef, RunSummary, StageCounts, SummaryEvent } from '../../core/contracts';
-import { RUN_ID_PATTERN, runRootOf, summaryUri } from '../../core/layout';
+import { RUN_ID_PATTERN, runBindingUri, runRootOf, summaryUri } from '../../core/layout';
+import { storageFor } from '../shards/storage';
 import { withUnfinishedShards } from './unfinished-shards';
 import { collectCauses, describeFailure } from './failure-causes';
 
 export async function handler(event: SummaryEvent): Promise<RunSummary> {
-  const runRoot = runRootFor(event);
+  const runRoot = await runRootFor(event);
   const built = buildSummary(event);
   const stages = event.state.stages;
   const withShards =
@@ -60,14 +61,19 @@ export function buildSummary(event: SummaryEvent): RunSummary {
   };
 }
 
-/** Plan's runRoot, or (when Plan failed) the root the run id would have had. */
-export function runRootFor(event: SummaryEvent): string | undefined {
+/**
+ * Plan's runRoot, or (when Plan failed) the root the run id would have had, unless a run
+ * already lives there: a refused rerun (run-binding.ts) must not overwrite that run's summary.
+ */
+async function runRootFor(event: SummaryEvent): Promise<string | undefined> {
   const { state } = event;
   if (typeof state.runRoot === 'string' && state.runRoot.length > 0) return state.runRoot;
   const runId = runIdOf(state);
   if (runId === undefined || !RUN_ID_PATTERN.test(runId) || /^\.+$/.test(runId)) return undefined;
   try {
-    return runRootOf(event.dataRoot, event.pipeline, runId);
+    const runRoot = runRootOf(event.dataRoot, event.pipeline, runId);
+    const binding = runBindingUri(runRoot);
+    return (await storageFor(binding).exists(binding)) ? undefined : runRoot;
   } catch {
     return undefined;
   }

@@ -29,6 +29,6 @@ export function renderLocalStatus(status: LocalRunStatus, bars: boolean): string
   }
   if (status.summary?.error)
     lines.push(`  error: ${status.summary.error.error}: ${status.summary.error.cause}`);
-  lines.push(...renderCauses(status.summary?.causes));
+  lines.push(...renderCauses(status.summary));
   return lines;
 }

@@ -18,6 +18,7 @@ export interface StartFlags {
   readonly input?: readonly string[];
   readonly runId?: string;
   readonly maxShards?: number;
+  readonly newRun?: boolean;
   readonly stateMachineArn?: string;
 }
 
@@ -48,6 +49,7 @@ export function runInputFromFlags(
     ...(Object.keys(params).length > 0 && { params }),
     ...(Object.keys(inputs).length > 0 && { inputs }),
     ...(flags.maxShards !== undefined && { maxShards: flags.maxShards }),
+    ...(flags.newRun && { onChange: 'newRun' as const }),
   };
 }
 
