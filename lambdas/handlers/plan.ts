@@ -20,7 +20,7 @@ import {
   statsPrefixUri,
 } from '../../core/layout';
 import { taggedAs } from '../../core/object-tags';
-import { bindRun } from './run-binding';
+import { bindRun, runBindingOf } from './run-binding';
 import { resolveRunParams } from './implicit-params';
 import { ParamError } from '../../core/params';
 import { builtinRegistry, registryFrom } from '../ops/index';
@@ -78,7 +78,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     event.dataRoot,
     event.pipeline,
     askedRunId,
-    { definitionHash: event.definitionHash, params, inputs },
+    runBindingOf({ definitionHash: event.definitionHash, params, inputs }),
     input.onChange,
   );
   if (runId !== askedRunId) {

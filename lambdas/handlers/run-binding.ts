@@ -10,8 +10,24 @@ import { readJson, writeJson } from '../shards/json-io';
 import type { Lineage, RunInput } from '../../core/contracts';
 import { PlanError } from '../../core/errors';
 import { runBindingUri, runRootOf } from '../../core/layout';
+import { RESERVED_PARAMS } from '../../core/ir';
 
 export type RunBinding = Pick<Lineage, 'definitionHash' | 'params' | 'inputs'>;
+
+/**
+ * The binding of a run's settings: every parameter but the reserved ones, which say how the
+ * maps run (concurrency, tolerated failures), not what a shard contains, so a resume may change
+ * them (e.g. rerun with toleratedFailurePercentage 0 to complete the shards that failed).
+ */
+export function runBindingOf(lineage: RunBinding): RunBinding {
+  return {
+    definitionHash: lineage.definitionHash,
+    params: Object.fromEntries(
+      Object.entries(lineage.params).filter(([name]) => !Object.hasOwn(RESERVED_PARAMS, name)),
+    ),
+    inputs: lineage.inputs,
+  };
+}
 
 /** New ids tried for onChange "newRun" before giving up. */
 const MAX_NEW_RUNS = 100;
