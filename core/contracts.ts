@@ -4,7 +4,7 @@
  */
 import type { OperatorFunction, OperatorUse } from './ops/operator';
 import type { ParamSpec } from './params';
-import type { PdfSourceOptions, SourceFormat } from './formats';
+import type { FormatOptions, PdfSourceOptions, SourceFormat } from './formats';
 
 /** S3 location as Step Functions' ItemReader/ResultWriter want it; see toLocation in uri.ts. */
 export interface Location {
@@ -48,6 +48,10 @@ export interface PlanEvent {
     readonly pattern: string;
     /** Added: absent = 'webdataset'. */
     readonly format?: SourceFormat;
+    /** Added: the item size of a split format comes from these (urls, parquet, folder). */
+    readonly urls?: FormatOptions['urls'];
+    readonly parquet?: FormatOptions['parquet'];
+    readonly folder?: FormatOptions['folder'];
   }[];
   /**
    * Added: the operator uses whose arguments a run may set as `<name>.<arg>` (implicit
@@ -101,6 +105,11 @@ export interface RunContext {
 export interface ShardItem {
   readonly key: string;
   readonly uri: string;
+  /**
+   * Added: formats split by Plan (urls, parquet, folder): the item is rows (images, for a
+   * folder) `start` to `end` (exclusive) of the file (the folder) at `uri`.
+   */
+  readonly rows?: { readonly start: number; readonly end: number };
 }
 
 export interface Segment {
@@ -122,6 +131,10 @@ export interface ShardTask {
   readonly format?: SourceFormat;
   /** Added: for `format: 'pdf'`. */
   readonly pdf?: PdfSourceOptions;
+  /** Added: for `format: 'urls'`, 'parquet', 'folder'. */
+  readonly urls?: FormatOptions['urls'];
+  readonly parquet?: FormatOptions['parquet'];
+  readonly folder?: FormatOptions['folder'];
 }
 
 export interface ShardEvent {

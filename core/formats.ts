@@ -11,23 +11,39 @@ export const SOURCE_FORMATS = {
   pdf: 'pdf',
   /** JSON lines of text-only instruction data; one sample per line. */
   jsonl: 'jsonl',
+  /** Lists of image URLs (parquet, csv, JSON lines), downloaded first; items of N rows. */
+  urls: 'urls',
+  /** Parquet with embedded images (Hugging Face `datasets` layout); items of N rows. */
+  parquet: 'parquet',
+  /** A folder of images with `x.txt` / `x.json` beside `x.jpg`; items of N images. */
+  folder: 'folder',
 } as const;
 export type SourceFormat = keyof typeof SOURCE_FORMATS;
 
 export const DEFAULT_SOURCE_FORMAT: SourceFormat = 'webdataset';
 
-/** The file extension a format's items usually carry: stripped from the shard key. */
-export const FORMAT_EXTENSIONS: Readonly<Record<SourceFormat, string>> = {
-  webdataset: '.tar',
-  pdf: '.pdf',
-  jsonl: '.jsonl',
+/** The file extensions a format's items usually carry: stripped from the shard key. */
+export const FORMAT_EXTENSIONS: Readonly<Record<SourceFormat, readonly string[]>> = {
+  webdataset: ['.tar'],
+  pdf: ['.pdf'],
+  jsonl: ['.jsonl'],
+  urls: ['.parquet', '.csv', '.jsonl'],
+  parquet: ['.parquet'],
+  folder: [],
 };
 
 export const DEFAULT_PATTERNS: Readonly<Record<SourceFormat, string>> = {
   webdataset: '*.tar',
   pdf: '*.pdf',
   jsonl: '*.jsonl',
+  urls: '*.parquet',
+  parquet: '*.parquet',
+  /** Every file under the folder: captions and metadata sit beside the images. */
+  folder: '**/*',
 };
+
+/** Formats whose files Plan splits into items of rows (or images, for folders). */
+export const SPLIT_FORMATS: readonly SourceFormat[] = ['urls', 'parquet', 'folder'];
 
 export const pdfSourceOptions = z
   .object({
@@ -49,12 +65,7 @@ export type ResolvedPdfOptions = z.output<typeof pdfSourceOptions>;
 
 /** Defaults filled in; throws a readable message on a bad option (DSL and handler both call it). */
 export function resolvePdfOptions(options: PdfSourceOptions | undefined): ResolvedPdfOptions {
-  const parsed = pdfSourceOptions.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`pdf.${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data;
+  return resolveFormatOptions('pdf', options);
 }
 
 /**
@@ -102,12 +113,7 @@ export type ResolvedUrlsOptions = z.output<typeof urlsSourceOptions>;
 
 /** Defaults filled in; throws a readable message on a bad option (DSL and handler both call it). */
 export function resolveUrlsOptions(options: UrlsSourceOptions | undefined): ResolvedUrlsOptions {
-  const parsed = urlsSourceOptions.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`urls.${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data;
+  return resolveFormatOptions('urls', options);
 }
 
 /** File types a URL list may have, by extension. */
@@ -117,4 +123,90 @@ export type UrlListType = (typeof URL_LIST_TYPES)[number];
 export function urlListTypeOf(uri: string): UrlListType | undefined {
   const ext = uri.slice(uri.lastIndexOf('.') + 1).toLowerCase();
   return (URL_LIST_TYPES as readonly string[]).includes(ext) ? (ext as UrlListType) : undefined;
+}
+
+/** `format: 'parquet'`: rows of a Hugging Face style parquet file with the image bytes in it. */
+export const parquetSourceOptions = z
+  .object({
+    /** A struct with `bytes` (and `path`), as `datasets` writes an Image feature, or plain binary. @default 'image' */
+    imageColumn: z.string().min(1).default('image'),
+    /** The caption, written as `txt`. @default 'text' */
+    captionColumn: z.string().min(1).default('text'),
+    /** Other columns copied into each sample's `json`. @default [] */
+    keepColumns: z.array(z.string().min(1)).default([]),
+    /** Rows per Map item. @default 1000 */
+    rowsPerItem: z.number().int().min(1).max(1_000_000).default(1000),
+  })
+  .strict();
+
+/** `format: 'folder'`: `x.jpg` with `x.txt` and/or `x.json` beside it. */
+export const folderSourceOptions = z
+  .object({
+    /** Images per Map item. @default 1000 */
+    imagesPerItem: z.number().int().min(1).max(1_000_000).default(1000),
+  })
+  .strict();
+
+export type ParquetSourceOptions = z.input<typeof parquetSourceOptions>;
+export type FolderSourceOptions = z.input<typeof folderSourceOptions>;
+
+/** Options of the formats that have them; each lives under the key named like its format. */
+export const FORMAT_OPTIONS = {
+  pdf: pdfSourceOptions,
+  urls: urlsSourceOptions,
+  parquet: parquetSourceOptions,
+  folder: folderSourceOptions,
+} as const;
+export type FormatWithOptions = keyof typeof FORMAT_OPTIONS;
+export type FormatOptions = {
+  readonly [F in FormatWithOptions]?: z.input<(typeof FORMAT_OPTIONS)[F]>;
+};
+
+/** Defaults filled in; throws a readable message on a bad option (DSL and handlers both call it). */
+export function resolveFormatOptions<F extends FormatWithOptions>(
+  format: F,
+  options: unknown,
+): z.output<(typeof FORMAT_OPTIONS)[F]> {
+  const parsed = FORMAT_OPTIONS[format].safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${format}.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data as z.output<(typeof FORMAT_OPTIONS)[F]>;
+}
+
+/** The format options an object carries (a source node, a Plan source, a ShardTask). */
+export function formatOptionsOf(holder: FormatOptions): FormatOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(FORMAT_OPTIONS) as FormatWithOptions[]) {
+    if (holder[key] !== undefined) out[key] = holder[key];
+  }
+  return out as FormatOptions;
+}
+
+/** Options only for the source's own format, and valid ones; the message, or undefined. */
+export function formatOptionsProblem(
+  format: SourceFormat,
+  holder: FormatOptions & { readonly pattern?: string },
+): string | undefined {
+  if (format === 'folder' && holder.pattern !== undefined && holder.pattern !== '**/*') {
+    return 'a folder source reads every file under its uri (images and the captions beside them); "pattern" does not apply';
+  }
+  for (const key of Object.keys(formatOptionsOf(holder)) as FormatWithOptions[]) {
+    if (key !== format) return `"${key}" options need format "${key}"`;
+    try {
+      resolveFormatOptions(key, holder[key]);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return undefined;
+}
+
+/** Rows (images, for folders) per Map item of a split format. */
+export function itemSizeOf(format: SourceFormat, holder: FormatOptions): number | undefined {
+  if (format === 'urls') return resolveFormatOptions('urls', holder.urls).rowsPerItem;
+  if (format === 'parquet') return resolveFormatOptions('parquet', holder.parquet).rowsPerItem;
+  if (format === 'folder') return resolveFormatOptions('folder', holder.folder).imagesPerItem;
+  return undefined;
 }

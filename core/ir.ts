@@ -31,11 +31,17 @@ export interface SourceNode {
   readonly format?: SourceFormat;
   /** Added: page rendering and limits, for `format: 'pdf'`. */
   readonly pdf?: PdfSourceOptions;
+  /** Added: columns, item size and download settings, for `format: 'urls'`. */
+  readonly urls?: FormatOptions['urls'];
+  /** Added: columns and item size, for `format: 'parquet'`. */
+  readonly parquet?: FormatOptions['parquet'];
+  /** Added: item size, for `format: 'folder'`. */
+  readonly folder?: FormatOptions['folder'];
   readonly ops: readonly OperatorUse[];
 }
 
 export { SOURCE_FORMATS, type SourceFormat, type PdfSourceOptions } from './formats';
-import type { PdfSourceOptions, SourceFormat } from './formats';
+import type { FormatOptions, PdfSourceOptions, SourceFormat } from './formats';
 
 export interface MixInput {
   readonly dataset: string;

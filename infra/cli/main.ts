@@ -6,6 +6,7 @@ import { paramRows, renderParamRows } from './params-command';
 import { checkFaultRate, FAULT_KINDS } from '../local/faults';
 import { registerAwsCommands } from './aws-commands';
 import { registerReportCommands } from './report-commands';
+import { registerPackCommand } from './pack-command';
 import { version } from '../../package.json';
 
 const program = new Command('vlmflow')
@@ -117,6 +118,7 @@ program
 
 registerAwsCommands(program);
 registerReportCommands(program);
+registerPackCommand(program);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

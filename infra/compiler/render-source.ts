@@ -9,6 +9,7 @@ import type {
   TaskState,
   Transition,
 } from './asl';
+import { formatOptionsOf } from '../../core/formats';
 import { STATE_NAMES } from './names';
 import { PLACEHOLDERS, type Placeholder } from './placeholders';
 import { stageLayoutOf, type StageLayout } from './segments';
@@ -87,7 +88,7 @@ function renderItemSelector(
     'item.$': '$$.Map.Item.Value',
     segments: JSON.parse(JSON.stringify(layout.segments)) as JsonValue,
     ...(source.format ? { format: source.format } : {}),
-    ...(source.pdf ? { pdf: JSON.parse(JSON.stringify(source.pdf)) as JsonValue } : {}),
+    ...(JSON.parse(JSON.stringify(formatOptionsOf(source))) as JsonObject),
   } as Record<string, JsonValue> as Record<keyof ShardTask | `${keyof ShardTask}.$`, JsonValue>;
   return { ...(selector as JsonObject), ...extra };
 }

@@ -1,5 +1,6 @@
 import type { PipelineGraph, MixNode, TrainNode } from '../../core/ir';
 import { isParamRef } from '../../core/ops/operator';
+import { formatOptionsOf, SPLIT_FORMATS } from '../../core/formats';
 import { batchJobNamePrefix } from '../../core/aws-names';
 import { implicitUsesOf } from '../dsl/implicit-params';
 import type {
@@ -37,6 +38,8 @@ export function renderPlan(
         pattern: s.pattern,
         // Only when not the default, so pipelines of tar shards render as before.
         ...(s.format ? { format: s.format } : {}),
+        // Plan splits these formats into items of rows: it needs their options.
+        ...(s.format && SPLIT_FORMATS.includes(s.format) ? (formatOptionsOf(s) as JsonObject) : {}),
       })),
       // Plan checks the run's implicit operator parameters against these uses.
       operators: implicitUsesOf(graph).map(({ name, use }) => ({

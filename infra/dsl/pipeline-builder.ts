@@ -16,8 +16,10 @@ import {
 import {
   DEFAULT_PATTERNS,
   DEFAULT_SOURCE_FORMAT,
-  resolvePdfOptions,
+  formatOptionsOf,
+  formatOptionsProblem,
   SOURCE_FORMATS,
+  type FormatOptions,
 } from '../../core/formats';
 import { checkName, checkParamName } from './names';
 import { refsOf, type ParamDef, type ParamRefs, type ParamTypes } from './params';
@@ -32,6 +34,12 @@ export interface SourceOptions {
   readonly format?: SourceFormat;
   /** Added: page rendering and limits, for `format: 'pdf'`. */
   readonly pdf?: PdfSourceOptions;
+  /** Added: columns, item size and download settings, for `format: 'urls'`. */
+  readonly urls?: FormatOptions['urls'];
+  /** Added: columns and item size, for `format: 'parquet'`. */
+  readonly parquet?: FormatOptions['parquet'];
+  /** Added: item size, for `format: 'folder'`. */
+  readonly folder?: FormatOptions['folder'];
 }
 
 export interface MixOptions<D extends string> {
@@ -138,7 +146,7 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     this.checkNewStage(name);
     const format = checkedFormat(options, `pipeline "${this.state.name}", source "${name}"`);
     const base = sourceBuilder(name, options.uri, options.pattern ?? DEFAULT_PATTERNS[format]);
-    const built = build(base.withFormat(format, options.pdf), this.refs()).build();
+    const built = build(base.withFormat(format, formatOptionsOf(options)), this.refs()).build();
     return new PipelineBuilder({
       ...this.state,
       sources: [...this.state.sources, built.node],
@@ -212,7 +220,7 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
   }
 }
 
-/** The source's format; PDF options only with the PDF format, and valid ones. */
+/** The source's format; a format's options only with that format, and valid ones. */
 function checkedFormat(options: SourceOptions, where: string): SourceFormat {
   const format = options.format ?? DEFAULT_SOURCE_FORMAT;
   if (!Object.hasOwn(SOURCE_FORMATS, format)) {
@@ -221,16 +229,8 @@ function checkedFormat(options: SourceOptions, where: string): SourceFormat {
       `${where}: unknown format "${format}" (known: ${Object.keys(SOURCE_FORMATS).join(', ')})`,
     );
   }
-  if (options.pdf !== undefined) {
-    if (format !== 'pdf') {
-      throw new DslError(DSL_ERROR_CODES.invalidStage, `${where}: "pdf" options need format "pdf"`);
-    }
-    try {
-      resolvePdfOptions(options.pdf);
-    } catch (error) {
-      throw new DslError(DSL_ERROR_CODES.invalidStage, `${where}: ${(error as Error).message}`);
-    }
-  }
+  const problem = formatOptionsProblem(format, options);
+  if (problem) throw new DslError(DSL_ERROR_CODES.invalidStage, `${where}: ${problem}`);
   return format;
 }
 

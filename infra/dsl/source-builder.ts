@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ArgsOf, OperatorDeclaration, OperatorUse } from '../../core/ops/operator';
-import type { Arg, PdfSourceOptions, SourceFormat, SourceNode } from '../../core/ir';
-import { DEFAULT_SOURCE_FORMAT } from '../../core/formats';
+import type { Arg, SourceFormat, SourceNode } from '../../core/ir';
+import { DEFAULT_SOURCE_FORMAT, type FormatOptions } from '../../core/formats';
 import { runDedup } from '../../core/dedup-spec';
 
 /**
@@ -60,11 +60,11 @@ export class SourceBuilder {
   }
 
   /** @internal Only non-default settings enter the IR, so existing graphs stay the same JSON. */
-  withFormat(format: SourceFormat, pdf: PdfSourceOptions | undefined): SourceBuilder {
+  withFormat(format: SourceFormat, options: FormatOptions): SourceBuilder {
     const node: SourceNode = {
       ...this.state.node,
       ...(format === DEFAULT_SOURCE_FORMAT ? {} : { format }),
-      ...(pdf === undefined ? {} : { pdf }),
+      ...options,
     };
     // Keep `ops` last, as in nodes built before formats existed.
     const { ops: uses, ...rest } = node;

@@ -9,17 +9,11 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedUrlsOptions } from '../../core/formats';
 import { readImageHeader, sniffFormat } from '../ops/image-header';
+import { IMAGE_EXTENSIONS } from '../sources/parquet-images';
 import type { SourceRecord } from '../sources/records';
 import { fetchImage, type FetchResult } from './fetch-image';
 import { DOWNLOAD_OP, type DownloadReason } from './reasons';
 import type { UrlRow } from './url-list';
-
-const EXTENSIONS: Readonly<Record<string, string>> = {
-  jpeg: 'jpg',
-  png: 'png',
-  webp: 'webp',
-  gif: 'gif',
-};
 
 export async function* downloadRecords(
   rows: AsyncIterable<UrlRow>,
@@ -79,7 +73,7 @@ async function recordOf(
   const bytes = fetched.bytes;
   if (bytes.length === 0) return reject('empty', 'the response had no body', statusOf(fetched));
   const format = sniffFormat(bytes);
-  const ext = format === undefined ? undefined : EXTENSIONS[format];
+  const ext = format === undefined ? undefined : IMAGE_EXTENSIONS[format];
   if (ext === undefined) {
     const type = fetched.contentType ?? 'no Content-Type';
     return reject(

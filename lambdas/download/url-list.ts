@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { urlListTypeOf, type ResolvedUrlsOptions } from '../../core/formats';
 import { storageFor } from '../shards/storage';
-import { loadHyparquet, parquetFile } from './hyparquet';
+import { parquetRowCount, readParquetRows } from '../sources/hyparquet';
 
 export interface UrlRow {
   /** Index of the row in its file, from 0 (blank JSON lines are not rows). */
@@ -26,8 +26,6 @@ export interface RowRange {
 
 type Columns = Pick<ResolvedUrlsOptions, 'urlColumn' | 'captionColumn' | 'keepColumns'>;
 
-const PARQUET_BATCH_ROWS = 10_000;
-
 export function listTypeOrThrow(uri: string) {
   const type = urlListTypeOf(uri);
   if (!type) throw new Error(`${uri}: a URL list must end in .parquet, .csv or .jsonl`);
@@ -36,11 +34,7 @@ export function listTypeOrThrow(uri: string) {
 
 export async function countUrlRows(uri: string): Promise<number> {
   const type = listTypeOrThrow(uri);
-  if (type === 'parquet') {
-    const { hyparquet } = loadHyparquet();
-    const metadata = await hyparquet.parquetMetadataAsync(await parquetFile(uri));
-    return Number(metadata.num_rows);
-  }
+  if (type === 'parquet') return parquetRowCount(uri);
   let rows = 0;
   for await (const row of textRows(uri, type, { start: 0, end: Infinity })) rows = row.row + 1;
   return rows;
@@ -56,31 +50,25 @@ export async function* readUrlRows(
     yield* textRows(uri, type, range);
     return;
   }
-  const { hyparquet, compressors } = loadHyparquet();
-  const file = await parquetFile(uri);
-  const metadata = await hyparquet.parquetMetadataAsync(file);
-  const present = new Set(hyparquet.parquetSchema(metadata).children.map((c) => c.element.name));
-  if (!present.has(columns.urlColumn)) {
-    throw new Error(
-      `${uri}: no column "${columns.urlColumn}" (columns: ${[...present].join(', ')}); set urls.urlColumn`,
-    );
+  const names = [columns.urlColumn, columns.captionColumn, ...columns.keepColumns];
+  for await (const { row, values } of readParquetRows(
+    uri,
+    names,
+    { column: columns.urlColumn, option: 'urls.urlColumn' },
+    range,
+  )) {
+    yield { row, values: textValues(values) };
   }
-  const wanted = [columns.urlColumn, columns.captionColumn, ...columns.keepColumns].filter((c) =>
-    present.has(c),
+}
+
+/** URL lists hold text: binary columns without a UTF8 annotation are decoded as UTF-8. */
+function textValues(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+    ]),
   );
-  const end = Math.min(range.end, Number(metadata.num_rows));
-  for (let from = range.start; from < end; from += PARQUET_BATCH_ROWS) {
-    const to = Math.min(end, from + PARQUET_BATCH_ROWS);
-    const rows = await hyparquet.parquetReadObjects({
-      file,
-      metadata,
-      columns: [...new Set(wanted)],
-      rowStart: from,
-      rowEnd: to,
-      compressors,
-    });
-    for (const [i, values] of rows.entries()) yield { row: from + i, values };
-  }
 }
 
 async function* textRows(

@@ -5,7 +5,12 @@
  */
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { readRecords, regroupingIfNeeded, type RecordSource } from '../sources/records';
+import {
+  readRecords,
+  recordSourceOf,
+  regroupingIfNeeded,
+  type RecordSource,
+} from '../sources/records';
 import type { DedupConfig } from '../../core/dedup-spec';
 import { mapLimit } from './concurrency';
 import type { DedupHashEvent, DedupHashResult } from '../../core/dedup-contracts';
@@ -30,8 +35,7 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   // What the filter will read: the shard itself, or what the segment before the dedup kept.
   const input =
     dedup.segment === 0 ? item.uri : segmentShardUri(runRoot, stage, dedup.segment - 1, item.key);
-  const source =
-    dedup.segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
+  const source = recordSourceOf(task, dedup.segment);
   let hashedShard: HashedShard;
   try {
     hashedShard = await regroupingIfNeeded((regroupMaxBytes) =>
@@ -68,7 +72,7 @@ async function hashRecords(
   const byPartition = new Map<string, HashRecord[]>();
   let samples = 0;
   let hashed = 0;
-  for await (const record of readRecords(await storageFor(input).read(input), source)) {
+  for await (const record of readRecords(input, source)) {
     // Invalid tar members are rejected by the filter's shard loop; they have no content to hash.
     if (record.kind !== 'sample') continue;
     samples++;

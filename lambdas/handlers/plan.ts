@@ -26,7 +26,14 @@ import { ParamError } from '../../core/params';
 import { builtinRegistry, registryFrom } from '../ops/index';
 import type { OperatorDeclaration } from '../../core/ops/operator';
 import type { OperatorRegistry } from '../ops/instantiate';
-import { DEFAULT_SOURCE_FORMAT, FORMAT_EXTENSIONS } from '../../core/formats';
+import {
+  DEFAULT_SOURCE_FORMAT,
+  FORMAT_EXTENSIONS,
+  itemSizeOf,
+  type SourceFormat,
+} from '../../core/formats';
+import { countUrlRows } from '../download/url-list';
+import { listFolderImages } from '../sources/folder';
 
 type Source = PlanEvent['sources'][number];
 
@@ -213,20 +220,48 @@ async function listShardsOrExplain(source: Source): Promise<ShardItem[]> {
   }
 }
 
-/** Shards under the source URI whose path relative to it matches the glob, sorted by key. */
+/**
+ * Shards under the source URI whose path relative to it matches the glob, sorted by key. Split
+ * formats become items of rows: each URL list or parquet file in runs of `rowsPerItem` rows, a
+ * folder in runs of `imagesPerItem` images (docs/sources.md).
+ */
 export async function listShards(source: Source): Promise<ShardItem[]> {
+  const format = source.format ?? DEFAULT_SOURCE_FORMAT;
   const normalised = normaliseUri(source.uri);
   const base = normalised.endsWith('/') ? normalised : `${normalised}/`;
+  const size = itemSizeOf(format, source);
+  if (format === 'folder') {
+    const images = (await listFolderImages(base)).length;
+    return rowItems({ key: FOLDER_ITEM_KEY, uri: base }, images, size!);
+  }
+  const files = await listFiles(source, base, format);
+  if (size === undefined) return files;
+  const items: ShardItem[] = [];
+  for (const file of files) items.push(...rowItems(file, await countUrlRows(file.uri), size));
+  return items;
+}
+
+/** Key of the items of a folder source: `images-00000`, … */
+const FOLDER_ITEM_KEY = 'images';
+
+function rowItems(file: ShardItem, rows: number, size: number): ShardItem[] {
+  const items: ShardItem[] = [];
+  for (let start = 0, i = 0; start < rows; start += size, i++) {
+    const key = `${file.key}-${String(i).padStart(5, '0')}`;
+    items.push({ key, uri: file.uri, rows: { start, end: Math.min(rows, start + size) } });
+  }
+  return items;
+}
+
+async function listFiles(source: Source, base: string, format: SourceFormat): Promise<ShardItem[]> {
   const byKey = new Map<string, ShardItem>();
   for await (const object of storageFor(base).list(base)) {
     const relative = object.uri.startsWith(base)
       ? object.uri.slice(base.length)
       : posix.basename(object.uri);
     if (!posix.matchesGlob(relative, source.pattern)) continue;
-    const ext = FORMAT_EXTENSIONS[source.format ?? DEFAULT_SOURCE_FORMAT];
-    const key = sanitizeShardKey(
-      relative.endsWith(ext) ? relative.slice(0, -ext.length) : relative,
-    );
+    const ext = FORMAT_EXTENSIONS[format].find((e) => relative.endsWith(e)) ?? '';
+    const key = sanitizeShardKey(relative.slice(0, relative.length - ext.length));
     const clash = byKey.get(key);
     if (clash) {
       throw new PlanError(

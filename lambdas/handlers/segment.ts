@@ -8,7 +8,12 @@ import { instantiate } from '../ops/instantiate';
 import { implicitPrefixes } from '../../core/implicit-args';
 import { readJson, writeJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
-import { readRecords, regroupingIfNeeded, type RecordSource } from '../sources/records';
+import {
+  readRecords,
+  recordSourceOf,
+  regroupingIfNeeded,
+  type RecordSource,
+} from '../sources/records';
 import { UngroupedShardError } from '../shards/tar-reader';
 import { ShardWriter } from '../shards/tar-writer';
 import { storageFor } from '../shards/storage';
@@ -73,8 +78,7 @@ export async function runSegment(
     ? keptShardUri(runRoot, stage, item.key)
     : segmentShardUri(runRoot, stage, segment, item.key);
   // Segment 0 reads the source's own format; later segments read the previous segment's tar.
-  const source: RecordSource =
-    segment === 0 ? { format: task.format, pdf: task.pdf, key: item.key } : { key: item.key };
+  const source = recordSourceOf(task, segment);
   // A second attempt (tar not grouped by key) starts with fresh operator state.
   const { loop, kept, rejects } = await regroupingIfNeeded(async (regroupMaxBytes) =>
     processShard(
@@ -158,14 +162,6 @@ async function processShard(
   where: string,
   options: LoopOptions,
 ): Promise<{ loop: LoopResult; kept: WrittenShard; rejects: WrittenShard }> {
-  let input;
-  try {
-    input = await storageFor(inputUri).read(inputUri);
-  } catch (error) {
-    throw new ShardError(`${where}: cannot read ${inputUri}: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
   // A segment's output that a later segment reads is temporary; the stage's output is not.
   const keptWriter = new ShardWriter(
     kept.uri,
@@ -175,17 +171,13 @@ async function processShard(
   const rejectsWriter = new ShardWriter(rejectsUri, storageFor(rejectsUri), taggedAs('rejects'));
   try {
     const loop = await runShardLoop(
-      readRecords(input, source),
+      readRecords(inputUri, source),
       chain,
-      {
-        kept: keptWriter,
-        rejected: rejectsWriter,
-      },
+      { kept: keptWriter, rejected: rejectsWriter },
       options,
     );
     return { loop, kept: await keptWriter.close(), rejects: await rejectsWriter.close() };
   } catch (error) {
-    input.destroy();
     await Promise.allSettled([keptWriter.abort(), rejectsWriter.abort()]);
     if (error instanceof ShardError || error instanceof UngroupedShardError) throw error;
     throw new ShardError(`${where}: ${messageOf(error)}`, { cause: error });

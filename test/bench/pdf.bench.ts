@@ -4,17 +4,13 @@
  * time. Run: node --import tsx test/bench/pdf.bench.ts [pages]
  */
 import { Readable } from 'node:stream';
-import { readRecords } from '../../lambdas/sources/records';
+import { readPdfFile } from '../../lambdas/sources/pdf';
 import { manyPagesPdf, textPdf } from '../fixtures/pdfs';
 
 async function pagesPerSecond(data: Buffer, key: string): Promise<{ pages: number; pps: number }> {
   const started = performance.now();
   let pages = 0;
-  for await (const r of readRecords(Readable.from([data]), {
-    format: 'pdf',
-    key,
-    pdf: { maxPages: 100_000 },
-  }))
+  for await (const r of readPdfFile(Readable.from([data]), key, { maxPages: 100_000 }))
     if (r.kind === 'sample') pages++;
   return { pages, pps: pages / ((performance.now() - started) / 1000) };
 }

@@ -3,10 +3,9 @@
  * exact reject reasons for bad documents and lines, in = kept + Σ rejected.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 import type { ShardStats, ShardTask } from '../../core/contracts';
 import { handler } from '../../lambdas/handlers/curate';
 import { ops } from '../../lambdas/ops';
@@ -34,9 +33,7 @@ const pdf = (name: string) => path.join(fixtures.pdfDir, `${name}.pdf`);
 
 describe('PDF reader', () => {
   it('gives one sample per page with image, text in reading order and metadata', async () => {
-    const records = await collect(
-      readRecords(createReadStream(pdf('text')), { format: 'pdf', key: 'text' }),
-    );
+    const records = await collect(readRecords(pdf('text'), { format: 'pdf', key: 'text' }));
     expect(records.map((r) => (r.kind === 'sample' ? r.sample.key : r.reason))).toEqual([
       'text-p00001',
       'text-p00002',
@@ -64,9 +61,7 @@ describe('PDF reader', () => {
   });
 
   it('keeps image-only pages with empty text and text_layer false', async () => {
-    const records = await collect(
-      readRecords(createReadStream(pdf('mixed')), { format: 'pdf', key: 'mixed' }),
-    );
+    const records = await collect(readRecords(pdf('mixed'), { format: 'pdf', key: 'mixed' }));
     const page2 = records[1]!;
     if (page2.kind !== 'sample') throw new Error('expected a sample');
     expect(page2.sample.parts.txt!.length).toBe(0);
@@ -82,7 +77,7 @@ describe('PDF reader', () => {
     ['many', { maxPages: 100 }, 'too_many_pages'],
   ])('rejects the %s document as one record', async (name, options, reason) => {
     const records = await collect(
-      readRecords(createReadStream(pdf(name)), { format: 'pdf', key: name, pdf: options }),
+      readRecords(pdf(name), { format: 'pdf', key: name, pdf: options }),
     );
     expect(
       records.map(
@@ -93,7 +88,7 @@ describe('PDF reader', () => {
 
   it('rejects pages over the pixel limit one by one', async () => {
     const records = await collect(
-      readRecords(createReadStream(pdf('text')), {
+      readRecords(pdf('text'), {
         format: 'pdf',
         key: 'text',
         pdf: { maxPixels: 1_000_000 },
@@ -109,7 +104,7 @@ describe('PDF reader', () => {
 
   it('renders a 500-page document within the page limit', async () => {
     const records = await collect(
-      readRecords(createReadStream(pdf('many')), {
+      readRecords(pdf('many'), {
         format: 'pdf',
         key: 'many',
         pdf: { longestEdge: 64 },
@@ -123,9 +118,7 @@ describe('PDF reader', () => {
 describe('JSON-lines reader', () => {
   it('gives one sample per line, flattened text, and reasons for bad lines', async () => {
     const file = path.join(fixtures.jsonlDir, 'instructions.jsonl');
-    const records = await collect(
-      readRecords(createReadStream(file), { format: 'jsonl', key: 'x' }),
-    );
+    const records = await collect(readRecords(file, { format: 'jsonl', key: 'x' }));
     expect(
       records.map((r) => (r.kind === 'sample' ? r.sample.key : `${r.key} ${r.reason}`)),
     ).toEqual([
@@ -151,9 +144,9 @@ describe('JSON-lines reader', () => {
   });
 
   it('does not crash on an empty file', async () => {
-    expect(await collect(readRecords(Readable.from([]), { format: 'jsonl', key: 'e' }))).toEqual(
-      [],
-    );
+    const empty = path.join(fixtures.jsonlDir, 'empty.jsonl');
+    await writeFile(empty, '');
+    expect(await collect(readRecords(empty, { format: 'jsonl', key: 'e' }))).toEqual([]);
   });
 });
 
