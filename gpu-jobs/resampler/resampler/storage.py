@@ -56,10 +56,13 @@ def _s3():
 
 # Multipart above 64 MiB, in 64 MiB parts: a 50 GB optimizer state is 800 parts (S3 allows
 # 10,000), read from disk part by part, never whole in memory.
+PART_BYTES = 64 << 20
+
+
 def _transfer_config():
     from boto3.s3.transfer import TransferConfig
 
-    return TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20, max_concurrency=8)
+    return TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=8)
 
 
 def _bucket_key(uri: str) -> tuple[str, str]:

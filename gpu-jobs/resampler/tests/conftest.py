@@ -55,3 +55,11 @@ def train_config(tiny_models):
         return parse_config(json.dumps(values))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def manifest_two_shards(tmp_path_factory):
+    from shards import make_pair_shards, write_dataset_manifest
+
+    root = tmp_path_factory.mktemp("two-shards")
+    return str(write_dataset_manifest(root / "manifest.json", make_pair_shards(root / "shards", 2, 8)))

@@ -39,3 +39,11 @@ def test_peak_table_matches_device_names():
     assert peak_tflops("NVIDIA A10G") == 125.0
     assert peak_tflops("NVIDIA L4") == 121.0
     assert peak_tflops("Tesla T4") is None
+
+
+def test_the_loader_benchmark_reports_a_rate_and_its_decode_baseline():
+    from resampler.bench_loader import run
+
+    result = run(images=4, width=120, height=90, batch=2, split=False)
+    assert result["samples"] == 4 and result["samples_per_second_per_worker"] > 0
+    assert 0 < result["ratio_loader_to_decode"]
