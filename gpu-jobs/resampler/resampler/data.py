@@ -1,8 +1,9 @@
 """
 Streams training samples from WebDataset shards with a shuffle buffer and DataLoader workers,
 so that the order of batches is a pure function of (seed, workers, ranks, batch size): a job
-that resumes at batch N skips N batches of raw (undecoded) samples and then sees exactly what
-an uninterrupted job would have seen.
+that resumes at batch N skips N batches of samples (whole epochs without reading them, the rest
+of the current epoch read but not decoded) and then sees exactly what an uninterrupted job would
+have seen.
 
 Stream i of n (n = ranks × workers) reads every n-th shard of a per-epoch shuffled shard list
 (every n-th sample when there are fewer shards than streams), through a shuffle buffer seeded
@@ -54,16 +55,34 @@ def _epoch_rng(seed: int, *parts: int) -> random.Random:
     return random.Random(":".join(str(p) for p in (seed, *parts)))
 
 
+def _epoch_plan(shards: list[ShardRef], seed: int, epoch: int, index: int, count: int) -> tuple[list[ShardRef], bool]:
+    """This stream's shards in `epoch`, and whether streams split by shard (else by sample)."""
+    order = list(shards)
+    _epoch_rng(seed, epoch).shuffle(order)
+    by_shard = len(order) >= count
+    return (order[index::count] if by_shard else order), by_shard
+
+
+def epoch_samples(shards: list[ShardRef], seed: int, epoch: int, index: int, count: int) -> int:
+    """How many samples stream `index` yields in `epoch`, from the manifest's counts alone."""
+    mine, by_shard = _epoch_plan(shards, seed, epoch, index, count)
+    total = sum(s.take for s in mine)
+    return total if by_shard else len(range(index, total, count))
+
+
 def raw_stream(
-    shards: list[ShardRef], seed: int, buffer: int, index: int, count: int
+    shards: list[ShardRef], seed: int, buffer: int, index: int, count: int, skip: int = 0
 ) -> Iterator[dict[str, Any]]:
-    """Stream `index` of `count`: undecoded samples, epoch after epoch."""
+    """Stream `index` of `count`: undecoded samples, epoch after epoch, after `skip` samples.
+    Whole epochs skipped are not read at all (the shuffle buffer drains at each epoch's end,
+    so an epoch's order depends on nothing before it); within the epoch it resumes in, the
+    skipped samples are read (not decoded) to rebuild the buffer's state."""
     epoch = 0
+    while skip and skip >= (size := epoch_samples(shards, seed, epoch, index, count)) > 0:
+        skip -= size
+        epoch += 1
     while True:
-        order = list(shards)
-        _epoch_rng(seed, epoch).shuffle(order)
-        by_shard = len(order) >= count
-        mine = order[index::count] if by_shard else order
+        mine, by_shard = _epoch_plan(shards, seed, epoch, index, count)
 
         def samples() -> Iterator[dict[str, Any]]:
             n = 0
@@ -76,6 +95,14 @@ def raw_stream(
         rng = _epoch_rng(seed, epoch, index)
         pool: list[dict[str, Any]] = []
         yielded = 0
+
+        def emit(sample: dict[str, Any]) -> Iterator[dict[str, Any]]:
+            nonlocal skip
+            if skip:
+                skip -= 1
+            else:
+                yield sample
+
         for sample in samples():
             pool.append(sample)
             if len(pool) >= buffer:
@@ -83,10 +110,11 @@ def raw_stream(
                 j = rng.randrange(len(pool))
                 pool[j], pool[-1] = pool[-1], pool[j]
                 yielded += 1
-                yield pool.pop()
+                yield from emit(pool.pop())
         rng.shuffle(pool)
         yielded += len(pool)
-        yield from pool
+        for sample in pool:
+            yield from emit(sample)
         if yielded == 0:
             raise DataError(f"stream {index} of {count} got no samples from {len(mine)} shards")
         epoch += 1
@@ -165,9 +193,8 @@ class TrainingBatches(IterableDataset):
         # batches worker w plays the part of worker (w + start_batch) % workers.
         worker = (worker + self.start_batch) % workers
         index = spec.rank * workers + worker
-        stream = raw_stream(spec.shards, spec.seed, spec.shuffle_buffer, index, spec.world_size * workers)
-        for _ in range(skipped_batches(self.start_batch, worker, workers) * spec.batch_size):
-            next(stream)
+        skip = skipped_batches(self.start_batch, worker, workers) * spec.batch_size
+        stream = raw_stream(spec.shards, spec.seed, spec.shuffle_buffer, index, spec.world_size * workers, skip)
         while True:
             raw = [next(stream) for _ in range(spec.batch_size)]
             yield self.preprocessor.collate([self._example(s) for s in raw])

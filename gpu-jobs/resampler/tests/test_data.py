@@ -206,3 +206,21 @@ def test_vlmflow_documents_name_images_by_position():
     del sample["1.jpg"]
     with pytest.raises(DataError, match="no image part for document position 1"):
         segments_of(sample)
+
+
+def test_a_stream_resumed_epochs_later_skips_whole_epochs_without_reading_them(tmp_path, monkeypatch):
+    import resampler.data as data
+
+    refs = [ShardRef(s["uri"], 4) for s in make_pair_shards(tmp_path, 3, 4)]
+    whole = raw_stream(refs, seed=2, buffer=3, index=1, count=2)
+    expected = keys(next(whole) for _ in range(40))
+    opened = []
+    real = data.read_shard
+    monkeypatch.setattr(data, "read_shard", lambda shard: (opened.append(shard.uri), real(shard))[1])
+    per_epoch = [data.epoch_samples(refs, 2, e, 1, 2) for e in range(3)]
+    skip = per_epoch[0] + per_epoch[1] + 1  # two whole epochs and one sample
+    resumed = raw_stream(refs, seed=2, buffer=3, index=1, count=2, skip=skip)
+    assert keys(next(resumed) for _ in range(40 - skip)) == expected[skip:]
+    # The shards opened are epoch 2's and later ones': epochs 0 and 1 were never read.
+    later = [s.uri for e in range(2, 60) for s in data._epoch_plan(refs, 2, e, 1, 2)[0]]
+    assert opened == later[: len(opened)]
