@@ -2,10 +2,11 @@
  * Run-scoped deduplication, declared once: the DSL's `.dedup()` records a use of `dedup.run`
  * in the source's operator list, the compiler splits the stage there into hash → resolve →
  * filter stages (docs/dedup.md), and the handlers read the same arguments. The declaration
- * validates arguments like any operator's, but never runs inside a fused chain.
+ * validates arguments like any operator's; it has no implementation, so it never runs inside a
+ * fused chain.
  */
 import { z } from 'zod';
-import { defineOperator } from './ops/operator';
+import { declareOperator } from './ops/operator';
 
 export const RUN_DEDUP_KIND = 'dedup.run';
 
@@ -40,18 +41,13 @@ export type RunDedupArgs = z.output<typeof runDedupParams>;
 /** Default Hamming distance for near-duplicates (pHash literature: ≤ 4 of 64 bits is "same picture"). */
 export const DEFAULT_MAX_DISTANCE = 4;
 
-export const runDedup = defineOperator({
+export const runDedup = declareOperator({
   kind: RUN_DEDUP_KIND,
   fn: 'curate',
   description:
     'Drop exact (content hash) or near (64-bit perceptual hash) duplicates across every shard of the run; keeps the smallest (shard, key)',
   params: runDedupParams,
   reasons: ['duplicate', 'near_duplicate'],
-  create() {
-    throw new Error(
-      `${RUN_DEDUP_KIND} is compiled into its own stages (hash, resolve, filter) and never runs in a fused chain`,
-    );
-  },
 });
 
 /** The resolved configuration the dedup handlers receive. */

@@ -4,7 +4,7 @@
  * data (keeps instruction following and arithmetic), each curated in its own Parallel branch
  * with the same accounting, then mixed with weights. Sources and formats: docs/sources.md.
  */
-import { ops } from '../lambdas/ops';
+import { ops } from '../core/ops';
 import { param, pipeline } from '../infra/dsl';
 
 const weight = (value: number, what: string) =>

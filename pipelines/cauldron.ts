@@ -16,7 +16,7 @@
  * no AWS; on AWS set `nsfwModel`/`captionModel` to `s3://` folders (docs/models.md).
  */
 import pairsConnector from './pairs-connector';
-import { ops } from '../lambdas/ops';
+import { ops } from '../core/ops';
 import { param, pipeline, type ParamDef, type SourceBuilder } from '../infra/dsl';
 
 /** nsfwjs' MobileNetV2 NSFW classifier in ONNX (scripts/models/convert_nsfwjs.py). */

@@ -7,7 +7,7 @@
  * with its reason. Then the page's text quality, and the document rules (at least one image
  * left, at most 30, enough words).
  */
-import { ops } from '../lambdas/ops';
+import { ops } from '../core/ops';
 import { param, pipeline } from '../infra/dsl';
 
 export default pipeline('obelics', (p) =>

@@ -6,7 +6,7 @@
  * repetition, special characters, flagged words), exact duplicates, resize to Idefics2's
  * longest edge (980 px) as JPEG, then perceptual near-duplicates on the resized image.
  */
-import { ops } from '../lambdas/ops';
+import { ops } from '../core/ops';
 import { param, pipeline } from '../infra/dsl';
 
 export default pipeline('pairs-basic', (p) =>

@@ -9,6 +9,22 @@ export type Outcome<R extends string> =
   | { readonly keep: true; readonly sample: Sample }
   | { readonly keep: false; readonly reason: R; readonly detail?: string };
 
+/** Keep the sample (possibly a new one: operators never mutate their input). */
+export const keep = (sample: Sample): { readonly keep: true; readonly sample: Sample } => ({
+  keep: true,
+  sample,
+});
+
+/**
+ * Reject with one of the operator's own reasons: inside an implementation the type checker
+ * infers the reason from the declaration, so `reject('typo')` does not compile.
+ */
+export const reject = <R extends string>(
+  reason: R,
+  detail?: string,
+): { readonly keep: false; readonly reason: R; readonly detail?: string } =>
+  detail === undefined ? { keep: false, reason } : { keep: false, reason, detail };
+
 /** Per-shard (or per warm container) instance: holds state such as a dedup set or a model. */
 export interface OperatorInstance<R extends string> {
   process(sample: Sample): Promise<Outcome<R>> | Outcome<R>;
@@ -35,19 +51,22 @@ export interface OperatorContext {
   readonly shardKey: string;
 }
 
+/** What both sides know of an operator: no implementation, so core and the DSL load no Lambda code. */
 export interface OperatorSpec<K extends string, S extends z.ZodType, R extends string> {
   readonly kind: K;
   readonly fn: OperatorFunction;
   readonly description: string;
   /** Parameters; the same schema types the DSL and validates at synth time and at cold start. */
   readonly params: S;
-  /** Every reason this operator can reject with. */
+  /** Every reason this operator can reject with; its implementation cannot use another. */
   readonly reasons: readonly R[];
-  create(
-    params: z.output<S>,
-    ctx: OperatorContext,
-  ): OperatorInstance<R> | Promise<OperatorInstance<R>>;
 }
+
+/** How an operator runs: one instance per shard (or warm container) from validated params. */
+export type CreateOperator<S extends z.ZodType, R extends string> = (
+  params: z.output<S>,
+  ctx: OperatorContext,
+) => OperatorInstance<R> | Promise<OperatorInstance<R>>;
 
 /** Reference to a run parameter, usable wherever an operator argument is expected. */
 export interface ParamRef<T> {
@@ -69,7 +88,7 @@ export interface OperatorUse {
 
 /**
  * An operator declared once: calling it with arguments yields the IR node for the DSL; the
- * handler's registry uses `create` with the same schema.
+ * Lambda bundle pairs it with its implementation (implementOperator).
  */
 export interface OperatorDeclaration<
   K extends string = string,
@@ -79,16 +98,73 @@ export interface OperatorDeclaration<
   (args?: Partial<ArgsOf<S>>): OperatorUse;
 }
 
-export function defineOperator<K extends string, S extends z.ZodType, const R extends string>(
+/** A declaration paired with its implementation: what a handler's registry holds. */
+export interface Operator<
+  K extends string = string,
+  S extends z.ZodType = z.ZodType,
+  R extends string = string,
+> extends OperatorDeclaration<K, S, R> {
+  /** The declaration this implements (itself for an operator defined in one piece). */
+  readonly declaration: OperatorDeclaration<K, S, R>;
+  readonly create: CreateOperator<S, R>;
+}
+
+export function declareOperator<K extends string, S extends z.ZodType, const R extends string>(
   spec: OperatorSpec<K, S, R>,
 ): OperatorDeclaration<K, S, R> {
+  const { kind, fn, description, params, reasons } = spec;
   const use = (args: Partial<ArgsOf<S>> = {}): OperatorUse => ({
-    op: spec.kind,
-    fn: spec.fn,
+    op: kind,
+    fn,
     args: { ...(args as Record<string, unknown>) },
   });
-  return Object.freeze(Object.assign(use, spec)) as OperatorDeclaration<K, S, R>;
+  const declaration: OperatorDeclaration<K, S, R> = Object.assign(use, {
+    kind,
+    fn,
+    description,
+    params,
+    reasons,
+  });
+  return Object.freeze(declaration);
 }
+
+/**
+ * Pairs a declaration with its implementation. The reasons are the declaration's: an outcome
+ * with any other reason does not compile.
+ */
+export function implementOperator<K extends string, S extends z.ZodType, R extends string>(
+  declaration: OperatorDeclaration<K, S, R>,
+  implementation: { readonly create: CreateOperator<NoInfer<S>, NoInfer<R>> },
+): Operator<K, S, R> {
+  const { kind, fn, description, params, reasons } = declaration;
+  const use = (args?: Partial<ArgsOf<S>>): OperatorUse => declaration(args);
+  const operator: Operator<K, S, R> = Object.assign(use, {
+    kind,
+    fn,
+    description,
+    params,
+    reasons,
+    declaration,
+    create: implementation.create,
+  });
+  return Object.freeze(operator);
+}
+
+/**
+ * Declaration and implementation in one piece, for an operator written beside a pipeline (its
+ * implementation travels in `Pipeline.operators`). The reasons are inferred from `reasons` only.
+ */
+export function defineOperator<K extends string, S extends z.ZodType, const R extends string>(
+  spec: OperatorSpec<K, S, R> & {
+    create(params: z.output<S>, ctx: OperatorContext): ReturnType<CreateOperator<S, NoInfer<R>>>;
+  },
+): Operator<K, S, R> {
+  return implementOperator(declareOperator(spec), { create: spec.create.bind(spec) });
+}
+
+/** Whether a declaration carries its implementation. */
+export const isImplemented = (declaration: OperatorDeclaration): declaration is Operator =>
+  typeof (declaration as Partial<Operator>).create === 'function';
 
 export function isParamRef(value: unknown): value is ParamRef<unknown> {
   return (
@@ -112,4 +188,22 @@ export function resolveArgs(
     } else out[name] = value;
   }
   return out;
+}
+
+/** The declaration an operator implements (a bare declaration is its own). */
+export const declarationOf = (operator: OperatorDeclaration): OperatorDeclaration =>
+  isImplemented(operator) ? operator.declaration : operator;
+
+/** kind → declaration; throws on two different declarations of one kind. */
+export function declarationsByKind(
+  operators: readonly OperatorDeclaration[],
+): ReadonlyMap<string, OperatorDeclaration> {
+  const byKind = new Map<string, OperatorDeclaration>();
+  for (const operator of operators) {
+    const seen = byKind.get(operator.kind);
+    if (seen && declarationOf(seen) !== declarationOf(operator))
+      throw new Error(`operator "${operator.kind}" is declared twice`);
+    byKind.set(operator.kind, operator);
+  }
+  return byKind;
 }

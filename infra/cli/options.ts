@@ -1,5 +1,5 @@
 import type { ParamSpec } from '../dsl';
-import type { ImplicitParam } from '../dsl/implicit-params';
+import type { ImplicitParam } from '../../core/implicit-params';
 import { closeMatches } from '../../core/close-matches';
 import type { ScalarType } from '../../core/implicit-args';
 

@@ -4,7 +4,7 @@
  * the pipeline's order, so the output is stable.
  */
 import type { Pipeline } from '../dsl';
-import { implicitParamsOf, type ImplicitParam } from '../dsl/implicit-params';
+import { implicitParamsOf, type ImplicitParam } from '../../core/implicit-params';
 import type { ArgSchema } from '../../core/implicit-args';
 
 export interface ParamRow {

@@ -3,16 +3,17 @@
  * implicit operator parameter's schema type) and, for `start`, checked with Plan's own rules.
  */
 import type { Pipeline } from '../dsl';
-import { implicitParamsOf, implicitUsesOf } from '../dsl/implicit-params';
-import { resolveRunParams } from '../../lambdas/handlers/implicit-params';
-import { BUILTIN_OPERATORS, registryFrom } from '../../lambdas/ops/index';
+import { implicitParamsOf, implicitUsesOf } from '../../core/implicit-params';
+import { resolveRunParams } from '../../core/run-params';
+import { BUILTIN_DECLARATIONS } from '../../core/ops';
+import { declarationsByKind } from '../../core/ops/operator';
 import { parseParamFlags } from './options';
 
 /** What `run` and `start` need of a pipeline: its graph and, for custom operators, those. */
 export type PipelineParts = Pick<Pipeline, 'graph'> & Partial<Pick<Pipeline, 'operators'>>;
 
 const operatorsOf = (pipeline: PipelineParts) =>
-  pipeline.operators ?? Object.values(BUILTIN_OPERATORS);
+  pipeline.operators ?? Object.values(BUILTIN_DECLARATIONS);
 
 /**
  * Names and types are always checked; values only with `checkValues` (`start`: nothing reaches
@@ -31,7 +32,7 @@ export function parseRunParams(
     graph.params,
     params,
     implicitUsesOf(graph).map(({ name, use }) => ({ name, use })),
-    registryFrom(operators),
+    declarationsByKind(operators),
   );
   return params;
 }

@@ -1,13 +1,13 @@
 /**
  * The JSON Schema (draft 2020-12) of a pipeline's execution input: what the Step Functions
  * console, `vlmflow start` and any client may send. Plan checks the same rules at run time
- * (lambdas/handlers/plan.ts, params.ts); the schema lets people see them before a run and lets
+ * (core/run-params.ts); the schema lets people see them before a run and lets
  * editors validate an input file. Pure: the same graph always yields the same schema.
  */
 import type { ParamSpec, PipelineGraph } from '../../core/ir';
-import { settableImplicitParams, type ImplicitParam } from '../dsl/implicit-params';
+import { settableImplicitParams, type ImplicitParam } from '../../core/implicit-params';
 import type { OperatorDeclaration } from '../../core/ops/operator';
-import { BUILTIN_OPERATORS } from '../../lambdas/ops/index';
+import { BUILTIN_DECLARATIONS } from '../../core/ops';
 import { RUN_ID_PATTERN } from '../../core/layout';
 
 /** The subset of JSON Schema this module writes; plain JSON. */
@@ -34,7 +34,7 @@ export interface JsonSchema {
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
-const BUILTIN_DECLARATIONS: readonly OperatorDeclaration[] = Object.values(BUILTIN_OPERATORS);
+const BUILTIN: readonly OperatorDeclaration[] = Object.values(BUILTIN_DECLARATIONS);
 
 /**
  * `operators`: the pipeline's operator declarations (`Pipeline.operators`), whose schemas give
@@ -42,7 +42,7 @@ const BUILTIN_DECLARATIONS: readonly OperatorDeclaration[] = Object.values(BUILT
  */
 export function renderInputSchema(
   graph: PipelineGraph,
-  operators: readonly OperatorDeclaration[] = BUILTIN_DECLARATIONS,
+  operators: readonly OperatorDeclaration[] = BUILTIN,
 ): JsonSchema {
   return {
     $schema: JSON_SCHEMA_DIALECT,

@@ -2,7 +2,7 @@ import type { PipelineGraph, MixNode, TrainNode } from '../../core/ir';
 import { isParamRef } from '../../core/ops/operator';
 import { formatOptionsOf, SPLIT_FORMATS } from '../../core/formats';
 import { batchJobNamePrefix } from '../../core/aws-names';
-import { implicitUsesOf } from '../dsl/implicit-params';
+import { implicitUsesOf } from '../../core/implicit-params';
 import type {
   Catcher,
   ChoiceState,

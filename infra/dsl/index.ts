@@ -12,6 +12,9 @@ export { DslError, PipelineValidationError, DSL_ERROR_CODES } from './errors';
 export * from '../../core/ir';
 export {
   defineOperator,
+  keep,
+  reject,
+  type Operator,
   type OperatorDeclaration,
   type Outcome,
   type OperatorInstance,

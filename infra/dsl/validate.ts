@@ -1,5 +1,14 @@
-import { z } from 'zod';
-import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../core/ops/operator';
+import {
+  declarationOf,
+  isParamRef,
+  type OperatorDeclaration,
+  type OperatorUse,
+} from '../../core/ops/operator';
+import {
+  OperatorConfigError,
+  validateOperatorUse,
+  type OperatorRegistry,
+} from '../../core/ops/validate-use';
 import type { Arg, PipelineGraph } from '../../core/ir';
 import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
 
@@ -20,7 +29,7 @@ export function validateGraph(
   const byKind = new Map<string, OperatorDeclaration>();
   for (const decl of operators) {
     const seen = byKind.get(decl.kind);
-    if (seen && seen !== decl) {
+    if (seen && declarationOf(seen) !== declarationOf(decl)) {
       problems.push(
         `pipeline "${graph.name}": two different operators are declared with kind "${decl.kind}"`,
       );
@@ -47,7 +56,7 @@ export function validateGraph(
     }
     source.ops.forEach((use, i) => {
       const where = `${at(source.name)}, operator #${i + 1} ${use.op}`;
-      problems.push(...checkOperatorUse(use, byKind.get(use.op), defaults, where));
+      problems.push(...checkOperatorUse(use, byKind, defaults, where));
     });
   }
 
@@ -102,42 +111,30 @@ export function validateGraph(
   return problems;
 }
 
+/**
+ * The operator use checked by core's validateOperatorUse with the parameters' defaults; each
+ * problem gets the pipeline, stage and operator in front and, for an argument bound to a
+ * parameter, that parameter's name.
+ */
 function checkOperatorUse(
   use: OperatorUse,
-  decl: OperatorDeclaration | undefined,
+  declarations: OperatorRegistry,
   defaults: Record<string, unknown>,
   where: string,
 ): string[] {
-  if (!decl) return [`${where}: unknown operator kind "${use.op}"`];
-  const problems: string[] = [];
-  const resolved: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(use.args)) {
-    if (isParamRef(value)) {
-      if (!Object.hasOwn(defaults, value.$param)) {
-        problems.push(`${where}: ${field}: refers to unknown parameter "${value.$param}"`);
-        continue;
-      }
-      resolved[field] = defaults[value.$param];
-    } else resolved[field] = value;
+  try {
+    validateOperatorUse(use, declarations, defaults);
+    return [];
+  } catch (error) {
+    if (!(error instanceof OperatorConfigError)) throw error;
+    return error.problems.map((problem) => {
+      const field = /^([A-Za-z0-9_$]+): /.exec(problem)?.[1];
+      const ref = field === undefined ? undefined : use.args[field];
+      return isParamRef(ref) && Object.hasOwn(defaults, ref.$param)
+        ? `${where}: ${field} (default of parameter "${ref.$param}")${problem.slice(field!.length)}`
+        : `${where}: ${problem}`;
+    });
   }
-  if (decl.params instanceof z.ZodObject) {
-    const known = Object.keys(decl.params.shape);
-    for (const field of Object.keys(use.args)) {
-      if (!known.includes(field))
-        problems.push(`${where}: ${field}: unknown parameter (known: ${known.join(', ')})`);
-    }
-  }
-  const parsed = decl.params.safeParse(resolved);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const field = issue.path.join('.') || '(arguments)';
-      const ref = use.args[String(issue.path[0])];
-      const via = isParamRef(ref) ? ` (default of parameter "${ref.$param}")` : '';
-      if (issue.code === 'unrecognized_keys') continue; // reported above with the known names
-      problems.push(`${where}: ${field}${via}: ${issue.message}`);
-    }
-  }
-  return problems;
 }
 
 function checkNumberArg(

@@ -21,11 +21,11 @@ import {
 } from '../../core/layout';
 import { taggedAs } from '../../core/object-tags';
 import { bindRun, runBindingOf } from './run-binding';
-import { resolveRunParams } from './implicit-params';
+import { resolveRunParams } from '../../core/run-params';
 import { ParamError } from '../../core/params';
-import { builtinRegistry, registryFrom } from '../ops/index';
-import type { OperatorDeclaration } from '../../core/ops/operator';
-import type { OperatorRegistry } from '../ops/instantiate';
+import { builtinDeclarations } from '../../core/ops';
+import { declarationsByKind, type OperatorDeclaration } from '../../core/ops/operator';
+import type { OperatorRegistry } from '../../core/ops/validate-use';
 import {
   DEFAULT_SOURCE_FORMAT,
   FORMAT_EXTENSIONS,
@@ -45,11 +45,11 @@ type Source = PlanEvent['sources'][number];
 export function createPlanHandler(
   operators: readonly OperatorDeclaration[],
 ): (event: PlanEvent) => Promise<RunContext> {
-  const registry = registryFrom(operators);
+  const registry = declarationsByKind(operators);
   return (event) => plan(event, registry);
 }
 
-export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, builtinRegistry);
+export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, builtinDeclarations);
 
 async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunContext> {
   const input = event.input ?? {};

@@ -14,6 +14,7 @@ import {
 } from './chain-step';
 import { ShardError } from '../../core/errors';
 import { inFlightRunner, type SampleRunner } from './in-flight';
+import { operatorLabels } from '../../core/implicit-args';
 import type { SourceRecord } from '../sources/records';
 import { tagRejected, type RejectTag } from './reject-tag';
 
@@ -54,7 +55,7 @@ export async function runShardLoop(
   sinks: { readonly kept: SampleSink; readonly rejected: SampleSink },
   options: LoopOptions = {},
 ): Promise<LoopResult> {
-  const labels = timingLabels(chain);
+  const labels = operatorLabels(chain.map(({ op }) => op));
   const timingsMs: Record<string, number> = Object.fromEntries(labels.map((label) => [label, 0]));
   const rejected: Record<string, number> = {};
   let seen = 0;
@@ -164,15 +165,6 @@ async function runGroup(
     }
   }
   for (const item of group) await settleRemaining(item, timingsMs);
-}
-
-function timingLabels(chain: readonly ChainLink[]): string[] {
-  const uses = new Map<string, number>();
-  return chain.map(({ op }) => {
-    const use = (uses.get(op) ?? 0) + 1;
-    uses.set(op, use);
-    return use === 1 ? op : `${op}#${use}`;
-  });
 }
 
 /** Counts with keys in sorted order, so that their JSON is the same bytes on every run. */

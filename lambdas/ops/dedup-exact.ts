@@ -1,24 +1,11 @@
-/**
- * dedup.exact: within a shard, keep the first sample whose image (or caption, or both) has a
- * given content hash and reject the later ones. For a document, a repeated image is removed
- * from it. The hash is contentHash(), which a cross-run stage reuses.
- */
-import { z } from 'zod';
+/** dedupExact's implementation; declared (kind, arguments, reasons) in core/ops/dedup-exact.ts. */
 import { contentHash } from './dedup-hash';
 import { forEachImage } from './document';
-import { defineOperator } from '../../core/ops/operator';
+import { implementOperator } from '../../core/ops/operator';
+import { dedupExact as declared } from '../../core/ops/dedup-exact';
 import { imagePart, textPart, type Sample } from '../../core/ops/sample';
 
-export const DEDUP_EXACT_CONTENT = ['image', 'text', 'image_and_text'] as const;
-
-export const dedupExact = defineOperator({
-  kind: 'dedup.exact',
-  fn: 'curate',
-  description: 'Reject samples whose content bytes repeat an earlier sample of the shard',
-  params: z.strictObject({
-    of: z.enum(DEDUP_EXACT_CONTENT).default('image'),
-  }),
-  reasons: ['missing', 'duplicate'],
+export const dedupExact = implementOperator(declared, {
   create(params) {
     const firstKey = new Map<string, string>();
     const bytesOf = (sample: Sample): Buffer | undefined => {

@@ -5,20 +5,6 @@
 import sharp from 'sharp';
 import { readPlainJpegHeader } from './jpeg-header';
 
-/** Formats an allow-list can name: sharp's decoder names, with AVIF told apart from HEIC. */
-export const IMAGE_FORMATS = [
-  'jpeg',
-  'png',
-  'webp',
-  'gif',
-  'tiff',
-  'avif',
-  'heif',
-  'jp2',
-  'jxl',
-  'svg',
-] as const;
-
 export interface ImageHeader {
   readonly format: string;
   /** Displayed size: after the EXIF orientation is applied. */

@@ -1,6 +1,6 @@
 /**
- * The built-in operators: a registry for the handlers (kind → declaration) and the `ops`
- * namespace the DSL exposes (`ops.image.size({ minSide: 150 })`).
+ * The Lambda bundle's operators: each built-in declaration (core/ops) paired with its
+ * implementation, and the registry a shard handler builds from a pipeline's operators.
  */
 import { captionGenerate } from './caption-generate';
 import { dedupExact } from './dedup-exact';
@@ -12,14 +12,20 @@ import { imageDecode } from './image-decode';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
-import type { OperatorRegistry } from './instantiate';
-import type { OperatorDeclaration } from '../../core/ops/operator';
 import { optout } from './optout';
 import { textFlaggedWords } from './text-flagged-words';
 import { textLength } from './text-length';
 import { textRepetition } from './text-repetition';
 import { textSpecialChars } from './text-special-chars';
 import { textUtf8 } from './text-utf8';
+import { BUILTIN_DECLARATIONS } from '../../core/ops/index';
+import {
+  declarationsByKind,
+  isImplemented,
+  type Operator,
+  type OperatorDeclaration,
+} from '../../core/ops/operator';
+import type { OperatorRegistry as Registry } from '../../core/ops/validate-use';
 
 export {
   captionGenerate,
@@ -40,22 +46,7 @@ export {
   textUtf8,
 };
 
-export const ops = {
-  image: { decode: imageDecode, size: imageSize, resize: imageResize },
-  text: {
-    length: textLength,
-    utf8: textUtf8,
-    repetition: textRepetition,
-    specialChars: textSpecialChars,
-    flaggedWords: textFlaggedWords,
-  },
-  optout,
-  dedup: { exact: dedupExact, phash: dedupPhash },
-  doc: { filter: docFilter, textDensity: docTextDensity, split: docSplit },
-  model: { classify: modelClassify },
-  caption: { generate: captionGenerate },
-} as const;
-
+/** Every built-in implementation, keyed like BUILTIN_DECLARATIONS (the type checker pairs them). */
 export const BUILTIN_OPERATORS = {
   [imageDecode.kind]: imageDecode,
   [imageSize.kind]: imageSize,
@@ -73,20 +64,34 @@ export const BUILTIN_OPERATORS = {
   [docSplit.kind]: docSplit,
   [modelClassify.kind]: modelClassify,
   [captionGenerate.kind]: captionGenerate,
-} as const satisfies Readonly<Record<string, OperatorDeclaration>>;
+} as const satisfies { readonly [K in keyof typeof BUILTIN_DECLARATIONS]: Operator };
 
-export type BuiltinOperatorKind = keyof typeof BUILTIN_OPERATORS;
+/** kind → operator a handler can create. */
+export type OperatorRegistry = Registry<Operator>;
 
-export type { OperatorRegistry };
-
-/** kind → declaration; throws on two declarations of one kind (a registry must be unambiguous). */
-export function registryFrom(decls: readonly OperatorDeclaration[]): OperatorRegistry {
-  const registry = new Map<string, OperatorDeclaration>();
-  for (const decl of decls) {
-    if (registry.has(decl.kind)) throw new Error(`operator "${decl.kind}" is declared twice`);
-    registry.set(decl.kind, decl);
+/**
+ * kind → implemented operator for the given declarations: an operator defined with its
+ * implementation is taken as it is, a built-in declaration gets its implementation from this
+ * bundle. Throws on two different declarations of one kind. A declaration without an
+ * implementation (dedup.run, compiled into stages of its own) is left out: a use of it in a
+ * chain fails validation as an unknown operator.
+ */
+export function registryFrom(declarations: readonly OperatorDeclaration[]): OperatorRegistry {
+  const byKind = declarationsByKind(declarations);
+  const registry = new Map<string, Operator>();
+  for (const declaration of byKind.values()) {
+    const operator = implementationOf(declaration);
+    if (operator) registry.set(declaration.kind, operator);
   }
   return registry;
+}
+
+function implementationOf(declaration: OperatorDeclaration): Operator | undefined {
+  if (isImplemented(declaration)) return declaration;
+  const builtin: Operator | undefined = (BUILTIN_OPERATORS as Record<string, Operator>)[
+    declaration.kind
+  ];
+  return builtin?.declaration === declaration ? builtin : undefined;
 }
 
 /** The registry of every built-in operator. */

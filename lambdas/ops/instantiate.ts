@@ -1,160 +1,23 @@
 /**
- * Turning one operator use from the IR into a running instance, validated with the operator's
- * schema and the run's parameters at cold start. The DSL checks the same schema at definition
- * time with the parameters' defaults (infra/dsl/validate.ts, whose messages also name the
- * pipeline and stage).
+ * Turning one operator use from the IR into a running instance, validated at cold start with
+ * the operator's schema and the run's parameters (core/ops/validate-use.ts).
  */
-import { z } from 'zod';
-import {
-  isParamRef,
-  resolveArgs,
-  type OperatorContext,
-  type OperatorDeclaration,
-  type OperatorInstance,
-  type OperatorUse,
+import type {
+  Operator,
+  OperatorContext,
+  OperatorInstance,
+  OperatorUse,
 } from '../../core/ops/operator';
-import { withImplicitArgs } from '../../core/implicit-args';
-
-export type OperatorRegistry = ReadonlyMap<string, OperatorDeclaration>;
-
-/** A bad operator use: unknown kind, wrong function, bad or unknown argument. */
-export class OperatorConfigError extends Error {
-  override readonly name = 'OperatorConfigError';
-  /** Each problem reads `<field>: <what is wrong>`. */
-  constructor(
-    readonly op: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${op}: ${problems.join('; ')}`);
-  }
-}
-
-export interface ValidatedUse {
-  readonly declaration: OperatorDeclaration;
-  /** The arguments after resolving parameter references and applying the schema's defaults. */
-  readonly args: unknown;
-}
-
-/**
- * Resolves `$param` references and validates the arguments; throws OperatorConfigError. With
- * `implicitPrefix` (`pairs.image.size`), the run's values for `<implicitPrefix>.<arg>` replace
- * the use's arguments first (implicit parameters, docs/parameters.md).
- */
-export function validateOperatorUse(
-  written: OperatorUse,
-  registry: OperatorRegistry,
-  params: Readonly<Record<string, unknown>>,
-  implicitPrefix?: string,
-): ValidatedUse {
-  const { use, applied } =
-    implicitPrefix === undefined
-      ? { use: written, applied: [] }
-      : withImplicitArgs(written, implicitPrefix, params);
-  try {
-    return validateWrittenUse(use, registry, params);
-  } catch (error) {
-    if (!(error instanceof OperatorConfigError) || applied.length === 0) throw error;
-    const given = applied.map((name) => `${name}=${JSON.stringify(params[name])}`).join(', ');
-    throw new OperatorConfigError(use.op, [...error.problems, `run parameters given: ${given}`]);
-  }
-}
-
-function validateWrittenUse(
-  use: OperatorUse,
-  registry: OperatorRegistry,
-  params: Readonly<Record<string, unknown>>,
-): ValidatedUse {
-  const declaration = registry.get(use.op);
-  if (!declaration) {
-    throw new OperatorConfigError(use.op, [
-      `op: unknown operator (known: ${[...registry.keys()].sort().join(', ')})`,
-    ]);
-  }
-  if (use.fn !== declaration.fn) {
-    throw new OperatorConfigError(use.op, [
-      `fn: expected "${declaration.fn}", received "${use.fn}"`,
-    ]);
-  }
-  const unknownRefs = Object.entries(use.args).flatMap(([name, value]) =>
-    isParamRef(value) && !Object.hasOwn(params, value.$param)
-      ? [
-          `${name}: refers to unknown parameter "${value.$param}" (known: ${Object.keys(params).sort().join(', ') || 'none'})`,
-        ]
-      : [],
-  );
-  if (unknownRefs.length > 0) throw new OperatorConfigError(use.op, unknownRefs);
-
-  const result = declaration.params.safeParse(resolveArgs(use.args, params), { reportInput: true });
-  if (!result.success) {
-    const known =
-      declaration.params instanceof z.ZodObject ? Object.keys(declaration.params.shape) : [];
-    throw new OperatorConfigError(
-      use.op,
-      result.error.issues.flatMap((issue) => describeIssue(issue, known)),
-    );
-  }
-  return { declaration, args: result.data };
-}
+import { validateOperatorUse, type OperatorRegistry } from '../../core/ops/validate-use';
 
 /** Validates the use (as validateOperatorUse) and creates its instance. */
 export async function instantiate(
   use: OperatorUse,
-  registry: OperatorRegistry,
+  registry: OperatorRegistry<Operator>,
   params: Readonly<Record<string, unknown>>,
   ctx: OperatorContext,
   implicitPrefix?: string,
 ): Promise<OperatorInstance<string>> {
   const { declaration, args } = validateOperatorUse(use, registry, params, implicitPrefix);
   return declaration.create(args, ctx);
-}
-
-/** One readable `field: problem` line per zod issue (per key for unknown keys). */
-function describeIssue(issue: z.core.$ZodIssue, knownArgs: readonly string[]): string[] {
-  const field = issue.path.reduce<string>(
-    (out, key) =>
-      typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key),
-    '',
-  );
-  const at = (name: string) => (name ? `${name}: ` : '');
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map(
-        (key) =>
-          `${at(field ? `${field}.${key}` : key)}unknown argument${field ? '' : ` (known: ${knownArgs.join(', ')})`}`,
-      );
-    case 'invalid_type':
-      // zod reports a non-integer number as "expected int, received number": show the value.
-      return issue.expected === 'int'
-        ? [`${at(field)}expected an integer, received ${JSON.stringify(issue.input)}`]
-        : [`${at(field)}expected ${issue.expected}, received ${received(issue.input)}`];
-    case 'invalid_value':
-      return [
-        `${at(field)}expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, received ${JSON.stringify(issue.input)}`,
-      ];
-    case 'too_small':
-      return [
-        `${at(field)}must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}${sizeOf(issue.origin)}, received ${JSON.stringify(issue.input)}`,
-      ];
-    case 'too_big':
-      return [
-        `${at(field)}must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}${sizeOf(issue.origin)}, received ${JSON.stringify(issue.input)}`,
-      ];
-    default:
-      return [`${at(field)}${issue.message}`];
-  }
-}
-
-/** zod's type words for a value: string, number, array, null … */
-function received(input: unknown): string {
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'array';
-  return typeof input;
-}
-
-function sizeOf(origin: string): string {
-  return origin === 'array' || origin === 'set'
-    ? ' items'
-    : origin === 'string'
-      ? ' characters'
-      : '';
 }

@@ -3,10 +3,6 @@
  * opt-out lists, and the robots directives read from a sample's metadata.
  */
 
-/** Directives (X-Robots-Tag and the like) that withdraw consent to training or indexing. */
-export const OPTOUT_DIRECTIVES = ['noai', 'noimageai', 'noindex', 'noimageindex'] as const;
-export type OptoutDirective = (typeof OPTOUT_DIRECTIVES)[number];
-
 /** Metadata fields holding directives, as captured from the X-Robots-Tag header. */
 export const DIRECTIVE_FIELDS = ['x_robots_tag', 'disallow'] as const;
 

@@ -1,18 +1,10 @@
-/**
- * optout: honour creators' opt-outs. A sample is rejected when its URL is on the URL list, its
- * host or a parent domain is on the domain list (Spawning-style lists in storage, one entry per
- * line, held as 64-bit hashes: see hash-set64.ts for the memory cost), or its metadata carries
- * a directive (`noai`, `noimageai`, `noindex`, `noimageindex`) in `x_robots_tag` or `disallow`.
- * For a document, the page is checked (the whole document goes) and then each image's URL
- * (that image goes, the document stays).
- */
-import { z } from 'zod';
+/** optout's implementation; declared (kind, arguments, reasons) in core/ops/optout.ts. */
 import { documentOf, forEachImage } from './document';
 import { loadHashedList } from './lists';
-import { defineOperator, type OperatorInstance } from '../../core/ops/operator';
+import { implementOperator, type OperatorInstance } from '../../core/ops/operator';
+import { optout as declared } from '../../core/ops/optout';
 import {
   DIRECTIVE_FIELDS,
-  OPTOUT_DIRECTIVES,
   directivesIn,
   domainSuffixes,
   normalizeDomain,
@@ -22,24 +14,10 @@ import {
 } from './optout-match';
 import type { Sample } from '../../core/ops/sample';
 
-const REASONS = ['url_listed', 'domain_listed', ...OPTOUT_DIRECTIVES, 'invalid_metadata'] as const;
-type OptoutReason = (typeof REASONS)[number];
+type OptoutReason = (typeof declared.reasons)[number];
 type Verdict = { readonly reason: OptoutReason; readonly detail?: string } | undefined;
 
-export const optout = defineOperator({
-  kind: 'optout',
-  fn: 'curate',
-  description: 'Reject samples opted out by URL list, domain list or robots directives',
-  params: z.strictObject({
-    /** Opted-out URLs, one per line; empty: no list. */
-    urlListUri: z.string().default(''),
-    /** Opted-out domains, one per line; a domain covers its subdomains. Empty: no list. */
-    domainListUri: z.string().default(''),
-    directives: z.array(z.enum(OPTOUT_DIRECTIVES)).default([...OPTOUT_DIRECTIVES]),
-    /** Metadata fields holding the sample's URL. */
-    urlFields: z.array(z.string()).min(1).default(['url']),
-  }),
-  reasons: REASONS,
+export const optout = implementOperator(declared, {
   async create(params) {
     const [urls, domains] = await Promise.all([
       params.urlListUri ? loadHashedList(params.urlListUri, 'url', normalizeUrl) : undefined,

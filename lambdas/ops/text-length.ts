@@ -1,29 +1,12 @@
-/**
- * text.length: keep samples whose caption is valid UTF-8 and has a sensible length.
- *
- * Defaults follow DataComp's basic filter (Gadre et al., 2023): captions with more than 2 words
- * and more than 5 characters, i.e. at least 3 words and 6 characters.
- */
-import { z } from 'zod';
-import { defineOperator } from '../../core/ops/operator';
+/** textLength's implementation; declared (kind, arguments, reasons) in core/ops/text-length.ts. */
+import { implementOperator } from '../../core/ops/operator';
+import { textLength as declared } from '../../core/ops/text-length';
 import { readText } from './text-read';
 
 /** Unicode-aware: JavaScript's \s covers NBSP, ideographic space, line separators and so on. */
 const WHITESPACE = /\s+/u;
 
-export const textLength = defineOperator({
-  kind: 'text.length',
-  fn: 'curate',
-  description:
-    'Reject samples whose caption is missing, not UTF-8, or too short or too long in words or characters',
-  params: z.strictObject({
-    minWords: z.number().int().nonnegative().default(3),
-    minChars: z.number().int().nonnegative().default(6),
-    /** No upper bound when absent. */
-    maxWords: z.number().int().positive().optional(),
-    maxChars: z.number().int().positive().optional(),
-  }),
-  reasons: ['missing', 'invalid_utf8', 'too_short', 'too_long'],
+export const textLength = implementOperator(declared, {
   create(params) {
     return {
       process(sample) {

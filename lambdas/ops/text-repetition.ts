@@ -1,11 +1,6 @@
-/**
- * text.repetition: reject boilerplate and spam that repeats itself ("buy now buy now …",
- * "aaaaaaaa"). The ratio is the share of n-grams that already occurred earlier in the text,
- * over word n-grams and character n-grams; language-agnostic (Unicode words, code points).
- * In the spirit of OBELICS' / BigScience's repetition filters; the definition is our own.
- */
-import { z } from 'zod';
-import { defineOperator } from '../../core/ops/operator';
+/** textRepetition's implementation; declared (kind, arguments, reasons) in core/ops/text-repetition.ts. */
+import { implementOperator } from '../../core/ops/operator';
+import { textRepetition as declared } from '../../core/ops/text-repetition';
 import { readText, wordsOf } from './text-read';
 
 /** Share of the n-grams of `items` that repeat an earlier one; 0 when there are none. */
@@ -22,17 +17,7 @@ export function repetitionRatio(items: readonly string[], n: number): number {
   return repeats / total;
 }
 
-export const textRepetition = defineOperator({
-  kind: 'text.repetition',
-  fn: 'curate',
-  description: 'Reject texts whose word or character n-grams repeat too much',
-  params: z.strictObject({
-    wordNgram: z.number().int().min(1).default(3),
-    maxWordRepetition: z.number().min(0).max(1).default(0.3),
-    charNgram: z.number().int().min(1).default(10),
-    maxCharRepetition: z.number().min(0).max(1).default(0.4),
-  }),
-  reasons: ['missing', 'invalid_utf8', 'word_repetition', 'char_repetition'],
+export const textRepetition = implementOperator(declared, {
   create(params) {
     return {
       process(sample) {

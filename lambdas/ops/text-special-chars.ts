@@ -1,10 +1,6 @@
-/**
- * text.special_chars: reject texts made mostly of symbols, punctuation or emoji (ASCII art,
- * markup debris, keyword soup). Special = a code point that is not a letter, mark, digit or
- * whitespace in Unicode, so any script counts as text.
- */
-import { z } from 'zod';
-import { defineOperator } from '../../core/ops/operator';
+/** textSpecialChars's implementation; declared (kind, arguments, reasons) in core/ops/text-special-chars.ts. */
+import { implementOperator } from '../../core/ops/operator';
+import { textSpecialChars as declared } from '../../core/ops/text-special-chars';
 import { readText } from './text-read';
 
 const NOT_SPECIAL = /[\p{L}\p{M}\p{N}\s]/u;
@@ -19,14 +15,7 @@ export function specialCharRatio(text: string): number {
   return total === 0 ? 0 : special / total;
 }
 
-export const textSpecialChars = defineOperator({
-  kind: 'text.special_chars',
-  fn: 'curate',
-  description: 'Reject texts with too large a share of symbols and punctuation',
-  params: z.strictObject({
-    maxRatio: z.number().min(0).max(1).default(0.3),
-  }),
-  reasons: ['missing', 'invalid_utf8', 'too_many_special_chars'],
+export const textSpecialChars = implementOperator(declared, {
   create(params) {
     return {
       process(sample) {

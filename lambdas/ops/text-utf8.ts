@@ -1,22 +1,9 @@
-/**
- * text.utf8: a caption that is not valid UTF-8 is either rejected or repaired (each bad byte
- * sequence replaced by U+FFFD, as WHATWG decoders do), by parameter. Documents carry their
- * text inside JSON, which is UTF-8 by definition, and pass through.
- */
-import { z } from 'zod';
-import { defineOperator } from '../../core/ops/operator';
+/** textUtf8's implementation; declared (kind, arguments, reasons) in core/ops/text-utf8.ts. */
+import { implementOperator } from '../../core/ops/operator';
+import { textUtf8 as declared } from '../../core/ops/text-utf8';
 import { textPart, withParts } from '../../core/ops/sample';
 
-export const INVALID_UTF8_POLICIES = ['repair', 'reject'] as const;
-
-export const textUtf8 = defineOperator({
-  kind: 'text.utf8',
-  fn: 'curate',
-  description: 'Repair or reject captions that are not valid UTF-8',
-  params: z.strictObject({
-    onInvalid: z.enum(INVALID_UTF8_POLICIES).default('reject'),
-  }),
-  reasons: ['invalid_utf8'],
+export const textUtf8 = implementOperator(declared, {
   create(params) {
     const strict = new TextDecoder('utf-8', { fatal: true });
     const lenient = new TextDecoder('utf-8');

@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createShardHandler } from '../../lambdas/handlers/curate';
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 import { ShardWriter } from '../../lambdas/shards/tar-writer';
 import { toFileUri } from '../../core/uri';
 

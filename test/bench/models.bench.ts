@@ -37,7 +37,7 @@ import {
 } from '../../lambdas/models/session';
 import { captionGenerate } from '../../lambdas/ops/caption-generate';
 import { modelClassify } from '../../lambdas/ops/model-classify';
-import type { OperatorDeclaration } from '../../core/ops/operator';
+import type { Operator } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
 import type { SourceRecord } from '../../lambdas/sources/records';
 import { photo } from '../fixtures/images';
@@ -82,7 +82,7 @@ async function shard(): Promise<Sample[]> {
 
 /** The operator over the shard through the shard loop, as a caption function runs it. */
 async function operatorRun(
-  decl: OperatorDeclaration,
+  decl: Operator,
   args: Record<string, unknown>,
   samples: readonly Sample[],
 ): Promise<() => Promise<void>> {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { compile, renderDefinitionJson, renderMermaid, STATE_NAMES } from '../../infra/compiler';
 import type { DistributedMapState, ParallelState, TaskState } from '../../infra/compiler/asl';
 import { param, pipeline, PipelineValidationError } from '../../infra/dsl';
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 import dedupRun from '../fixtures/pipelines/dedup-run';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

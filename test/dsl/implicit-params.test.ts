@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { defineOperator, isPipeline, param, pipeline, type Pipeline } from '../../infra/dsl';
-import { implicitParamsOf, implicitUsesOf } from '../../infra/dsl/implicit-params';
+import { implicitParamsOf, implicitUsesOf } from '../../core/implicit-params';
 import { stageLayoutOf } from '../../infra/compiler';
 import { implicitPrefixes, withImplicitArgs } from '../../core/implicit-args';
 import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 
 const threshold = defineOperator({
   kind: 'example.threshold',

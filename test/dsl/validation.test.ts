@@ -1,11 +1,12 @@
 import {
+  defineOperator,
   DSL_ERROR_CODES,
   DslError,
   param,
   pipeline,
   PipelineValidationError,
 } from '../../infra/dsl';
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 import { captionBlocklist } from '../fixtures/pipelines/custom-op';
 
 function problemsOf(build: () => unknown): readonly string[] {
@@ -72,7 +73,7 @@ describe('pipeline definition', () => {
       expect.stringMatching(
         /^pipeline "bad-args", stage "web", operator #1 image.size: minSide: .*number/i,
       ),
-      'pipeline "bad-args", stage "web", operator #2 text.length: minWord: unknown parameter (known: minWords, minChars, maxWords, maxChars)',
+      'pipeline "bad-args", stage "web", operator #2 text.length: minWord: unknown argument (known: minWords, minChars, maxWords, maxChars)',
     ]);
   });
 
@@ -176,7 +177,7 @@ describe('pipeline definition', () => {
       ),
     );
     expect(problems).toEqual([
-      'pipeline "dangling", stage "web", operator #1 image.size: minSide: refers to unknown parameter "nope"',
+      'pipeline "dangling", stage "web", operator #1 image.size: minSide: refers to unknown parameter "nope" (known: maxConcurrency, toleratedFailurePercentage)',
       'pipeline "dangling", stage "m", weights.docs: unknown dataset "docs" (defined before this stage: web)',
       'pipeline "dangling", stage "t", dataset: unknown dataset "missing" (known: web, m)',
     ]);
@@ -186,11 +187,14 @@ describe('pipeline definition', () => {
     expect(problemsOf(() => pipeline('empty', (b) => b))).toEqual([
       'pipeline "empty": no source; add one with .source()',
     ]);
-    const impostor = { ...captionBlocklist };
-    const twin = Object.assign(
-      () => ({ op: captionBlocklist.kind, fn: 'curate' as const, args: {} }),
-      impostor,
-    );
+    const twin = defineOperator({
+      kind: captionBlocklist.kind,
+      fn: 'curate',
+      description: 'Another operator that took the same kind',
+      params: captionBlocklist.params,
+      reasons: ['blocked_word'],
+      create: captionBlocklist.create,
+    });
     expect(
       problemsOf(() =>
         pipeline('twins', (b) =>

@@ -2,7 +2,7 @@
  * Fixture for test/e2e/implicit-params.test.ts: literal operator arguments (set per run through
  * implicit parameters), one argument bound to a declared parameter, and a kind used twice.
  */
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 import { param, pipeline } from '../../infra/dsl';
 
 export default pipeline('implicit-demo', (p) =>

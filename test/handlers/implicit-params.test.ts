@@ -8,12 +8,13 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { ImplicitOperator, PlanEvent } from '../../core/contracts';
 import { closeMatches } from '../../core/close-matches';
-import { resolveRunParams } from '../../lambdas/handlers/implicit-params';
+import { resolveRunParams } from '../../core/run-params';
 import { ParamError, type ParamSpec } from '../../core/params';
 import { createPlanHandler, handler as plan } from '../../lambdas/handlers/plan';
 import { builtinRegistry, imageSize, registryFrom } from '../../lambdas/ops/index';
 import { defineOperator } from '../../core/ops/operator';
-import { instantiate, validateOperatorUse } from '../../lambdas/ops/instantiate';
+import { instantiate } from '../../lambdas/ops/instantiate';
+import { validateOperatorUse } from '../../core/ops/validate-use';
 import { joinUri } from '../../core/uri';
 import { goodPair, tempDir, writeShard, type TempDir } from './helpers';
 

@@ -1,11 +1,6 @@
 /** Small helpers shared by the operator tests. */
 import type { z } from 'zod';
-import type {
-  OperatorContext,
-  OperatorDeclaration,
-  OperatorInstance,
-  Outcome,
-} from '../../core/ops/operator';
+import type { OperatorContext, Operator, OperatorInstance, Outcome } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
 
 export const ctx: OperatorContext = {
@@ -22,7 +17,7 @@ export function sampleOf(parts: Record<string, Buffer | string>, key = 'sample-0
 
 /** An instance of `decl` with `args` validated (and defaulted) by its own schema. */
 export async function instanceOf<S extends z.ZodType, R extends string>(
-  decl: OperatorDeclaration<string, S, R>,
+  decl: Operator<string, S, R>,
   args: z.input<S> | Record<string, never> = {},
 ): Promise<OperatorInstance<R>> {
   return decl.create(decl.params.parse(args), ctx);

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { BUILTIN_OPERATORS, builtinRegistry, ops, registryFrom } from '../../lambdas/ops/index';
-import {
-  OperatorConfigError,
-  instantiate,
-  validateOperatorUse,
-} from '../../lambdas/ops/instantiate';
+import { BUILTIN_OPERATORS, builtinRegistry, registryFrom } from '../../lambdas/ops/index';
+import { instantiate } from '../../lambdas/ops/instantiate';
+import { ops } from '../../core/ops';
+import { OperatorConfigError, validateOperatorUse } from '../../core/ops/validate-use';
 import { defineOperator, type OperatorUse } from '../../core/ops/operator';
 import { ctx, sampleOf } from './helpers';
 

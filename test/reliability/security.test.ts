@@ -11,7 +11,7 @@ import { runLocal } from '../../infra/local/runner';
 import { createShardHandler } from '../../lambdas/handlers/curate';
 import type { ShardEvent } from '../../core/contracts';
 import { ORIGINAL_JSON_EXT, tagRejected } from '../../lambdas/handlers/reject-tag';
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 import {
   ALLOWED_ROOTS_ENV,
   assertAllowedUri,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ShardStats, ShardTask } from '../../core/contracts';
 import { handler } from '../../lambdas/handlers/curate';
-import { ops } from '../../lambdas/ops';
+import { ops } from '../../core/ops';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { toFileUri } from '../../core/uri';
 import { readRecords, type SourceRecord } from '../../lambdas/sources/records';

@@ -4,15 +4,10 @@
  * operator's own default) as its default. Arguments bound to a declared parameter are listed
  * with `boundTo` and are set through that parameter instead.
  */
-import { isParamRef, type OperatorDeclaration, type OperatorUse } from '../../core/ops/operator';
-import {
-  implicitPrefix,
-  operatorLabels,
-  scalarArgSchemas,
-  type ArgSchema,
-} from '../../core/implicit-args';
-import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from '../../core/dedup-spec';
-import type { PipelineGraph } from '../../core/ir';
+import { isParamRef, type OperatorDeclaration, type OperatorUse } from './ops/operator';
+import { implicitPrefix, operatorLabels, scalarArgSchemas, type ArgSchema } from './implicit-args';
+import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from './dedup-spec';
+import type { PipelineGraph } from './ir';
 
 /** One operator use whose arguments a run may set, as `<name>.<arg>`. */
 export interface ImplicitUse {

@@ -6,16 +6,16 @@
  * operator. Only the values given are returned beside the declared ones: omitted implicit
  * parameters keep the pipeline's literal and never travel.
  */
-import { isParamRef } from '../../core/ops/operator';
-import { scalarArgSchemas, withImplicitArgs } from '../../core/implicit-args';
+import { isParamRef } from './ops/operator';
+import { scalarArgSchemas, withImplicitArgs } from './implicit-args';
 import {
   OperatorConfigError,
   validateOperatorUse,
   type OperatorRegistry,
-} from '../ops/instantiate';
-import { closeMatches } from '../../core/close-matches';
-import type { ImplicitOperator } from '../../core/contracts';
-import { ParamError, resolveParams, type ParamSpec, type ParamValue } from '../../core/params';
+} from './ops/validate-use';
+import { closeMatches } from './close-matches';
+import type { ImplicitOperator } from './contracts';
+import { ParamError, resolveParams, type ParamSpec, type ParamValue } from './params';
 
 export function resolveRunParams(
   specs: Readonly<Record<string, ParamSpec>>,

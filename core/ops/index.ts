@@ -1,0 +1,64 @@
+/**
+ * The built-in operator declarations: the `ops` namespace pipelines use
+ * (`ops.image.size({ minSide: 150 })`) and kind → declaration for the compiler and Plan. Each
+ * declaration's implementation is the file of the same name in lambdas/ops, paired with it
+ * there (lambdas/ops/index.ts); adding an operator is one declaration here plus that file.
+ */
+import { declarationsByKind, type OperatorDeclaration } from './operator';
+import type { OperatorRegistry } from './validate-use';
+import { captionGenerate } from './caption-generate';
+import { dedupExact } from './dedup-exact';
+import { dedupPhash } from './dedup-phash';
+import { docFilter } from './doc-filter';
+import { docSplit } from './doc-split';
+import { docTextDensity } from './doc-text-density';
+import { imageDecode } from './image-decode';
+import { imageResize } from './image-resize';
+import { imageSize } from './image-size';
+import { modelClassify } from './model-classify';
+import { optout } from './optout';
+import { textFlaggedWords } from './text-flagged-words';
+import { textLength } from './text-length';
+import { textRepetition } from './text-repetition';
+import { textSpecialChars } from './text-special-chars';
+import { textUtf8 } from './text-utf8';
+
+export const ops = {
+  image: { decode: imageDecode, size: imageSize, resize: imageResize },
+  text: {
+    length: textLength,
+    utf8: textUtf8,
+    repetition: textRepetition,
+    specialChars: textSpecialChars,
+    flaggedWords: textFlaggedWords,
+  },
+  optout,
+  dedup: { exact: dedupExact, phash: dedupPhash },
+  doc: { filter: docFilter, textDensity: docTextDensity, split: docSplit },
+  model: { classify: modelClassify },
+  caption: { generate: captionGenerate },
+} as const;
+
+export const BUILTIN_DECLARATIONS = {
+  [imageDecode.kind]: imageDecode,
+  [imageSize.kind]: imageSize,
+  [imageResize.kind]: imageResize,
+  [textLength.kind]: textLength,
+  [textUtf8.kind]: textUtf8,
+  [textRepetition.kind]: textRepetition,
+  [textSpecialChars.kind]: textSpecialChars,
+  [textFlaggedWords.kind]: textFlaggedWords,
+  [optout.kind]: optout,
+  [dedupExact.kind]: dedupExact,
+  [dedupPhash.kind]: dedupPhash,
+  [docFilter.kind]: docFilter,
+  [docTextDensity.kind]: docTextDensity,
+  [docSplit.kind]: docSplit,
+  [modelClassify.kind]: modelClassify,
+  [captionGenerate.kind]: captionGenerate,
+} as const satisfies Readonly<Record<string, OperatorDeclaration>>;
+
+/** kind → declaration of every built-in operator. */
+export const builtinDeclarations: OperatorRegistry = declarationsByKind(
+  Object.values(BUILTIN_DECLARATIONS),
+);
