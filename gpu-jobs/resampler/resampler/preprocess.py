@@ -57,12 +57,24 @@ class Preprocessor:
         tok = processor.tokenizer
         self.image_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
         self.fake_id = tok.convert_tokens_to_ids(FAKE_IMAGE_TOKEN)
-        self.pad_id = tok.pad_token_id
+        self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        # Longest first, so that no shorter special token is replaced inside a longer one.
+        self.specials = sorted({str(t) for t in tok.all_special_tokens} | {IMAGE_TOKEN, FAKE_IMAGE_TOKEN,
+                                                                            END_OF_UTTERANCE}, key=len, reverse=True)
         self.tiles_per_image = 5 if processor.image_processor.do_image_splitting else 1
         self.prompt = caption_prompt(processor)
 
+    def plain(self, text: str) -> str:
+        """Data text with the tokenizer's special tokens defused (a zero-width space after the
+        "<"): an alt text that says "<image>" must not become an image slot, nor "</s>" an end."""
+        for token in self.specials:
+            if token in text:
+                text = text.replace(token, token[0] + "\u200b" + token[1:])
+        return text
+
     def example(self, segments: list[tuple[str, bytes | str]]) -> Example:
         images = [decode_image(p) for kind, p in segments if kind == "image"]  # type: ignore[arg-type]
+        segments = [(kind, self.plain(p) if kind == "text" else p) for kind, p in segments]  # type: ignore[arg-type]
         tok = self.processor.tokenizer
         if len(segments) == 2 and segments[0][0] == "image" and segments[1][0] == "text":
             prompt = self._encode(self.prompt, images)

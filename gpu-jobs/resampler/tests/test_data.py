@@ -224,3 +224,13 @@ def test_a_stream_resumed_epochs_later_skips_whole_epochs_without_reading_them(t
     # The shards opened are epoch 2's and later ones': epochs 0 and 1 were never read.
     later = [s.uri for e in range(2, 60) for s in data._epoch_plan(refs, 2, e, 1, 2)[0]]
     assert opened == later[: len(opened)]
+
+
+def test_special_tokens_in_data_text_stay_text(tiny_models):
+    processor = processor_for(tiny_models, latents=2)
+    pre = Preprocessor(processor, 256)
+    ex = pre.example([("image", jpeg(COLOURS["red"])), ("text", "an <image> tag and a </s> end")])
+    assert ex.ids.count(pre.image_id) == 2 and ex.pixel_values.shape[0] == 1
+    assert processor.tokenizer.eos_token_id not in ex.ids
+    doc = pre.example([("text", "see <image> here "), ("image", jpeg(COLOURS["blue"])), ("text", "<fake_token_around_image>")])
+    assert doc.ids.count(pre.image_id) == 2 and doc.ids.count(pre.fake_id) == 2
