@@ -6,6 +6,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { LAMBDA_PLATFORMS, type LambdaArchitectureName } from './native-modules';
 
 export const CONTEXT_KEYS = {
   /** `retain` (default) or `destroy`: what deleting the stack does to the bucket and log groups. */
@@ -38,6 +39,12 @@ export const CONTEXT_KEYS = {
    * `{"curate": {"memoryMiB": 4096, "timeoutSeconds": 600, "ephemeralStorageMiB": 2048}}`.
    */
   functions: 'vlmflow:functions',
+  /**
+   * `x86_64` (default) or `arm64` (Graviton, about 20 % less per GB-second): the CPU of every
+   * Lambda function; the bundles carry sharp's and onnxruntime-node's binaries for it, which
+   * must be installed (`npm install --os=linux --cpu=arm64 sharp` on an x86 machine).
+   */
+  architecture: 'vlmflow:architecture',
   /**
    * `off`: create no Batch resources (LocalStack's community edition has none); train states
    * point at a queue that does not exist, so runs must switch training off (`params.train`).
@@ -86,6 +93,7 @@ export interface DeploymentSettings extends ObjectExpirySettings {
   readonly kms?: boolean;
   readonly logRetention?: logs.RetentionDays;
   readonly functions?: Readonly<Record<string, FunctionSizingOverride>>;
+  readonly architecture?: LambdaArchitectureName;
   /** false: no Batch resources (see CONTEXT_KEYS.training). */
   readonly training?: boolean;
 }
@@ -130,6 +138,7 @@ export function settingsFromContext(node: Node): DeploymentSettings {
       functions: functionSizingFrom(get(CONTEXT_KEYS.functions)),
     }),
     ...trainingFrom(get(CONTEXT_KEYS.training)),
+    ...architectureFrom(get(CONTEXT_KEYS.architecture)),
     ...objectExpiryFromContext(node),
   };
 }
@@ -219,6 +228,16 @@ function functionSizingFrom(value: unknown): Record<string, FunctionSizingOverri
     out[name] = entry;
   }
   return out;
+}
+
+function architectureFrom(value: unknown): { architecture?: LambdaArchitectureName } {
+  if (value === undefined) return {};
+  const name = optionalString(value, CONTEXT_KEYS.architecture);
+  if (name === undefined || !Object.hasOwn(LAMBDA_PLATFORMS, name))
+    throw new Error(
+      `${CONTEXT_KEYS.architecture}: expected ${Object.keys(LAMBDA_PLATFORMS).join(' or ')}, got ${JSON.stringify(value)}`,
+    );
+  return { architecture: name as LambdaArchitectureName };
 }
 
 function trainingFrom(value: unknown): { training?: boolean } {

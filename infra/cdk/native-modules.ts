@@ -20,6 +20,12 @@ export interface TargetPlatform {
 }
 
 export const LAMBDA_X86_64: TargetPlatform = { os: 'linux', cpu: 'x64', libc: 'glibc' };
+/** Graviton: sharp ships `@img/sharp-linux-arm64`, onnxruntime-node a linux/arm64 binding. */
+export const LAMBDA_ARM64: TargetPlatform = { os: 'linux', cpu: 'arm64', libc: 'glibc' };
+
+/** Lambda's architecture names (`vlmflow:architecture`) and the platform each runs on. */
+export const LAMBDA_PLATFORMS = { x86_64: LAMBDA_X86_64, arm64: LAMBDA_ARM64 } as const;
+export type LambdaArchitectureName = keyof typeof LAMBDA_PLATFORMS;
 
 interface PackageJson {
   readonly name: string;
@@ -163,6 +169,6 @@ function runsOn(pkg: PackageJson, platform: TargetPlatform): boolean {
   );
 }
 
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -83,6 +83,7 @@ export class PipelineStack extends Stack {
       inputPrefixes: inputPrefixesOf(pipeline),
       modelLocations: settings.modelLocations ?? [],
       sizing: sizingWithOverrides(settings.functions ?? {}),
+      ...(settings.architecture ? { architecture: settings.architecture } : {}),
       logRetention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });

@@ -1,7 +1,8 @@
 /**
  * The Lambda functions a pipeline's state machine invokes: one per handler in
- * `lambdas/handlers/`, bundled locally by esbuild (never Docker), x86_64 because the native
- * binaries shipped with them (sharp; onnxruntime-node in the caption function) are linux-x64.
+ * `lambdas/handlers/`, bundled locally by esbuild (never Docker), on x86_64 by default or arm64
+ * (Graviton, `vlmflow:architecture`): the native binaries shipped with them (sharp;
+ * onnxruntime-node in the caption function) are copied for that platform.
  */
 import * as path from 'node:path';
 import { Aws, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
@@ -18,7 +19,16 @@ import {
   s3RootOf,
 } from './bucket-access';
 import { entryFor } from './handler-entries';
-import { LAMBDA_X86_64, copyCommandsIfRequired, platformRuntimeDirs } from './native-modules';
+import { messageOf } from '../../core/errors';
+import { samplesInFlightFor } from '../../core/lambda-vcpus';
+import {
+  LAMBDA_PLATFORMS,
+  copyCommandsIfRequired,
+  platformRuntimeDirs,
+  shellQuote,
+  type LambdaArchitectureName,
+  type TargetPlatform,
+} from './native-modules';
 import { ONNXRUNTIME_PACKAGE, onnxruntimeRuntimePaths } from './onnxruntime-files';
 
 /** CloudWatch namespace of the functions' Powertools metrics. */
@@ -35,8 +45,13 @@ export interface FunctionSizing {
 export const STAGE_FUNCTIONS = {
   /** Lists input shards and writes manifests: I/O bound, many LIST calls on big inputs. */
   plan: { memoryMiB: 1024, timeout: Duration.minutes(5), ephemeralStorageMiB: 512 },
-  /** Streams a shard through the fused operators; images decoded by sharp in memory and /tmp. */
-  curate: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
+  /**
+   * Streams a shard through the fused operators; images decoded by sharp in memory and /tmp.
+   * 3538 MB buys 2 vCPUs, which samples in flight keep busy (BENCHMARKS.md, "Per Lambda"): the
+   * price per vCPU-second is the same at any memory, so the cost per image is lowest where
+   * every vCPU paid for works; more vCPUs than that was not measured here (2 cores).
+   */
+  curate: { memoryMiB: 3538, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
   /**
    * Runs model operators (model.classify, caption.generate) over a shard: the most memory
    * Lambda offers, which also buys the most vCPUs (6) for onnxruntime's threads; /tmp holds the
@@ -118,10 +133,30 @@ export interface StageFunctionsProps {
   readonly modelLocations?: readonly string[];
   /** @default - STAGE_FUNCTIONS */
   readonly sizing?: Partial<Readonly<Record<StageFunctionName, FunctionSizing>>>;
+  /**
+   * CPU architecture of every function; `arm64` is Graviton (about 20 % less per GB-second).
+   * @default 'x86_64'
+   */
+  readonly architecture?: LambdaArchitectureName;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the log groups when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Functions that run operators over shards (lambdas/handlers/curate.ts's factory). */
+const SHARD_FUNCTIONS: readonly StageFunctionName[] = ['curate', 'caption'];
+
+/**
+ * Samples in flight from the function's vCPUs (lambdas/runtime/shard-runtime.ts), and libuv's
+ * pool, where sharp runs each pipeline, big enough for them plus file I/O.
+ */
+export function shardRuntimeEnvironment(memoryMiB: number): Record<string, string> {
+  const inFlight = samplesInFlightFor(memoryMiB);
+  return {
+    VLMFLOW_IN_FLIGHT: String(inFlight),
+    UV_THREADPOOL_SIZE: String(Math.max(4, inFlight + 2)),
+  };
 }
 
 /** Functions that read the pipeline's inputs (under input prefixes or in input buckets). */
@@ -146,6 +181,7 @@ export class StageFunctions extends Construct {
     };
     const created = new Map<StageFunctionName, lambda.IFunction>();
     const modelLocations = props.modelLocations ?? [];
+    const platform = LAMBDA_PLATFORMS[props.architecture ?? 'x86_64'];
     for (const name of new Set(props.functions)) {
       const sizing = props.sizing?.[name] ?? STAGE_FUNCTIONS[name];
       const readsModels = MODEL_READERS.includes(name);
@@ -160,7 +196,8 @@ export class StageFunctions extends Construct {
         projectRoot: props.projectRoot,
         depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
         runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.X86_64,
+        architecture:
+          platform.cpu === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
         memorySize: sizing.memoryMiB,
         timeout: sizing.timeout,
         ephemeralStorageSize: Size.mebibytes(sizing.ephemeralStorageMiB),
@@ -170,6 +207,7 @@ export class StageFunctions extends Construct {
           POWERTOOLS_SERVICE_NAME: `vlmflow-${props.pipelineName}`,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           POWERTOOLS_LOG_LEVEL: 'INFO',
+          ...(SHARD_FUNCTIONS.includes(name) ? shardRuntimeEnvironment(sizing.memoryMiB) : {}),
           // Storage and model URIs are confined to what the function may touch anyway
           // (lambdas/shards/allowed-roots.ts): a bad run input fails with a clear message.
           VLMFLOW_ALLOWED_ROOTS: [
@@ -181,7 +219,7 @@ export class StageFunctions extends Construct {
         },
         tracing: lambda.Tracing.ACTIVE,
         logGroup,
-        bundling: bundlingOptions(props.projectRoot, { withOnnxruntime: readsModels }),
+        bundling: bundlingOptions(props.projectRoot, { withOnnxruntime: readsModels, platform }),
       });
       const readsInputs = INPUT_READERS.includes(name);
       grantRunAccess(fn, props.bucket, {
@@ -212,7 +250,7 @@ const PDFJS_ENTRY = 'pdfjs-dist/legacy/build/pdf.mjs';
 
 function bundlingOptions(
   projectRoot: string,
-  options: { readonly withOnnxruntime: boolean },
+  options: { readonly withOnnxruntime: boolean; readonly platform: TargetPlatform },
 ): BundlingOptions {
   return {
     forceDockerBundling: false,
@@ -225,23 +263,40 @@ function bundlingOptions(
     commandHooks: {
       beforeBundling: (): string[] => [],
       beforeInstall: (): string[] => [],
-      afterBundling: (_inputDir: string, outputDir: string): string[] => {
-        // Resolved only when bundling actually runs (never in tests that skip bundling).
-        const dirs = platformRuntimeDirs(projectRoot, 'sharp', LAMBDA_X86_64);
-        // PDF sources: PDF.js (ES modules only) and the prebuilt canvas binding it renders with.
-        const pdfDirs = platformRuntimeDirs(projectRoot, 'pdfjs-dist', LAMBDA_X86_64);
-        // onnxruntime-node: its linux-x64 binding only (onnxruntime-files.ts).
-        const onnxPaths = options.withOnnxruntime
-          ? onnxruntimeRuntimePaths(projectRoot, LAMBDA_X86_64)
-          : [];
-        return [
-          ...copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir),
-          ...copyCommandsIfRequired(projectRoot, pdfDirs, PDFJS_ENTRY, outputDir),
-          ...(onnxPaths.length > 0
-            ? copyCommandsIfRequired(projectRoot, onnxPaths, ONNXRUNTIME_PACKAGE, outputDir)
-            : []),
-        ];
-      },
+      afterBundling: (_inputDir: string, outputDir: string): string[] =>
+        nativeCopyCommands(projectRoot, outputDir, options),
     },
   };
+}
+
+/**
+ * Shell commands, run after esbuild, that copy the native packages the bundle loads for the
+ * target platform; a missing platform binary becomes a command that fails with its message.
+ */
+export function nativeCopyCommands(
+  projectRoot: string,
+  outputDir: string,
+  options: { readonly withOnnxruntime: boolean; readonly platform: TargetPlatform },
+): string[] {
+  const { platform } = options;
+  let dirs: string[];
+  let pdfDirs: string[];
+  try {
+    dirs = platformRuntimeDirs(projectRoot, 'sharp', platform);
+    // PDF sources: PDF.js (ES modules only) and the prebuilt canvas binding it renders with.
+    pdfDirs = platformRuntimeDirs(projectRoot, 'pdfjs-dist', platform);
+  } catch (error) {
+    // CDK builds these commands even for stacks it does not bundle (tests, other
+    // stacks): a missing binary fails the bundling that needs it, with the message.
+    return [`echo ${shellQuote(messageOf(error))} >&2`, 'exit 1'];
+  }
+  // onnxruntime-node: the target platform's binding only (onnxruntime-files.ts).
+  const onnxPaths = options.withOnnxruntime ? onnxruntimeRuntimePaths(projectRoot, platform) : [];
+  return [
+    ...copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir),
+    ...copyCommandsIfRequired(projectRoot, pdfDirs, PDFJS_ENTRY, outputDir),
+    ...(onnxPaths.length > 0
+      ? copyCommandsIfRequired(projectRoot, onnxPaths, ONNXRUNTIME_PACKAGE, outputDir)
+      : []),
+  ];
 }

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { formatCostTable, loadPrices, resolveCostEstimate } from '../cost/cost-command';
+import {
+  formatCostTable,
+  formatPerMillion,
+  loadPrices,
+  resolveCostEstimate,
+  resolvePerMillion,
+} from '../cost/cost-command';
 import { writeRunReport } from '../../lambdas/report';
 import { normaliseUri, toFilePath } from '../../core/uri';
 
@@ -29,6 +35,10 @@ export function registerReportCommands(program: Command): void {
     .option('--from <run>', 'the measured run to project from (default: the largest succeeded run)')
     .option('--prices <file>', 'price file (default: the dated one shipped)')
     .option('--json', 'print the estimate as JSON')
+    .option(
+      '--per-million',
+      'dollars per million images on Lambda from the run’s measured CPU time, beside img2dataset on EC2',
+    )
     .action(
       async (
         target: string,
@@ -38,8 +48,14 @@ export function registerReportCommands(program: Command): void {
           from?: string;
           prices?: string;
           json?: boolean;
+          perMillion?: boolean;
         },
       ) => {
+        if (flags.perMillion) {
+          const { comparison, runRoot } = await resolvePerMillion(target, flags);
+          if (flags.json) return void console.log(JSON.stringify({ runRoot, ...comparison }));
+          return void console.log(formatPerMillion(comparison, runRoot));
+        }
         const { estimate, runRoot } = await resolveCostEstimate(target, flags);
         if (flags.json) return void console.log(JSON.stringify({ runRoot, ...estimate }, null, 2));
         console.log(formatCostTable(estimate, runRoot));

@@ -10,7 +10,11 @@ import {
   gatherRunData,
   measureRun,
   projectCost,
+  comparePerMillion,
+  cpuMsPerImageOf,
   type CostEstimate,
+  type PerMillion,
+  type PerMillionComparison,
   type Prices,
 } from '../../lambdas/report';
 import type { RunSummary } from '../../core/contracts';
@@ -42,25 +46,51 @@ export async function resolveCostEstimate(
   flags: CostFlags,
 ): Promise<{ estimate: CostEstimate; runRoot: string }> {
   const prices = flags.prices ? await loadPrices(flags.prices) : DEFAULT_PRICES;
-  const looksLikeRun = /^(s3|file):\/\//.test(target) || target.includes('/');
-  let runRoot: string;
-  if (looksLikeRun) runRoot = normaliseUri(target);
-  else if (flags.from) runRoot = normaliseUri(flags.from);
-  else {
-    if (flags.samples === undefined)
-      throw new Error(
-        `"${target}" is a pipeline name: pass --samples N to project its cost, or give a run folder`,
-      );
-    runRoot = await largestSucceededRun(
-      findPipeline(target).pipeline.name,
-      normaliseUri(flags.workdir),
+  if (!looksLikeRun(target) && !flags.from && flags.samples === undefined)
+    throw new Error(
+      `"${target}" is a pipeline name: pass --samples N to project its cost, or give a run folder`,
     );
-  }
+  const runRoot = await measuredRunRoot(target, flags);
   const estimate = estimateCost(measureRun(await gatherRunData(runRoot)), prices);
   return {
     estimate: flags.samples === undefined ? estimate : projectCost(estimate, flags.samples),
     runRoot,
   };
+}
+
+const looksLikeRun = (target: string) => /^(s3|file):\/\//.test(target) || target.includes('/');
+
+/** The run folder given, or the largest succeeded run of the pipeline named. */
+async function measuredRunRoot(target: string, flags: CostFlags): Promise<string> {
+  if (looksLikeRun(target)) return normaliseUri(target);
+  if (flags.from) return normaliseUri(flags.from);
+  return largestSucceededRun(findPipeline(target).pipeline.name, normaliseUri(flags.workdir));
+}
+
+/**
+ * `vlmflow cost <run-or-pipeline> --per-million`: dollars per million images on Lambda from
+ * the CPU time the run's shard tasks measured, beside img2dataset on EC2 (per-million.ts).
+ */
+export async function resolvePerMillion(
+  target: string,
+  flags: CostFlags,
+): Promise<{ comparison: PerMillionComparison; runRoot: string }> {
+  const prices = flags.prices ? await loadPrices(flags.prices) : DEFAULT_PRICES;
+  const runRoot = await measuredRunRoot(target, flags);
+  const cpuMs = cpuMsPerImageOf(await gatherRunData(runRoot));
+  return { comparison: comparePerMillion(cpuMs, prices), runRoot };
+}
+
+export function formatPerMillion(c: PerMillionComparison, runRoot: string): string {
+  const row = (name: string, p: PerMillion) =>
+    `${name}  $${p.usd.toFixed(3)} per million images  (${p.basis})`;
+  return [
+    `per million images, from ${c.cpuMsPerImage.toFixed(1)} ms CPU per image measured in ${runRoot}`,
+    row('Lambda x86_64              ', c.lambda),
+    row('Lambda arm64, same CPU ms  ', c.lambdaArm64SameCpu),
+    row('img2dataset on EC2         ', c.img2datasetEc2),
+    `ratio Lambda / img2dataset: ${(c.lambda.usd / c.img2datasetEc2.usd).toFixed(2)}×`,
+  ].join('\n');
 }
 
 /** The succeeded run with the most input samples: the best-measured per-sample cost. */

@@ -79,6 +79,8 @@ export async function runSegment(
     : segmentShardUri(runRoot, stage, segment, item.key);
   // Segment 0 reads the source's own format; later segments read the previous segment's tar.
   const source = recordSourceOf(task, segment);
+  const cpuAtStart = process.cpuUsage();
+  const startedAt = performance.now();
   // A second attempt (tar not grouped by key) starts with fresh operator state.
   const { loop, kept, rejects } = await regroupingIfNeeded(async (regroupMaxBytes) =>
     processShard(
@@ -92,10 +94,17 @@ export async function runSegment(
     ),
   );
   assertBalanced(loop, where);
+  const cpu = process.cpuUsage(cpuAtStart);
   await writeJson(timingsUri(runRoot, stage, item.key, segment), {
     stage,
     shard: item.key,
     segment,
+    // The task's wall time, and the CPU time of the process meanwhile (all its threads): the
+    // shard's own where one shard runs per process (Lambda, local worker processes).
+    wallMs: Math.round(performance.now() - startedAt),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    inFlight: options.inFlight ?? 1,
+    // Per operator; with several samples in flight these overlap and add up to more than wallMs.
     ms: Object.fromEntries(
       Object.entries(loop.timingsMs).map(([op, ms]) => [op, Math.round(ms * 1000) / 1000]),
     ),

@@ -14,13 +14,26 @@ export interface Prices {
   readonly currency: string;
   readonly asOf: string;
   readonly source: string;
-  readonly lambda: { readonly usdPerGbSecond: number; readonly usdPerMillionRequests: number };
+  readonly lambda: {
+    readonly usdPerGbSecond: number;
+    readonly usdPerGbSecondArm64: number;
+    readonly usdPerMillionRequests: number;
+  };
   readonly stepFunctions: { readonly usdPerThousandStateTransitions: number };
   readonly s3: {
     readonly usdPerThousandPutCopyPostList: number;
     readonly usdPerThousandGet: number;
   };
   readonly ec2UsdPerInstanceHour: Readonly<Record<string, number>>;
+  /** vCPUs of the instance types that per-million comparisons price (per-million.ts). */
+  readonly ec2VcpusPerInstance: Readonly<Record<string, number>>;
+  /** Measured rates the per-million comparison uses (per-million.ts), with where they come from. */
+  readonly baselines: {
+    readonly note: string;
+    readonly img2datasetResizerCpuMsPerImage: number;
+    readonly curateInFlightUtilization: number;
+    readonly imagesPerShard: number;
+  };
   readonly assumptions: {
     /** Must match infra/cdk STAGE_FUNCTIONS (a test checks it). */
     readonly lambdaMemoryMiB: Readonly<Record<string, number>>;

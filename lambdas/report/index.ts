@@ -121,3 +121,11 @@ function renderPage(
       </body>
     </html> `;
 }
+export {
+  comparePerMillion,
+  cpuMsPerImageOf,
+  ec2UsdPerMillion,
+  lambdaUsdPerMillion,
+  type PerMillion,
+  type PerMillionComparison,
+} from './per-million';

@@ -21,6 +21,8 @@ export const S3_PART_BYTES = 8 * 1024 * 1024;
 
 interface TimingsFile {
   readonly segment?: number;
+  readonly wallMs?: number;
+  readonly cpuMs?: number;
   readonly ms?: Readonly<Record<string, number>>;
 }
 
@@ -34,6 +36,8 @@ class StageTotals {
   segmentTasks = 0;
   tarPutRequests = 0;
   opMs: Record<string, number> = {};
+  taskWallMs = 0;
+  taskCpuMs = 0;
   keptShards = new ThinnedList(MAX_SHARD_REFS);
   rejectShards = new ThinnedList(MAX_SHARD_REFS);
   constructor(readonly name: string) {}
@@ -55,6 +59,8 @@ class StageTotals {
 
   addTimings(timings: TimingsFile): void {
     this.segmentTasks += 1;
+    if (Number.isFinite(timings.wallMs)) this.taskWallMs += timings.wallMs!;
+    if (Number.isFinite(timings.cpuMs)) this.taskCpuMs += timings.cpuMs!;
     for (const [op, ms] of Object.entries(timings.ms ?? {})) {
       if (typeof ms === 'number' && Number.isFinite(ms)) this.opMs[op] = (this.opMs[op] ?? 0) + ms;
     }
@@ -70,6 +76,8 @@ class StageTotals {
       segmentTasks: this.segmentTasks,
       tarPutRequests: this.tarPutRequests,
       opMs: this.opMs,
+      taskWallMs: this.taskWallMs,
+      taskCpuMs: this.taskCpuMs,
       keptShards: this.keptShards.items(),
       rejectShards: this.rejectShards.items(),
     };

@@ -25,6 +25,9 @@ export interface StageAggregate {
   readonly tarPutRequests: number;
   /** Milliseconds per operator, summed over every shard. */
   readonly opMs: Readonly<Record<string, number>>;
+  /** Shard tasks' wall and process CPU milliseconds, summed (0 for timings that lack them). */
+  readonly taskWallMs: number;
+  readonly taskCpuMs: number;
   /** Kept and rejects shards that hold samples, for the galleries (capped, evenly spread). */
   readonly keptShards: readonly ShardRef[];
   readonly rejectShards: readonly ShardRef[];

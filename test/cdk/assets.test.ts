@@ -10,10 +10,12 @@ import {
   observabilityFile,
 } from '../../infra/cdk/handler-entries';
 import {
+  LAMBDA_ARM64,
   LAMBDA_X86_64,
   assertPlatformBinary,
   runtimePackageDirs,
 } from '../../infra/cdk/native-modules';
+import { nativeCopyCommands } from '../../infra/cdk/stage-functions';
 import { FIXTURES, PROJECT_ROOT, buildStack } from './helpers';
 
 describe('native modules shipped beside the bundle', () => {
@@ -36,6 +38,22 @@ describe('native modules shipped beside the bundle', () => {
       '@img/sharp-linux-arm64 is not installed in node_modules, so the Lambda (linux-arm64) could not load it; ' +
         'install it with: npm install --os=linux --cpu=arm64 --libc=glibc sharp',
     );
+  });
+
+  test('an arm64 bundle without that binary fails its bundling step with the same message', () => {
+    const commands = nativeCopyCommands(PROJECT_ROOT, '/asset', {
+      withOnnxruntime: false,
+      platform: LAMBDA_ARM64,
+    });
+    if (fs.existsSync(path.join(PROJECT_ROOT, 'node_modules/@img/sharp-linux-arm64'))) {
+      // Installed for Graviton deploys: the bundle copies it like the x86_64 one.
+      expect(commands.join('\n')).toContain('node_modules/@img/sharp-linux-arm64');
+      return;
+    }
+    expect(commands).toEqual([
+      expect.stringContaining('npm install --os=linux --cpu=arm64 --libc=glibc sharp'),
+      'exit 1',
+    ]);
   });
 
   test('a missing required package is named', () => {

@@ -85,6 +85,15 @@ describe('sizing, retention and training switches', () => {
     });
   });
 
+  test('vlmflow:architecture=arm64 puts every function on Graviton', () => {
+    const { template } = buildStack('curate-custom', {
+      context: { 'vlmflow:architecture': 'arm64' },
+    });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.Architectures).toEqual(['arm64']);
+  });
+
   test('vlmflow:logRetentionDays applies to every log group', () => {
     const { template } = buildStack('mix-train', { context: { 'vlmflow:logRetentionDays': '7' } });
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
@@ -182,6 +191,9 @@ describe('sizing, retention and training switches', () => {
     expect(() => buildStack('mix-train', { context: { 'vlmflow:vpcId': 'default' } })).toThrow(
       'vlmflow:vpcId: expected a VPC id like vpc-0abc1234, got "default"',
     );
+    expect(() =>
+      buildStack('curate-custom', { context: { 'vlmflow:architecture': 'aarch64' } }),
+    ).toThrow('vlmflow:architecture: expected x86_64 or arm64, got "aarch64"');
     expect(() => buildStack('mix-train', { context: { 'vlmflow:training': 'maybe' } })).toThrow(
       'vlmflow:training: expected "batch" or "off", got "maybe"',
     );

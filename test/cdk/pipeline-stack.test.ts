@@ -75,7 +75,15 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     };
     template.hasResourceProperties('AWS::Lambda::Function', {
       ...common,
-      MemorySize: 3008,
+      // 2 vCPUs; three samples in flight keep them busy (core/lambda-vcpus.ts).
+      Environment: {
+        Variables: {
+          ...common.Environment.Variables,
+          VLMFLOW_IN_FLIGHT: '3',
+          UV_THREADPOOL_SIZE: '5',
+        },
+      },
+      MemorySize: 3538,
       Timeout: 900,
       EphemeralStorage: { Size: 10240 },
       Description: 'vlmflow cdk-curate: curate',
