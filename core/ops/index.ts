@@ -12,7 +12,9 @@ import { dedupPhash } from './dedup-phash';
 import { docFilter } from './doc-filter';
 import { docSplit } from './doc-split';
 import { docTextDensity } from './doc-text-density';
+import { imageBlur } from './image-blur';
 import { imageDecode } from './image-decode';
+import { imageLowInformation } from './image-low-information';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
@@ -24,7 +26,13 @@ import { textSpecialChars } from './text-special-chars';
 import { textUtf8 } from './text-utf8';
 
 export const ops = {
-  image: { decode: imageDecode, size: imageSize, resize: imageResize },
+  image: {
+    decode: imageDecode,
+    size: imageSize,
+    resize: imageResize,
+    blur: imageBlur,
+    lowInformation: imageLowInformation,
+  },
   text: {
     length: textLength,
     utf8: textUtf8,
@@ -43,6 +51,8 @@ export const BUILTIN_DECLARATIONS = {
   [imageDecode.kind]: imageDecode,
   [imageSize.kind]: imageSize,
   [imageResize.kind]: imageResize,
+  [imageBlur.kind]: imageBlur,
+  [imageLowInformation.kind]: imageLowInformation,
   [textLength.kind]: textLength,
   [textUtf8.kind]: textUtf8,
   [textRepetition.kind]: textRepetition,

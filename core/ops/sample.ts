@@ -9,6 +9,13 @@ export interface Sample {
   /** Facts an earlier operator in the fused chain already computed (saves a second decode). */
   readonly image?: ImageFacts;
   /**
+   * The image's pixels as an earlier operator of the chain decoded them (image.resize: the
+   * resized pixels it encoded the image member from), so later pixel operators need no decode.
+   */
+  readonly decoded?: DecodedPixels;
+  /** A small grey copy of the image, computed once for the image-quality operators. */
+  readonly grey?: GreyCopy;
+  /**
    * Work an earlier operator put off because a later one in the fused chain may do it anyway
    * (image.decode's verification decode: image.resize decodes every image in full). The shard
    * loop settles it when the chain ends or a later operator rejects; it never leaves the chain.
@@ -33,6 +40,21 @@ export interface DeferredWork {
   readonly failOn: DecodeStrictness;
   /** Does the work now: the sample with it done (no `deferred`), or the operator's reject. */
   settle(sample: Sample): Promise<SettledWork>;
+}
+
+/** 8-bit interleaved pixels, row by row (sharp's raw output). */
+export interface DecodedPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 2 | 3 | 4;
+  readonly data: Buffer;
+}
+
+/** 8-bit grey pixels, row by row (width × height bytes). */
+export interface GreyCopy {
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Uint8Array;
 }
 
 export interface ImageFacts {
@@ -82,10 +104,14 @@ export function withParts(
     else next[ext] = bytes;
   }
   const facts = image ?? sample.image;
+  // Decoded pixels and the grey copy describe the image member: they go when it is replaced.
+  const sameImage = !IMAGE_EXTENSIONS.some((ext) => ext in parts);
   return {
     key: sample.key,
     parts: next,
     ...(facts ? { image: facts } : {}),
+    ...(sample.decoded && sameImage ? { decoded: sample.decoded } : {}),
+    ...(sample.grey && sameImage ? { grey: sample.grey } : {}),
     ...(sample.deferred ? { deferred: sample.deferred } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { readImageHeader } from './image-header';
 import { implementOperator } from '../../core/ops/operator';
 import { imageResize as declared, OUTPUT_FORMATS } from '../../core/ops/image-resize';
 import { forEachImage } from './document';
-import { imagePart, type ImageFacts, type Sample } from '../../core/ops/sample';
+import { imagePart, type DecodedPixels, type ImageFacts, type Sample } from '../../core/ops/sample';
 
 export const imageResize = implementOperator(declared, {
   create(params) {
@@ -36,15 +36,22 @@ export const imageResize = implementOperator(declared, {
         const width = Math.max(1, Math.round(size.width * scale));
         const height = Math.max(1, Math.round(size.height * scale));
         let bytes: Buffer;
+        let decoded: DecodedPixels;
         try {
           // rotate() before resize(): the target size is the displayed one. With explicit
           // width and height sharp still shrinks JPEG and WebP on load. Decoding as strictly as
           // image.decode's deferred verification would, this full decode does that work too.
+          // The resized pixels are kept (Sample.decoded): later pixel operators (image.blur,
+          // image.low_information) read them instead of decoding the re-encoded image.
           const failOn = sample.deferred?.failOn ?? 'warning';
-          let image = sharp(part.bytes, { failOn })
+          const { data, info } = await sharp(part.bytes, { failOn })
             .rotate()
             .resize(width, height, { fit: 'fill' })
-            .toColourspace('srgb');
+            .toColourspace('srgb')
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          decoded = { width: info.width, height: info.height, channels: info.channels, data };
+          let image = sharp(data, { raw: { width, height, channels: info.channels } });
           if (params.format === 'jpeg')
             image = image.flatten({ background: '#ffffff' }).jpeg({ quality: params.quality });
           else if (params.format === 'webp') image = image.webp({ quality: params.quality });
@@ -63,7 +70,7 @@ export const imageResize = implementOperator(declared, {
         const parts: Record<string, Buffer> = { ...sample.parts };
         delete parts[part.ext];
         parts[ext] = bytes;
-        const resized: Sample = { key: sample.key, parts, image };
+        const resized: Sample = { key: sample.key, parts, image, decoded };
         return { keep: true, sample: resized };
       },
     });

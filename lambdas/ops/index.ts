@@ -8,7 +8,9 @@ import { dedupPhash } from './dedup-phash';
 import { docFilter } from './doc-filter';
 import { docSplit } from './doc-split';
 import { docTextDensity } from './doc-text-density';
+import { imageBlur } from './image-blur';
 import { imageDecode } from './image-decode';
+import { imageLowInformation } from './image-low-information';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
@@ -34,7 +36,9 @@ export {
   docFilter,
   docSplit,
   docTextDensity,
+  imageBlur,
   imageDecode,
+  imageLowInformation,
   imageResize,
   imageSize,
   modelClassify,
@@ -51,6 +55,8 @@ export const BUILTIN_OPERATORS = {
   [imageDecode.kind]: imageDecode,
   [imageSize.kind]: imageSize,
   [imageResize.kind]: imageResize,
+  [imageBlur.kind]: imageBlur,
+  [imageLowInformation.kind]: imageLowInformation,
   [textLength.kind]: textLength,
   [textUtf8.kind]: textUtf8,
   [textRepetition.kind]: textRepetition,

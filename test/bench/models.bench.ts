@@ -2,7 +2,8 @@
  * Benchmark (not a test): images/s per core of model.classify and caption.generate over a
  * shard of real 512 px JPEGs, run through the shard loop as the caption function runs them
  * (decode, preprocess, batch, infer, generate, json), next to a raw `InferenceSession.run`
- * loop, and the ratio (operator / raw; target ≥ 0.9).
+ * loop, and the ratio (operator / raw; target ≥ 0.9); then the CPU ms per image that
+ * image.blur and image.low_information add (image-quality-bench.ts).
  *
  *   node --import tsx test/bench/models.bench.ts [--models <dir>] [--images 32] [--reps 5]
  *
@@ -41,6 +42,7 @@ import type { Operator } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
 import type { SourceRecord } from '../../lambdas/sources/records';
 import { photo } from '../fixtures/images';
+import { imageQualityBench } from './image-quality-bench';
 import { interleaved, median, recordRuns, replay, type Timing } from './model-replay';
 
 const { values } = parseArgs({
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
         : null,
     });
 
+    const imageQuality = await imageQualityBench(samples, reps);
     console.log(
       JSON.stringify(
         {
@@ -207,6 +210,7 @@ async function main(): Promise<void> {
           cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
           load_average: { before: loadBefore, after: os.loadavg().map((l) => round(l)) },
           results,
+          image_quality: imageQuality,
         },
         null,
         2,
