@@ -147,7 +147,7 @@ describe('validateOperatorUse', () => {
     [
       { op: 'text.lenght', fn: 'curate', args: {} },
       {},
-      'text.lenght: op: unknown operator (known: caption.generate, dedup.exact, dedup.phash, doc.filter, doc.split, doc.textDensity, image.decode, image.resize, image.size, model.classify, optout, text.flagged_words, text.length, text.repetition, text.special_chars, text.utf8)',
+      `text.lenght: op: unknown operator (known: ${Object.keys(BUILTIN_OPERATORS).sort().join(', ')})`,
     ],
     [
       { op: 'text.length', fn: 'caption', args: {} },
