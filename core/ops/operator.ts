@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import type { Sample } from './sample';
 
 /** Which Lambda function runs an operator; consecutive operators of one function are fused. */
-export const OPERATOR_FUNCTIONS = { curate: 'curate', caption: 'caption' } as const;
+export const OPERATOR_FUNCTIONS = {
+  /** Fetches the images of a URL list (`format: 'urls'`): the first segment of such a stage. */
+  download: 'download',
+  curate: 'curate',
+  caption: 'caption',
+} as const;
 export type OperatorFunction = keyof typeof OPERATOR_FUNCTIONS;
 
 export type Outcome<R extends string> =

@@ -40,6 +40,7 @@ export function observabilityFile(projectRoot: string): string {
  * run values of their implicit parameters (docs/parameters.md) with their own schemas.
  */
 const FACTORIES: Readonly<Record<string, { file: string; factory: string }>> = {
+  download: { file: SHARD_HANDLER_FACTORY, factory: 'createShardHandler' },
   curate: { file: SHARD_HANDLER_FACTORY, factory: 'createShardHandler' },
   caption: { file: SHARD_HANDLER_FACTORY, factory: 'createShardHandler' },
   plan: { file: 'plan', factory: 'createPlanHandler' },

@@ -46,6 +46,11 @@ export const STAGE_FUNCTIONS = {
   /** Lists input shards and writes manifests: I/O bound, many LIST calls on big inputs. */
   plan: { memoryMiB: 1024, timeout: Duration.minutes(5), ephemeralStorageMiB: 512 },
   /**
+   * Downloads one item of a URL list (`format: 'urls'`): network bound, `concurrency` images in
+   * memory at a time; Lambda outside a VPC reaches the internet.
+   */
+  download: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
+  /**
    * Streams a shard through the fused operators; images decoded by sharp in memory and /tmp.
    * 3538 MB buys 2 vCPUs, which samples in flight keep busy (BENCHMARKS.md, "Per Lambda"): the
    * price per vCPU-second is the same at any memory, so the cost per image is lowest where
@@ -160,7 +165,13 @@ export function shardRuntimeEnvironment(memoryMiB: number): Record<string, strin
 }
 
 /** Functions that read the pipeline's inputs (under input prefixes or in input buckets). */
-const INPUT_READERS: readonly StageFunctionName[] = ['plan', 'curate', 'caption', 'dedup'];
+const INPUT_READERS: readonly StageFunctionName[] = [
+  'plan',
+  'download',
+  'curate',
+  'caption',
+  'dedup',
+];
 
 /**
  * Functions that load models (the operators of fn 'caption'): they alone may read model

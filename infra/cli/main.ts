@@ -101,6 +101,10 @@ program
     "enforce the deployed stack's IAM policies and limits; the workdir folder stands in for its bucket (README, What the local run checks)",
   )
   .option(
+    '--allow-private-network',
+    "let downloads (format 'urls') reach loopback, private and link-local addresses (tests, private mirrors)",
+  )
+  .option(
     '--fail-rate <0..1>',
     'inject faults: this share of Lambda invocations fails (local runs; see docs/fault-model.md)',
     (v) => checkFaultRate(Number(v)),

@@ -1,4 +1,5 @@
 import { compile } from '../compiler';
+import { ALLOW_PRIVATE_ENV } from '../../lambdas/download/address-guard';
 import type { JsonValue } from '../compiler/asl';
 import { parseFaultKinds, type FaultOptions } from '../local/faults';
 import { createProgressRenderer } from '../local/progress';
@@ -30,6 +31,8 @@ export interface RunFlags {
   readonly faultSeed?: number;
   /** Run under the synthesized stack's permissions, the workdir standing in for its bucket. */
   readonly asDeployed?: boolean;
+  /** Downloads (`format: 'urls'`) may reach loopback, private and link-local addresses. */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 /** `--fail-rate` (with `--fault`, `--fault-seed`), or undefined for a run without faults. */
@@ -68,6 +71,8 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
   if (!flags.local)
     throw new Error('run executes locally: pass --local (use `vlmflow start` for AWS)');
   const faults = faultOptionsOf(flags);
+  // Read by the download function, in this process and in the shard workers it starts.
+  if (flags.allowPrivateNetwork) process.env[ALLOW_PRIVATE_ENV] = '1';
   const { pipeline, modulePath } = findPipeline(name);
   const asDeployed = flags.asDeployed
     ? deployedAccessOf(pipeline, modulePath, normaliseUri(flags.workdir))

@@ -4,6 +4,7 @@
  */
 export const PLACEHOLDERS = {
   plan: 'PlanFunctionArn',
+  download: 'DownloadFunctionArn',
   curate: 'CurateFunctionArn',
   caption: 'CaptionFunctionArn',
   finalize: 'FinalizeFunctionArn',
@@ -18,6 +19,7 @@ export type Placeholder = (typeof PLACEHOLDERS)[keyof typeof PLACEHOLDERS];
 
 export const LAMBDA_PLACEHOLDERS = [
   PLACEHOLDERS.plan,
+  PLACEHOLDERS.download,
   PLACEHOLDERS.curate,
   PLACEHOLDERS.caption,
   PLACEHOLDERS.finalize,

@@ -23,7 +23,11 @@ import {
   TIMEOUTS,
 } from './tasks';
 
-const FN_PLACEHOLDER = { curate: PLACEHOLDERS.curate, caption: PLACEHOLDERS.caption } as const;
+const FN_PLACEHOLDER = {
+  download: PLACEHOLDERS.download,
+  curate: PLACEHOLDERS.curate,
+  caption: PLACEHOLDERS.caption,
+} as const;
 
 /** One task a shard goes through inside a Distributed Map. */
 export interface ShardStep {

@@ -25,14 +25,16 @@ export interface StageLayout {
  * a segment of its own, the filter, run by the dedup function.
  */
 export function stageLayoutOf(source: SourceNode): StageLayout {
+  // A URL list is downloaded first, by the download function (a segment without operators).
+  const download: Segment[] = source.format === 'urls' ? [{ fn: 'download', ops: [] }] : [];
   const at = source.ops.findIndex((use) => use.op === RUN_DEDUP_KIND);
   if (at < 0) {
-    const segments = fuse(source.ops);
+    const segments = [...download, ...fuse(source.ops)];
     return { segments: segments.length > 0 ? segments : [{ fn: 'curate', ops: [] }] };
   }
   const use = source.ops[at]!;
   const mode = use.args.mode as DedupMode;
-  const before = fuse(source.ops.slice(0, at));
+  const before = [...download, ...fuse(source.ops.slice(0, at))];
   const filter: Segment = {
     fn: 'curate',
     ops: [{ op: DEDUP_REJECTS[mode].op, fn: 'curate', args: { stage: source.name } }],

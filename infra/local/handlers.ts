@@ -26,4 +26,4 @@ export const PRODUCTION_HANDLERS = {
   dedup: (event) => dedup(event as unknown as DedupEvent),
 } satisfies LambdaHandlers;
 
-export const SHARD_ROLES: readonly LambdaRole[] = ['curate', 'caption'];
+export const SHARD_ROLES: readonly LambdaRole[] = ['download', 'curate', 'caption'];

@@ -10,6 +10,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 /** The Lambda functions of a pipeline, by the stem of their placeholder (`${PlanFunctionArn}`). */
 export const LAMBDA_ROLES = {
   Plan: 'plan',
+  Download: 'download',
   Curate: 'curate',
   Caption: 'caption',
   Finalize: 'finalize',

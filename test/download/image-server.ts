@@ -1,13 +1,16 @@
 /**
  * An HTTP server on loopback that misbehaves the ways image hosts do: slow, failing, flaky,
  * redirecting (in a loop too), huge (declared or streamed), lying about Content-Type, empty,
- * opting out by X-Robots-Tag. Paths: `/img/<n>.jpg` (a small JPEG, seeded by n), `/png-as-jpeg`,
- * `/slow`, `/status/<code>`, `/flaky/<id>` (503 once per id, then an image), `/redirect/<n>`
- * (n hops, then an image), `/loop`, `/huge`, `/huge-declared`, `/html`, `/empty`, `/noai`.
+ * opting out by X-Robots-Tag. Paths: `/img/<n>.jpg` (a small JPEG, seeded by n), `/photo/<n>.jpg`
+ * (a 64×48 photo-like JPEG, seeded by n; `?png` as PNG, `?noai` with X-Robots-Tag: noai),
+ * `/png-as-jpeg`, `/slow`, `/status/<code>`, `/flaky/<id>` (503 once per id, then an image),
+ * `/redirect/<n>` (n hops, then an image), `/redirect/<n>/<m>` (n hops, then `/photo/<m>.jpg`),
+ * `/loop`, `/huge`, `/huge-declared`, `/html`, `/empty`, `/noai`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import { photo } from '../fixtures/images';
 
 export interface ImageServer {
   readonly base: string;
@@ -30,7 +33,12 @@ export async function tinyJpeg(seed: number): Promise<Buffer> {
     .toBuffer();
 }
 
-export async function startImageServer(): Promise<ImageServer> {
+export interface ImageServerOptions {
+  /** Called with each request's path before it is answered. */
+  readonly onRequest?: (path: string) => void;
+}
+
+export async function startImageServer(options: ImageServerOptions = {}): Promise<ImageServer> {
   const hits = new Map<string, number>();
   const jpeg = await tinyJpeg(1);
   const png = await sharp(jpeg).png().toBuffer();
@@ -46,9 +54,24 @@ export async function startImageServer(): Promise<ImageServer> {
     res.end(bytes);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    hits.set(path + url.search, (hits.get(path + url.search) ?? 0) + 1);
+    options.onRequest?.(path + url.search);
     let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/photo\/(\d+)\.jpg$/))) {
+      const png = url.searchParams.has('png');
+      const bytes = await photo(64, 48, { seed: Number(m[1]), format: png ? 'png' : 'jpeg' });
+      const robots = url.searchParams.has('noai') ? { 'x-robots-tag': 'noai' } : {};
+      return send(res, bytes, png ? 'image/png' : 'image/jpeg', robots);
+    }
+    if ((m = path.match(/^\/redirect\/(\d+)\/(\d+)$/))) {
+      const hops = Number(m[1]);
+      res.writeHead(302, {
+        location: hops > 1 ? `/redirect/${hops - 1}/${m[2]}` : `/photo/${m[2]}.jpg`,
+      });
+      return res.end();
+    }
     if ((m = path.match(/^\/img\/(\d+)\.jpg$/))) return send(res, await image(Number(m[1])));
     if (path === '/png-as-jpeg') return send(res, png, 'image/jpeg');
     if (path === '/slow') {
