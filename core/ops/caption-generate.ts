@@ -27,4 +27,5 @@ export const captionGenerate = declareOperator({
     policy: z.enum(CAPTION_POLICIES).default('replace'),
   }),
   reasons: REASONS,
+  storageArgs: { model: 'model' },
 });

@@ -31,4 +31,5 @@ export const modelClassify = declareOperator<'model.classify', typeof schema, st
     "Score each image with an ONNX classifier; scores go into json; reject when a label's score is above its threshold (reason: the label)",
   params: schema,
   reasons: [...CLASSIFY_FIXED_REASONS],
+  storageArgs: { model: 'model' },
 });

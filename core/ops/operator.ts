@@ -65,7 +65,15 @@ export interface OperatorSpec<K extends string, S extends z.ZodType, R extends s
   readonly params: S;
   /** Every reason this operator can reject with; its implementation cannot use another. */
   readonly reasons: readonly R[];
+  /**
+   * Added, optional: arguments that name objects in storage, which Plan checks before any
+   * shard runs: `model` (a model folder: SHA256SUMS and every file it lists) or `file` (one
+   * object; an empty string means none).
+   */
+  readonly storageArgs?: Readonly<Record<string, StorageArgKind>>;
 }
+
+export type StorageArgKind = 'model' | 'file';
 
 /** How an operator runs: one instance per shard (or warm container) from validated params. */
 export type CreateOperator<S extends z.ZodType, R extends string> = (

@@ -29,4 +29,5 @@ export const optout = declareOperator({
     urlFields: z.array(z.string()).min(1).default(['url']),
   }),
   reasons: REASONS,
+  storageArgs: { urlListUri: 'file', domainListUri: 'file' },
 });

@@ -17,4 +17,5 @@ export const textFlaggedWords = declareOperator({
     maxRatio: z.number().min(0).max(1).default(0),
   }),
   reasons: ['missing', 'invalid_utf8', 'flagged_words'],
+  storageArgs: { listUri: 'file' },
 });

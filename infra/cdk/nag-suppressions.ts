@@ -8,7 +8,7 @@ import type { IConstruct } from 'constructs';
 import { externalLocation, MODELS_PREFIX, RUNS_PREFIX } from './bucket-access';
 import type { DataBucket } from './data-bucket';
 import type { PipelineStateMachine } from './pipeline-state-machine';
-import { MODEL_READERS, type StageFunctions } from './stage-functions';
+import { MODEL_LOCATION_READERS, type StageFunctions } from './stage-functions';
 import type { Training } from './training';
 
 export interface NagSubjects {
@@ -66,7 +66,7 @@ export function addNagSuppressions(subjects: NagSubjects): void {
       REASONS.externalInputs,
     );
   }
-  if (MODEL_READERS.some((name) => functions.functions.has(name))) {
+  if (MODEL_LOCATION_READERS.some((name) => functions.functions.has(name))) {
     ack(
       functions,
       `AwsSolutions-IAM5[Resource::${bucketArn}/${MODELS_PREFIX}/*]`,

@@ -180,6 +180,12 @@ const INPUT_READERS: readonly StageFunctionName[] = [
  */
 export const MODEL_READERS: readonly StageFunctionName[] = ['caption'];
 
+/**
+ * Functions that may read model locations: the model readers, and Plan, which checks every
+ * model folder a run names (its SHA256SUMS and files) before any shard runs.
+ */
+export const MODEL_LOCATION_READERS: readonly StageFunctionName[] = [...MODEL_READERS, 'plan'];
+
 export class StageFunctions extends Construct {
   readonly functions: ReadonlyMap<StageFunctionName, lambda.IFunction>;
 
@@ -196,6 +202,7 @@ export class StageFunctions extends Construct {
     for (const name of new Set(props.functions)) {
       const sizing = props.sizing?.[name] ?? STAGE_FUNCTIONS[name];
       const readsModels = MODEL_READERS.includes(name);
+      const readsModelLocations = MODEL_LOCATION_READERS.includes(name);
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -223,9 +230,10 @@ export class StageFunctions extends Construct {
           // (lambdas/shards/allowed-roots.ts): a bad run input fails with a clear message.
           VLMFLOW_ALLOWED_ROOTS: [
             `s3://${props.bucket.bucketName}/`,
-            ...[...(props.inputLocations ?? []), ...(readsModels ? modelLocations : [])].map(
-              s3RootOf,
-            ),
+            ...[
+              ...(props.inputLocations ?? []),
+              ...(readsModelLocations ? modelLocations : []),
+            ].map(s3RootOf),
           ].join(','),
         },
         tracing: lambda.Tracing.ACTIVE,
@@ -236,12 +244,12 @@ export class StageFunctions extends Construct {
       grantRunAccess(fn, props.bucket, {
         inputPrefixes: [
           ...(readsInputs ? (props.inputPrefixes ?? [INPUTS_PREFIX]) : []),
-          ...(readsModels ? [MODELS_PREFIX] : []),
+          ...(readsModelLocations ? [MODELS_PREFIX] : []),
         ],
       });
       const externalInputs = readsInputs ? (props.inputLocations ?? []) : [];
       for (const location of externalInputs) grantExternalRead(fn, Aws.PARTITION, location);
-      if (readsModels)
+      if (readsModelLocations)
         for (const location of modelLocations) grantExternalRead(fn, Aws.PARTITION, location);
       created.set(name, fn);
     }

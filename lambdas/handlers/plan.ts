@@ -22,6 +22,7 @@ import {
 import { taggedAs } from '../../core/object-tags';
 import { bindRun, runBindingOf } from './run-binding';
 import { resolveRunParams } from '../../core/run-params';
+import { checkStorageArgs } from './check-references';
 import { ParamError } from '../../core/params';
 import { builtinDeclarations } from '../../core/ops';
 import { declarationsByKind, type OperatorDeclaration } from '../../core/ops/operator';
@@ -61,6 +62,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     registry,
   );
   checkParamsSize(params);
+  await checkStorageArgs(event.operators ?? [], params, registry);
   const maxShards = checkMaxShards(input.maxShards);
   const sources = withInputOverrides(event.sources, input.inputs).map((source) => ({
     ...source,

@@ -85,8 +85,11 @@ describe('model locations (vlmflow:modelLocations)', () => {
     );
   });
 
-  test('the caption function may read models/ of the data bucket; other functions may not', () => {
+  test('the caption function and Plan (which checks model folders) may read models/ of the data bucket; other functions may not', () => {
     expect(policiesOf(built, 'caption')).toContain('/models/*');
+    expect(policiesOf(built, 'plan')).toContain('/models/*');
+    expect(policiesOf(built, 'plan')).toContain('shared-models');
+    expect(rootsOf(environmentOf(built, 'plan'))).toContain(',s3://shared-models/');
     expect(policiesOf(built, 'curate')).not.toContain('/models/*');
     expect(policiesOf(built, 'curate')).not.toContain('vlmflow-models');
     expect(policiesOf(built, 'mix')).not.toContain('shared-models');
