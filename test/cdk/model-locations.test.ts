@@ -1,7 +1,7 @@
 /**
  * Where the caption function may load models from: `models/` of the data bucket always, and
  * the read-only `vlmflow:modelLocations` — in IAM and in VLMFLOW_ALLOWED_ROOTS alike, for the
- * caption function only.
+ * caption function and for Plan, which checks the model folders a run names.
  */
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -11,7 +11,7 @@ import { buildStack, logicalIdOf, type Built } from './helpers';
 
 const MODEL_CONTEXT = { 'vlmflow:modelLocations': 'vlmflow-models/onnx, s3://shared-models' };
 
-function environmentOf(built: Built, name: 'curate' | 'caption'): Record<string, unknown> {
+function environmentOf(built: Built, name: 'curate' | 'caption' | 'plan'): Record<string, unknown> {
   const [fn] = Object.values(
     built.template.findResources('AWS::Lambda::Function', {
       Properties: { Description: `vlmflow cdk-train: ${name}` },
@@ -20,7 +20,7 @@ function environmentOf(built: Built, name: 'curate' | 'caption'): Record<string,
   return fn?.Properties.Environment.Variables as Record<string, unknown>;
 }
 
-function policiesOf(built: Built, name: 'curate' | 'caption' | 'mix'): string {
+function policiesOf(built: Built, name: 'curate' | 'caption' | 'mix' | 'plan'): string {
   const role = built.stack.stageFunctions.get(name).role;
   if (!role) throw new Error('no role');
   return JSON.stringify(
