@@ -125,7 +125,7 @@ export interface Operator<
 export function declareOperator<K extends string, S extends z.ZodType, const R extends string>(
   spec: OperatorSpec<K, S, R>,
 ): OperatorDeclaration<K, S, R> {
-  const { kind, fn, description, params, reasons } = spec;
+  const { kind, fn, description, params, reasons, storageArgs } = spec;
   const use = (args: Partial<ArgsOf<S>> = {}): OperatorUse => ({
     op: kind,
     fn,
@@ -137,6 +137,7 @@ export function declareOperator<K extends string, S extends z.ZodType, const R e
     description,
     params,
     reasons,
+    ...(storageArgs ? { storageArgs } : {}),
   });
   return Object.freeze(declaration);
 }
@@ -149,7 +150,7 @@ export function implementOperator<K extends string, S extends z.ZodType, R exten
   declaration: OperatorDeclaration<K, S, R>,
   implementation: { readonly create: CreateOperator<NoInfer<S>, NoInfer<R>> },
 ): Operator<K, S, R> {
-  const { kind, fn, description, params, reasons } = declaration;
+  const { kind, fn, description, params, reasons, storageArgs } = declaration;
   const use = (args?: Partial<ArgsOf<S>>): OperatorUse => declaration(args);
   const operator: Operator<K, S, R> = Object.assign(use, {
     kind,
@@ -157,6 +158,7 @@ export function implementOperator<K extends string, S extends z.ZodType, R exten
     description,
     params,
     reasons,
+    ...(storageArgs ? { storageArgs } : {}),
     declaration,
     create: implementation.create,
   });
