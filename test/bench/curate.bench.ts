@@ -2,13 +2,17 @@
  * Benchmark (not a test): curate throughput per core, images/s, on large photo-like JPEGs
  * resized to a 512 px longest edge, next to (b) a bare sharp decode+resize+encode loop and
  * (c) img2dataset's own Resizer (OpenCV, in Python) over the same images, all in one run; then
- * curate in 2 processes vs 1. Curate is the real handler of pairs-basic (every operator of it),
- * invoked with the event the compiled state machine sends. Prints figures; never fails on time.
+ * per Lambda, the handler with samples in flight against the sequential one; then curate in 2
+ * processes vs 1; then dollars per million images on Lambda and on EC2 from the measured CPU
+ * time (lambdas/report/per-million.ts). Curate is the real handler of pairs-basic (every
+ * operator of it), invoked with the event the compiled state machine sends. Prints figures;
+ * never fails on time.
  *
- *   npm run bench [-- [--json] [--images 48] [--reps 5] [--longest-edge 512] [--no-scaling]]
+ *   npm run bench [-- [--json] [--images 48] [--reps 5] [--longest-edge 512] [--no-scaling]
+ *                    [--in-flight 3] [--no-in-flight]]
  *
- * --json prints one line: {"curate_images_per_s", "bare_sharp_images_per_s", "ratio", …,
- * "curate_vs_img2dataset", "two_process_speedup"}.
+ * --json prints one line: {"curate_images_per_s", …, "curate_vs_img2dataset_cpu",
+ * "in_flight_speedup", "usd_per_million_lambda", "usd_per_million_img2dataset_ec2", …}.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,7 +21,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { ShardEvent } from '../../core/contracts';
+import { samplesInFlightFor } from '../../core/lambda-vcpus';
 import { createShardHandler } from '../../lambdas/handlers/curate';
+import { DEFAULT_PRICES } from '../../lambdas/report';
+import { inFlightPasses, type InFlightPasses } from './curate-bench-in-flight';
+import { perMillionFigures } from './curate-bench-cost';
 import { toFileUri } from '../../core/uri';
 import pairsBasic from '../../pipelines/pairs-basic';
 import { makeBenchImages } from '../fixtures/sample-shards';
@@ -40,18 +48,30 @@ function options() {
       reps: { type: 'string', default: '5' },
       'longest-edge': { type: 'string', default: '512' },
       'no-scaling': { type: 'boolean', default: false },
+      // The stack's setting for the curate function's memory (core/lambda-vcpus.ts).
+      'in-flight': {
+        type: 'string',
+        default: String(samplesInFlightFor(DEFAULT_PRICES.assumptions.lambdaMemoryMiB.curate!)),
+      },
+      'no-in-flight': { type: 'boolean', default: false },
     },
   });
   const numbers = {
     images: Number(values.images),
     reps: Number(values.reps),
     longestEdge: Number(values['longest-edge']),
+    inFlight: Number(values['in-flight']),
   };
   for (const [name, n] of Object.entries(numbers)) {
     if (!Number.isInteger(n) || n < 1)
       throw new Error(`--${name}: expected a positive integer, got ${n}`);
   }
-  return { json: values.json, scaling: !values['no-scaling'], ...numbers };
+  return {
+    json: values.json,
+    scaling: !values['no-scaling'],
+    measureInFlight: !values['no-in-flight'],
+    ...numbers,
+  };
 }
 
 /** CPU time covers every thread of this process: JS, libuv's pool where sharp runs, GC. */
@@ -132,7 +152,8 @@ async function main(): Promise<void> {
     const item = await writeImageShard(dir, 'bench-000000', images);
     const files = await writeImageFiles(path.join(dir, 'files'), images);
 
-    const handler = createShardHandler(pairsBasic.operators);
+    // Per core: one sample at a time, one libvips thread.
+    const handler = createShardHandler(pairsBasic.operators, { inFlight: 1 });
     const runsRoot = toFileUri(path.join(dir, 'runs'));
     const eventFor = (runId: string): ShardEvent =>
       pairsBasicEvent(`${runsRoot}/${runId}`, runId, item, { longestEdge: opts.longestEdge });
@@ -162,6 +183,13 @@ async function main(): Promise<void> {
       say(
         `  img2dataset ${i2d.version} (OpenCV ${i2d.opencv}): ${i2d.passes.map((p) => (p.ms / 1000).toFixed(2)).join(', ')} s`,
       );
+    const perLambda: InFlightPasses | undefined = opts.measureInFlight
+      ? await inFlightPasses(eventFor, opts.inFlight, opts.reps, (work) => measure(work))
+      : undefined;
+    if (perLambda)
+      say(
+        `  per Lambda: sequential ${perLambda.sequential.map((p) => (p.ms / 1000).toFixed(2)).join(', ')} s; ${perLambda.samplesInFlight} in flight ${perLambda.inFlight.map((p) => (p.ms / 1000).toFixed(2)).join(', ')} s`,
+      );
     const scalingArgs = {
       shardUri: item.uri,
       runsRoot,
@@ -176,11 +204,18 @@ async function main(): Promise<void> {
         }
       : undefined;
     const load = Math.max(loadBefore, loadavg()[0]!);
+    const i2dPasses = 'error' in i2d ? undefined : i2d.passes;
+    const costs = perMillionFigures({
+      images: images.length,
+      curate,
+      img2dataset: i2dPasses,
+      perLambda,
+      cores: machine.cores,
+    });
 
     if (opts.json) {
       const r = (passes: readonly Measured[], clock: keyof Measured) =>
         rate(passes, images.length, clock);
-      const i2dPasses = 'error' in i2d ? undefined : i2d.passes;
       console.log(
         JSON.stringify({
           curate_images_per_s: round(r(curate, 'ms')),
@@ -199,6 +234,7 @@ async function main(): Promise<void> {
           two_process_speedup: scaling
             ? round(speedup(scaling.one, scaling.two, images.length), 3)
             : null,
+          ...costs.json,
           longest_edge: opts.longestEdge,
           images: images.length,
           repetitions: opts.reps,
@@ -222,6 +258,7 @@ async function main(): Promise<void> {
       },
       say,
     );
+    for (const line of costs.lines) say(line);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
