@@ -20,6 +20,7 @@ import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
 import { optout } from './optout';
 import { textFlaggedWords } from './text-flagged-words';
+import { textLanguage } from './text-language';
 import { textLength } from './text-length';
 import { textRepetition } from './text-repetition';
 import { textSpecialChars } from './text-special-chars';
@@ -35,6 +36,7 @@ export const ops = {
   },
   text: {
     length: textLength,
+    language: textLanguage,
     utf8: textUtf8,
     repetition: textRepetition,
     specialChars: textSpecialChars,
@@ -54,6 +56,7 @@ export const BUILTIN_DECLARATIONS = {
   [imageBlur.kind]: imageBlur,
   [imageLowInformation.kind]: imageLowInformation,
   [textLength.kind]: textLength,
+  [textLanguage.kind]: textLanguage,
   [textUtf8.kind]: textUtf8,
   [textRepetition.kind]: textRepetition,
   [textSpecialChars.kind]: textSpecialChars,

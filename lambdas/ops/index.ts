@@ -16,6 +16,7 @@ import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
 import { optout } from './optout';
 import { textFlaggedWords } from './text-flagged-words';
+import { textLanguage } from './text-language';
 import { textLength } from './text-length';
 import { textRepetition } from './text-repetition';
 import { textSpecialChars } from './text-special-chars';
@@ -44,6 +45,7 @@ export {
   modelClassify,
   optout,
   textFlaggedWords,
+  textLanguage,
   textLength,
   textRepetition,
   textSpecialChars,
@@ -58,6 +60,7 @@ export const BUILTIN_OPERATORS = {
   [imageBlur.kind]: imageBlur,
   [imageLowInformation.kind]: imageLowInformation,
   [textLength.kind]: textLength,
+  [textLanguage.kind]: textLanguage,
   [textUtf8.kind]: textUtf8,
   [textRepetition.kind]: textRepetition,
   [textSpecialChars.kind]: textSpecialChars,

@@ -3,7 +3,8 @@
  * shard of real 512 px JPEGs, run through the shard loop as the caption function runs them
  * (decode, preprocess, batch, infer, generate, json), next to a raw `InferenceSession.run`
  * loop, and the ratio (operator / raw; target ≥ 0.9); then the CPU ms per image that
- * image.blur and image.low_information add (image-quality-bench.ts).
+ * image.blur and image.low_information add (image-quality-bench.ts), and text.language's texts
+ * per CPU-second (language-bench.ts).
  *
  *   node --import tsx test/bench/models.bench.ts [--models <dir>] [--images 32] [--reps 5]
  *
@@ -43,6 +44,7 @@ import type { Sample } from '../../core/ops/sample';
 import type { SourceRecord } from '../../lambdas/sources/records';
 import { photo } from '../fixtures/images';
 import { imageQualityBench } from './image-quality-bench';
+import { languageBench } from './language-bench';
 import { interleaved, median, recordRuns, replay, type Timing } from './model-replay';
 
 const { values } = parseArgs({
@@ -198,6 +200,7 @@ async function main(): Promise<void> {
     });
 
     const imageQuality = await imageQualityBench(samples, reps);
+    const languageId = await languageBench(2000, reps);
     console.log(
       JSON.stringify(
         {
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
           load_average: { before: loadBefore, after: os.loadavg().map((l) => round(l)) },
           results,
           image_quality: imageQuality,
+          language_id: languageId,
         },
         null,
         2,

@@ -47,6 +47,7 @@ describe('ops and the registry', () => {
       'model.classify',
       'optout',
       'text.flagged_words',
+      'text.language',
       'text.length',
       'text.repetition',
       'text.special_chars',
