@@ -6,6 +6,7 @@ import type { Pipeline } from '../../infra/dsl';
 import { PipelineStack, stackNameOf } from '../../infra/cdk/pipeline-stack';
 import curateCustom from './fixtures/curate-custom';
 import mixTrain from './fixtures/mix-train';
+import urls from './fixtures/urls';
 import dedupRun from '../fixtures/pipelines/dedup-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -32,6 +33,7 @@ const PIPELINES = {
   'curate-custom': curateCustom,
   'mix-train': mixTrain,
   'dedup-run': dedupRun,
+  urls,
 } as const;
 export type FixtureName = keyof typeof PIPELINES;
 
