@@ -17,6 +17,12 @@ export interface ParamSpec {
   readonly max?: number;
   readonly enum?: readonly (string | number)[];
   readonly description?: string;
+  /**
+   * A storage location (a string parameter): a bare key such as `models/tiny-lm` lies under the
+   * run's data root, as a source's bare input does, so a default can name what the stack
+   * deploys into its bucket. Plan resolves it to a full URI before anything reads it.
+   */
+  readonly location?: true;
 }
 
 export type ParamValue = number | string | boolean;

@@ -11,9 +11,10 @@
  * never scored, and both model operators fuse into one caption-function task per shard.
  * The default NSFW model is a real one, nsfwjs' MobileNetV2 converted to ONNX and committed
  * under models/nsfw-mobilenet-v2; the default captioner is the committed fixture (tiny random
- * weights: its captions are noise, and say so in json `caption_model.random_weights`). Paths
- * are relative to the repository root, where `vlmflow run --local` runs, so a local run needs
- * no AWS; on AWS set `nsfwModel`/`captionModel` to `s3://` folders (docs/models.md).
+ * weights: its captions are noise, and say so in json `caption_model.random_weights`). Both
+ * are keys under the data root (`models/<name>`): the stack deploys them into its bucket and a
+ * local run copies them into its workdir (infra/cdk/model-assets.ts), so `{}` works in both;
+ * set `nsfwModel`/`captionModel` to `s3://` folders for your own models (docs/models.md).
  */
 import pairsConnector from './pairs-connector';
 import { ops } from '../core/ops';
@@ -49,15 +50,15 @@ export default pipeline('cauldron', (p) =>
     )
     .params(inheritedParams)
     .params({
-      nsfwModel: param.string({
+      nsfwModel: param.location({
         default: DEFAULT_NSFW_MODEL,
         description:
-          'NSFW image classifier: model folder (s3://, file:// or a path); default: nsfwjs MobileNetV2',
+          'NSFW image classifier: model folder (s3://, or a key under the data bucket); default: nsfwjs MobileNetV2, deployed by the stack',
       }),
-      captionModel: param.string({
-        default: 'test/fixtures/models/caption-tiny',
+      captionModel: param.location({
+        default: 'models/caption-tiny',
         description:
-          'Image captioner: model folder (s3://, file:// or a path); default: a random-weight test fixture',
+          'Image captioner: model folder (s3://, or a key under the data bucket); default: a random-weight test model, deployed by the stack',
       }),
       captionPolicy: param.string({
         default: 'replace',

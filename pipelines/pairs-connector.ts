@@ -2,8 +2,9 @@
  * pairs-basic's curation, then the Idefics2-style connector trained on the curated pairs
  * (AWS Batch GPU job; a CPU subprocess locally). The curation chain and its parameters are
  * taken from pairs-basic itself, so the two pipelines never drift apart. The default models
- * are the tiny ones `python -m resampler.tiny_models --out <data root>/models` writes; point
- * `vision_model`/`text_model` at real HF-format folders (s3:// or under the data root) for a
+ * are run parameters whose defaults are the tiny random-weight ones in models/ (written by
+ * `python -m resampler.tiny_models`), which the stack deploys into its bucket; set
+ * `visionModel`/`textModel` to real HF-format folders (s3:// or under the data root) for a
  * real run.
  */
 import pairsBasic from './pairs-basic';
@@ -42,6 +43,16 @@ export default pipeline('pairs-connector', (p) =>
       }),
       batchSize: param.integer({ default: 8, min: 1, max: 4096, description: 'Samples per step' }),
       learningRate: param.number({ default: 1e-3, min: 0, max: 1, description: 'Peak AdamW lr' }),
+      visionModel: param.location({
+        default: 'models/tiny-vision',
+        description:
+          'Frozen vision encoder: HF model folder (s3://, or a key under the data bucket); default: a random-weight test model the stack deploys',
+      }),
+      textModel: param.location({
+        default: 'models/tiny-lm',
+        description:
+          'Frozen language model: HF model folder (s3://, or a key under the data bucket); default: a random-weight test model the stack deploys',
+      }),
     })
     .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
     .source('pairs', { uri: curated.uri, pattern: curated.pattern }, curate)
@@ -50,8 +61,8 @@ export default pipeline('pairs-connector', (p) =>
       gpus: 1,
       enabled: params.train,
       config: {
-        vision_model: 'models/tiny-vision',
-        text_model: 'models/tiny-lm',
+        vision_model: params.visionModel,
+        text_model: params.textModel,
         steps: params.trainSteps,
         batch_size: params.batchSize,
         lr: params.learningRate,

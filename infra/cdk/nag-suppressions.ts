@@ -10,12 +10,15 @@ import type { DataBucket } from './data-bucket';
 import type { PipelineStateMachine } from './pipeline-state-machine';
 import { MODEL_LOCATION_READERS, type StageFunctions } from './stage-functions';
 import type { Training } from './training';
+import type { ModelDeployments } from './model-deployments';
 
 export interface NagSubjects {
   readonly data: DataBucket;
   readonly functions: StageFunctions;
   readonly workflow: PipelineStateMachine;
   readonly training?: Training;
+  /** The default model folders' deployments (their handler is a stack-level singleton). */
+  readonly models?: ModelDeployments;
   /** Prefixes of the data bucket the input-reading functions may read. */
   readonly inputPrefixes: readonly string[];
   /** Locations outside the stack the input-reading functions were granted. */
@@ -125,9 +128,45 @@ export function addNagSuppressions(subjects: NagSubjects): void {
     );
     ack(
       training,
+      `AwsSolutions-IAM5[Resource::${bucketArn}/${MODELS_PREFIX}/*]`,
+      'The frozen vision and language models are run parameters (folders under models/, where the stack deploys the defaults); read-only.',
+    );
+    ack(
+      training,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
       'The AWS-maintained policy AWS Batch documents for ECS container instances; it tracks ECS agent changes.',
     );
+  }
+
+  if (subjects.models) {
+    // CDK's BucketDeployment handler: one per stack, created by CDK beside the deployments.
+    const handlers = Stack.of(subjects.models).node.children.filter((child) =>
+      child.node.id.startsWith('Custom::CDKBucketDeployment'),
+    );
+    const deployment =
+      "CDK's BucketDeployment handler, which copies the default model folders from CDK's asset bucket into the data bucket at deploy time only";
+    for (const handler of handlers) {
+      ack(handler, 'AwsSolutions-L1', `${deployment}; its runtime is chosen by aws-cdk-lib.`);
+      ack(
+        handler,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        `${deployment}: ${REASONS.lambdaLogs}`,
+      );
+      for (const wildcard of [
+        'Action::s3:GetObject*',
+        'Action::s3:GetBucket*',
+        'Action::s3:List*',
+        'Action::s3:DeleteObject*',
+        'Action::s3:Abort*',
+        'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+        `Resource::${bucketArn}/*`,
+      ])
+        ack(
+          handler,
+          `AwsSolutions-IAM5[${wildcard}]`,
+          `${deployment}: the grants aws-cdk-lib gives it (read the asset, write and prune under the destination prefix); prune is off.`,
+        );
+    }
   }
 }
 

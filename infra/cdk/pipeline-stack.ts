@@ -21,6 +21,8 @@ import {
   type StageFunctionName,
 } from './stage-functions';
 import { Training } from './training';
+import { modelAssetsOf } from './model-assets';
+import { ModelDeployments } from './model-deployments';
 
 export interface PipelineStackProps extends StackProps {
   readonly pipeline: Pipeline;
@@ -47,6 +49,8 @@ export class PipelineStack extends Stack {
   readonly dataBucket: DataBucket;
   readonly stageFunctions: StageFunctions;
   readonly training?: Training;
+  /** The default model folders, deployed into the bucket under `models/`. */
+  readonly models?: ModelDeployments;
   readonly stateMachine: PipelineStateMachine;
   /** JSON Schema of the execution input; infra/app.ts writes it beside the template. */
   readonly inputSchema: JsonSchema;
@@ -66,6 +70,9 @@ export class PipelineStack extends Stack {
       kms: settings.kms ?? false,
     });
     const bucket = this.dataBucket.bucket;
+    const modelAssets = modelAssetsOf(pipeline.graph, projectRoot);
+    if (modelAssets.length > 0)
+      this.models = new ModelDeployments(this, 'Models', { bucket, assets: modelAssets });
     const functionNames = compiled.substitutions.flatMap(
       (name) => FUNCTION_BY_PLACEHOLDER.get(name) ?? [],
     );
@@ -154,6 +161,7 @@ export class PipelineStack extends Stack {
       inputPrefixes: inputPrefixesOf(pipeline),
       modelLocations: settings.modelLocations ?? [],
       ...(this.training && { training: this.training }),
+      ...(this.models && { models: this.models }),
     });
   }
 

@@ -16,7 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { TrainNode } from '../../core/ir';
-import { grantRunAccess } from './bucket-access';
+import { MODELS_PREFIX, grantRunAccess } from './bucket-access';
 import { instanceFitProblem } from './gpu-instances';
 
 export interface TrainingProps {
@@ -108,7 +108,8 @@ export class Training extends Construct {
     const jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
     });
-    grantRunAccess(jobRole, props.bucket);
+    // The frozen models are run parameters: read under models/ (the defaults are deployed there).
+    grantRunAccess(jobRole, props.bucket, { inputPrefixes: [MODELS_PREFIX] });
     const container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
       jobRole,
       // The GPU hosts are x86_64: built for them on any machine (an arm64 Mac included).

@@ -13,6 +13,10 @@ import type { PlanEvent } from '../../core/contracts';
 import { findPipeline } from './pipelines';
 import { deployedAccessOf } from '../local/deployed/stack-template';
 import { renderCauses } from './causes';
+import { modelAssetsOf } from '../cdk/model-assets';
+import * as path from 'node:path';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 export interface RunFlags {
   readonly local?: boolean;
@@ -109,6 +113,7 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(progress ? { onEvent: progress.onEvent } : {}),
     ...(faults ? { faults } : {}),
     ...(asDeployed ? { asDeployed } : {}),
+    modelAssets: modelAssetsOf(pipeline.graph, PROJECT_ROOT),
     // Plan checks implicit parameters of the pipeline's own operators too.
     handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
   });

@@ -26,6 +26,12 @@ export const param = {
     readonly enum?: readonly E[];
     readonly description?: string;
   }): ParamDef<E> => def({ type: 'string', ...o }),
+  /**
+   * A storage location: `s3://…`, `file://…`, or a bare key under the data root (where the
+   * stack deploys a default such as `models/<name>`, see infra/cdk/model-assets.ts).
+   */
+  location: (o: { readonly default: string; readonly description?: string }): ParamDef<string> =>
+    def({ type: 'string', location: true, ...o }),
 };
 
 export type ParamTypes<D> = { [K in keyof D]: D[K] extends ParamDef<infer T> ? T : never };

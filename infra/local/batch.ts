@@ -37,6 +37,8 @@ export interface BatchOptions {
    * AWS). @default ensurePython: the project's own venv, created on first use
    */
   readonly resolvePython?: () => Promise<string>;
+  /** Set for every job on top of its own (as deployed: where its storage requests are checked). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export interface BatchRunner {
@@ -112,6 +114,7 @@ export function createBatchRunner(options: BatchOptions): BatchRunner {
           ...environmentOf(overrides),
           VLMFLOW_LOCAL: '1',
           AWS_BATCH_JOB_ID: jobId,
+          ...options.environment,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

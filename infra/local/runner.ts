@@ -18,6 +18,7 @@ import { createBatchRunner } from './batch';
 import { createDistributedMapHandler } from './distributed-map';
 import { executionFailure, type ErrorInfo } from './errors';
 import { stateEventFrom, type RunEvent } from './events';
+import { HISTORY_EVENT_LIMIT, historyEventsOf, historyLimitCause } from './history';
 import { createFaultInjector, type FaultCounts, type FaultOptions } from './faults';
 import { PRODUCTION_HANDLERS, SHARD_ROLES, type LambdaHandlers } from './handlers';
 import {
@@ -29,7 +30,9 @@ import {
 import { prepareMachine } from './rewrite';
 import { nameProblem } from '../../core/aws-names';
 import type { DeployedAccess } from './deployed/access';
+import { copyModelAssets, type ModelAsset } from '../cdk/model-assets';
 import { deployedChecks } from './deployed/checks';
+import { ACCESS_CHECK_ENV, startAccessServer } from './deployed/access-server';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
@@ -88,6 +91,11 @@ export interface RunLocalOptions {
    * against the synthesized stack's policies (deployed/). @default unchecked
    */
   readonly asDeployed?: DeployedAccess;
+  /**
+   * The model folders the stack deploys into its bucket (model-assets.ts): copied under a
+   * folder data root before the run, as a deploy puts them in the bucket. @default none
+   */
+  readonly modelAssets?: readonly ModelAsset[];
 }
 
 export interface RunLocalResult {
@@ -132,6 +140,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     typeof options.definition === 'string'
       ? (JSON.parse(options.definition) as JsonValue)
       : (options.definition as JsonValue);
+  const rootFolder = localFolder(dataRoot);
+  if (rootFolder && options.modelAssets) await copyModelAssets(options.modelAssets, rootFolder);
   const prepared = prepareMachine(substitutePlaceholders(raw, dataRoot, options.substitutions));
 
   const stateMachineName = `vlmflow-${options.pipeline.name}`;
@@ -215,7 +225,12 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     deployed?.authorizeInvoke,
   );
 
+  // As deployed, the job's storage requests are checked against the job role's policies.
+  const hasJobs = [...prepared.tasks.values()].some((task) => task.kind === 'batch');
+  const accessServer =
+    options.asDeployed && hasJobs ? await startAccessServer(options.asDeployed) : undefined;
   const batch = createBatchRunner({
+    ...(accessServer ? { environment: { [ACCESS_CHECK_ENV]: accessServer.url } } : {}),
     workingDir: options.batchWorkingDir,
     logDir: () => (runFolder ? path.join(runFolder, 'logs') : fallbackLogDir),
     timeoutSeconds: (name) => prepared.tasks.get(name)?.timeoutSeconds,
@@ -278,6 +293,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   // Every state's input and output stays under Step Functions' 256 KB, or the run fails as
   // it would on AWS (lambda-invoke.ts checks the tasks inside Distributed Maps).
   let dataLimitFailure: ErrorInfo | undefined;
+  let historyEvents = 2; // ExecutionStarted, and its end
   const forwarding = (async () => {
     for await (const entry of execution.eventLogs) {
       if ((entry.type === 'StateEntered' || entry.type === 'StateExited') && !dataLimitFailure) {
@@ -290,7 +306,14 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
         }
       }
       const event = stateEventFrom(entry);
-      if (event) emit(event);
+      if (event) {
+        historyEvents += historyEventsOf(event);
+        if (historyEvents > HISTORY_EVENT_LIMIT && !dataLimitFailure) {
+          dataLimitFailure = { Error: 'States.Runtime', Cause: historyLimitCause(historyEvents) };
+          execution.abort();
+        }
+        emit(event);
+      }
     }
   })();
   const injected = () => ({
@@ -313,5 +336,6 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   } finally {
     batch.killAll();
     await pool?.close();
+    await accessServer?.close();
   }
 }

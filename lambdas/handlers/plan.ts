@@ -61,6 +61,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     event.operators ?? [],
     registry,
   );
+  resolveLocations(params, event.paramSpecs, event.dataRoot);
   checkParamsSize(params);
   await checkStorageArgs(event.operators ?? [], params, registry);
   const maxShards = checkMaxShards(input.maxShards);
@@ -78,7 +79,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     checkShardKeys(askedRoot, source.name, shards);
     if (shards.length === 0) {
       throw new PlanError(
-        `source "${source.name}": no shards matching "${source.pattern}" under ${source.uri}`,
+        `source "${source.name}": no shards matching "${source.pattern}" under ${source.uri} (upload shards there, or set inputs.${source.name})`,
       );
     }
     listed.set(source.name, shards);
@@ -117,6 +118,19 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
       inputs,
     },
   };
+}
+
+/** Location parameters as full URIs: a bare key lies under the data root (a source's rule). */
+function resolveLocations(
+  params: Record<string, unknown>,
+  specs: PlanEvent['paramSpecs'],
+  dataRoot: string,
+): void {
+  for (const [name, spec] of Object.entries(specs)) {
+    const value = params[name];
+    if (spec.location && typeof value === 'string' && value !== '')
+      params[name] = resolveSourceUri(value, dataRoot);
+  }
 }
 
 /** Every train stage's Batch job name (`<pipeline>-<train>-<runId>`) as Batch will take it. */

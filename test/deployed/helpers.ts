@@ -10,6 +10,7 @@ import {
 } from '../../infra/local/deployed/authorizer';
 import { deployedAccessOf } from '../../infra/local/deployed/stack-template';
 import { runLocal, type RunLocalResult } from '../../infra/local/runner';
+import { modelAssetsOf } from '../../infra/cdk/model-assets';
 import { createPlanHandler } from '../../lambdas/handlers/plan';
 import type { PlanEvent } from '../../core/contracts';
 import type { JsonValue } from '../../infra/compiler/asl';
@@ -55,6 +56,7 @@ export async function runAsDeployed(
       workerMode: 'in-process',
       concurrency: 2,
       asDeployed: access,
+      modelAssets: modelAssetsOf(pipeline.graph, path.resolve(__dirname, '..', '..')),
       handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
     });
     return { result, allowed };

@@ -16,6 +16,7 @@ import { readShard } from '../../lambdas/shards/tar-reader';
 import { segmentsOf } from '../../infra/compiler';
 import { ensurePython } from '../../infra/local/python-env';
 import cauldron from '../../pipelines/cauldron';
+import { MODEL_ASSETS } from '../../infra/cdk/model-assets';
 import {
   EXPECTED_REJECTION,
   makeSampleShards,
@@ -78,14 +79,15 @@ async function keptSamples(runRoot: string): Promise<Map<string, KeptSample>> {
 }
 
 describe('pipeline cauldron', () => {
-  it('defaults its model parameters to committed folders (the real NSFW model, the fixture captioner), relative to the repository', () => {
+  it('defaults its model parameters to folders the stack deploys (the real NSFW model, the fixture captioner)', () => {
     const { nsfwModel, captionModel } = cauldron.graph.params;
     expect([nsfwModel?.default, captionModel?.default]).toEqual([
       'models/nsfw-mobilenet-v2',
-      CAPTION_MODEL,
+      'models/caption-tiny',
     ]);
-    for (const folder of [nsfwModel!.default, captionModel!.default])
-      expect(existsSync(path.join(ROOT, String(folder), 'SHA256SUMS'))).toBe(true);
+    expect(MODEL_ASSETS['models/caption-tiny']).toBe(CAPTION_MODEL);
+    for (const key of [nsfwModel!.default, captionModel!.default])
+      expect(existsSync(path.join(ROOT, MODEL_ASSETS[String(key)]!, 'SHA256SUMS'))).toBe(true);
   });
 
   it('runs both model operators in one caption task per shard, after the curation', () => {

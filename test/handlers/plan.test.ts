@@ -164,7 +164,7 @@ describe('plan', () => {
     const empty = joinUri(dir.uri, 'nothing-here');
     await expect(handler(planEvent({ inputs: { web: empty } }))).rejects.toMatchObject({
       name: 'PlanError',
-      message: `source "web": no shards matching "*.tar" under ${empty}`,
+      message: `source "web": no shards matching "*.tar" under ${empty} (upload shards there, or set inputs.web)`,
     });
   });
 });

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import storage
+from .access_check import authorize
 
 
 class ModelError(Exception):
@@ -33,6 +34,10 @@ def materialise(uri: str, what: str, cache_root: Path) -> Path:
     if path is not None:
         if not path.is_dir():
             raise ModelError(f"{what} model: model folder {resolved} does not exist")
+        # As deployed, a local folder stands for the bucket: the requests an s3:// folder
+        # makes (list, then get each file) are checked all the same.
+        for name in storage.list_files(resolved):
+            authorize("s3:GetObject", storage.join(resolved, name))
         return path
     bucket, _, prefix = resolved[len("s3://") :].partition("/")
     target = cache_root / bucket / prefix

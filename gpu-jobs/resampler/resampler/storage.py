@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlparse
 
+from .access_check import authorize
+
 
 class StorageError(Exception):
     """A URI that cannot be read or written; the message names it."""
@@ -72,6 +74,7 @@ def _bucket_key(uri: str) -> tuple[str, str]:
 
 def open_read(uri: str) -> IO[bytes]:
     """A binary stream of the object; StorageError when it cannot be opened."""
+    authorize("s3:GetObject", uri)
     path = local_path(uri)
     try:
         if path is not None:
@@ -88,6 +91,7 @@ def read_bytes(uri: str) -> bytes:
 
 
 def exists(uri: str) -> bool:
+    authorize("s3:GetObject", uri)
     path = local_path(uri)
     if path is not None:
         return path.exists()
@@ -101,6 +105,7 @@ def exists(uri: str) -> bool:
 
 def write_bytes(uri: str, data: bytes) -> None:
     """Writes atomically on a local disk (temp file + rename), so a reader never sees half."""
+    authorize("s3:PutObject", uri)
     path = local_path(uri)
     try:
         if path is None:
@@ -118,6 +123,7 @@ def write_bytes(uri: str, data: bytes) -> None:
 
 def upload_file(uri: str, source: Path) -> None:
     """Copies a local file to the URI: multipart for s3:// (streamed), temp + rename locally."""
+    authorize("s3:PutObject", uri)
     path = local_path(uri)
     try:
         if path is None:
@@ -134,6 +140,7 @@ def upload_file(uri: str, source: Path) -> None:
 
 
 def download_file(uri: str, target: Path) -> None:
+    authorize("s3:GetObject", uri)
     path = local_path(uri)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +155,7 @@ def download_file(uri: str, target: Path) -> None:
 
 def list_files(uri: str) -> list[str]:
     """Relative names of the files under a folder URI, sorted."""
+    authorize("s3:ListBucket", uri.rstrip("/") + "/")
     path = local_path(uri)
     if path is not None:
         return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
@@ -159,6 +167,8 @@ def list_files(uri: str) -> list[str]:
 
 
 def delete_folder(uri: str) -> None:
+    authorize("s3:ListBucket", uri.rstrip("/") + "/")
+    authorize("s3:DeleteObject", uri.rstrip("/") + "/")
     path = local_path(uri)
     if path is not None:
         shutil.rmtree(path, ignore_errors=True)

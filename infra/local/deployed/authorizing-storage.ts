@@ -22,7 +22,7 @@ import { parseUri } from '../../../core/uri';
 import type { DeployedAccess, PrincipalName } from './access';
 import { accessDenied, authorize, isAllowed } from './authorizer';
 
-interface Caller {
+export interface Caller {
   readonly access: DeployedAccess;
   readonly principal: PrincipalName;
 }
@@ -61,7 +61,7 @@ interface Location {
   readonly objectArn: string;
 }
 
-function locate(caller: Caller, uri: string): Location {
+export function locate(caller: Caller, uri: string): Location {
   const { access } = caller;
   const parsed = parseUri(uri);
   const partition = access.deployment.partition;

@@ -1,0 +1,29 @@
+"""
+The local run as deployed (`vlmflow run --local --as-deployed`) checks every storage request of
+the job against the job role's IAM policies from `cdk synth`: the runner answers on
+VLMFLOW_ACCESS_CHECK_URL, and a denial raises the AccessDenied message S3 would give. Unset (on
+AWS, and in plain local runs) nothing is checked here: S3 itself decides.
+"""
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+
+ACCESS_CHECK_ENV = "VLMFLOW_ACCESS_CHECK_URL"
+
+
+class AccessDenied(PermissionError):
+    """What S3 answers (403 AccessDenied) to a request the job role may not make."""
+
+
+def authorize(action: str, uri: str) -> None:
+    url = os.environ.get(ACCESS_CHECK_ENV)
+    if not url:
+        return
+    body = json.dumps({"action": action, "uri": uri}).encode()
+    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    if not answer.get("allowed"):
+        raise AccessDenied(f"An error occurred (AccessDenied): {answer.get('message')}")

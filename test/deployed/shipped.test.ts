@@ -1,0 +1,53 @@
+/**
+ * Shipped pipelines that train, as deployed and started with `{}`: sample shards where the
+ * console run reads them (`inputs/<source>/`, as `aws s3 cp` puts them), every model a
+ * default the stack deploys, the training job's storage requests checked against the job
+ * role. Without the job role's models/ grant (or with a model default outside the bucket)
+ * the run fails with AccessDenied naming the request.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { TRAINING_JOB, type DeployedAccess } from '../../infra/local/deployed/access';
+import type { AccessRequest } from '../../infra/local/deployed/authorizer';
+import { makeSampleShards } from '../fixtures/sample-shards';
+import { accessFor, firstDenied, runAsDeployed, statementsOf, withoutStatement } from './helpers';
+
+describe.each(['pairs-connector'])('%s as deployed, console defaults', (name) => {
+  let access: DeployedAccess;
+  let requests: readonly AccessRequest[];
+  let run: Awaited<ReturnType<typeof runAsDeployed>>;
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), `vlmflow-deployed-${name}-`));
+    await makeSampleShards(path.join(dir, 'inputs', 'pairs'), {
+      shards: 1,
+      samplesPerShard: 12,
+      seed: 7,
+    });
+    access = accessFor(name, dir);
+    // Every default but the number of optimizer steps: 200 CPU steps take over ten minutes
+    // on a shared two-core machine, and the requests are the same for 2.
+    run = await runAsDeployed(name, access, { params: { trainSteps: 2, batchSize: 4 } });
+    requests = run.allowed;
+  }, 600_000);
+
+  it('succeeds: curation, then training on the frozen models the stack deploys', () => {
+    expect(run.result.error).toBeUndefined();
+    expect(run.result.status).toBe('SUCCEEDED');
+  });
+
+  it("reads the frozen models from the bucket as the job role, and needs the role's models/ grant", async () => {
+    const jobReads = requests.filter(
+      (r) => r.principal === TRAINING_JOB && r.resource.includes('/models/tiny-'),
+    );
+    expect(jobReads.map((r) => r.action)).toEqual(expect.arrayContaining(['s3:GetObject']));
+    const read = statementsOf(access).find(
+      (ref) => ref.principal === TRAINING_JOB && ref.actions.includes('s3:GetObject'),
+    )!;
+    const denied = await firstDenied(withoutStatement(access, read), jobReads);
+    expect(denied?.resource).toMatch(
+      /^arn:aws:s3:::vlmflow-pairs-connector-databucket.*\/models\/tiny-/,
+    );
+  });
+});
