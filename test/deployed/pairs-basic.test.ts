@@ -29,7 +29,7 @@ const NOT_MADE_LOCALLY =
  * run access (infra/cdk/bucket-access.ts grantRunAccess). Kept visible here until grants come
  * from what each function reads and writes.
  */
-const GRANTED_UNUSED = ['plan s3:GetObject', 'finalize s3:ListBucket'];
+const GRANTED_UNUSED = ['finalize s3:ListBucket'];
 
 const unique = (requests: readonly AccessRequest[]) => [
   ...new Map(
