@@ -47,9 +47,9 @@ export const STAGE_FUNCTIONS = {
   plan: { memoryMiB: 1024, timeout: Duration.minutes(5), ephemeralStorageMiB: 512 },
   /**
    * Downloads one item of a URL list (`format: 'urls'`): network bound, `concurrency` images in
-   * memory at a time; Lambda outside a VPC reaches the internet.
+   * memory at a time (32 × 32 MiB at most by default); Lambda outside a VPC reaches the internet.
    */
-  download: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
+  download: { memoryMiB: 2048, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
   /**
    * Streams a shard through the fused operators; images decoded by sharp in memory and /tmp.
    * 3538 MB buys 2 vCPUs, which samples in flight keep busy (BENCHMARKS.md, "Per Lambda"): the

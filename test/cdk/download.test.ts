@@ -11,7 +11,7 @@ describe('PipelineStack: format urls', () => {
 
   test('a download function, sized for network work, in the definition before curate', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      MemorySize: 1024,
+      MemorySize: 2048,
       Timeout: 900,
       Description: 'vlmflow cdk-urls: download',
     });
