@@ -6,7 +6,10 @@
  *   realistic run; half the size of the full digest in a partitioned hash table).
  * - phash64: DCT perceptual hash (Zauner, 2010): the image squashed to 32×32 grey, 2-D DCT-II,
  *   the 8×8 lowest frequencies, one bit per coefficient above their median (DC excluded from
- *   the median). Robust to re-encoding, resizing, small colour and crop changes. Measured on
+ *   the median). The squash is a box average of the decoded pixels at their stored size, in JS
+ *   (phashOfPixels), so that dedup.phash can hash the pixels image.resize just decoded (no
+ *   second sharp pipeline) and the run-wide stage, which decodes the stored image, computes the
+ *   same function; they differ only by the output encoder's rounding, far below the bits. Robust to re-encoding, resizing, small colour and crop changes. Measured on
  *   the synthetic photos of test/fixtures: re-encoded/resized copies at distance 0–12 (median 4),
  *   distinct pictures mostly > 10; real photos separate better (smooth synthetic pictures have
  *   many near-median coefficients).
@@ -14,12 +17,15 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import type { DecodedPixels } from '../../core/ops/sample';
 
 export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }
 
 const SIDE = 32;
+/** Pixels sampled along each side of a box of the 32×32 grid (when the image has that many). */
+const SAMPLES_PER_SIDE = 6;
 const LOW = 8;
 
 /** cos((2x + 1)·u·π / 64) for u < 8, x < 32: the only DCT terms the low block needs. */
@@ -31,17 +37,78 @@ const COSINES = Float64Array.from({ length: LOW * SIDE }, (_, i) => {
 
 /** Perceptual hash of an encoded image, after its EXIF orientation; throws if undecodable. */
 export async function phash64(image: Uint8Array): Promise<bigint> {
-  const grey = await sharp(image, { failOn: 'none' })
+  const { data, info } = await sharp(image, { failOn: 'none' })
     .rotate()
-    .resize(SIDE, SIDE, { fit: 'fill' })
-    .greyscale()
+    .toColourspace('srgb')
     .raw()
-    .toBuffer();
+    .toBuffer({ resolveWithObject: true });
+  const channels = info.channels as DecodedPixels['channels'];
+  return phashOfPixels({ width: info.width, height: info.height, channels, data });
+}
+
+/**
+ * The hash of decoded 8-bit pixels (grey or sRGB, alpha over white as the JPEG output has it):
+ * Rec. 601 luma, averaged over a 32×32 grid of boxes (a box smaller than a pixel takes the
+ * nearest one).
+ */
+export function phashOfPixels(pixels: DecodedPixels): bigint {
+  const { width, height, channels, data } = pixels;
+  const cells = SIDE * SIDE;
+  // Per box: the sum of each colour channel (luma is linear, so it is taken per box at the
+  // end), or of luma itself when there is alpha to composite first.
+  const planes = channels === 3 ? 3 : 1;
+  const sums = new Float64Array(cells * planes);
+  const counts = new Uint32Array(cells);
+  const columnBox = Int32Array.from({ length: width }, (_, x) => Math.floor((x * SIDE) / width));
+  // Every `stride`-th pixel of every `stride`-th row, still at least SAMPLES_PER_SIDE² per box.
+  const stride = Math.max(1, Math.floor(Math.min(width, height) / (SIDE * SAMPLES_PER_SIDE)));
+  for (let y = 0; y < height; y += stride) {
+    const rowBox = Math.floor((y * SIDE) / height) * SIDE;
+    let i = y * width * channels;
+    if (planes === 3) {
+      for (let x = 0; x < width; x += stride, i += 3 * stride) {
+        const box = rowBox + columnBox[x]!;
+        const at = box * 3;
+        sums[at]! += data[i]!;
+        sums[at + 1]! += data[i + 1]!;
+        sums[at + 2]! += data[i + 2]!;
+        counts[box]! += 1;
+      }
+    } else {
+      for (let x = 0; x < width; x += stride, i += channels * stride) {
+        const box = rowBox + columnBox[x]!;
+        sums[box]! += lumaAt(data, i, channels);
+        counts[box]! += 1;
+      }
+    }
+  }
+  const grey = new Float64Array(cells);
+  for (let box = 0; box < cells; box++) {
+    const n = counts[box]!;
+    if (n === 0) {
+      // A box smaller than a pixel (images under 32 px): the pixel at its centre.
+      const x = Math.floor((((box % SIDE) + 0.5) * width) / SIDE);
+      const y = Math.floor(((Math.floor(box / SIDE) + 0.5) * height) / SIDE);
+      grey[box] = lumaAt(data, (y * width + x) * channels, channels);
+    } else if (planes === 3) {
+      const at = box * 3;
+      grey[box] = (0.299 * sums[at]! + 0.587 * sums[at + 1]! + 0.114 * sums[at + 2]!) / n;
+    } else grey[box] = sums[box]! / n;
+  }
   return phashOfGrey(grey);
 }
 
-/** The hash of 32×32 8-bit grey pixels, row by row. */
-export function phashOfGrey(grey: Uint8Array): bigint {
+/** Rec. 601 luma of the pixel at byte `i`, alpha composited over white. */
+function lumaAt(data: Buffer, i: number, channels: number): number {
+  const value =
+    channels >= 3 ? 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! : data[i]!;
+  if (channels !== 2 && channels !== 4) return value;
+  const alpha = data[i + channels - 1]! / 255;
+  return value * alpha + 255 * (1 - alpha);
+}
+
+/** The hash of 32×32 grey levels, row by row. */
+export function phashOfGrey(grey: ArrayLike<number>): bigint {
   if (grey.length !== SIDE * SIDE) throw new Error(`expected ${SIDE * SIDE} grey pixels`);
   // Separable DCT restricted to the low 8×8 block: rows first (32×8), then columns (8×8).
   const rows = new Float64Array(SIDE * LOW);

@@ -1,5 +1,5 @@
 /** dedupPhash's implementation; declared (kind, arguments, reasons) in core/ops/dedup-phash.ts. */
-import { phash64 } from './dedup-hash';
+import { phash64, phashOfPixels } from './dedup-hash';
 import { forEachImage } from './document';
 import { NearIndex } from './near-index';
 import { implementOperator } from '../../core/ops/operator';
@@ -15,7 +15,9 @@ export const dedupPhash = implementOperator(declared, {
         if (!part) return { keep: false, reason: 'missing' };
         let hash: bigint;
         try {
-          hash = await phash64(part.bytes);
+          // The pixels image.resize decoded are the stored image's (before its encoder's
+          // rounding): hashed as the run-wide stage hashes the decoded file (dedup-hash.ts).
+          hash = sample.decoded ? phashOfPixels(sample.decoded) : await phash64(part.bytes);
         } catch (error) {
           const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
           return { keep: false, reason: 'undecodable', detail };

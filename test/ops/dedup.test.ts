@@ -1,5 +1,13 @@
 import sharp from 'sharp';
-import { contentHash, hamming, hashHex, phash64, phashOfGrey } from '../../lambdas/ops/dedup-hash';
+import {
+  contentHash,
+  hamming,
+  hashHex,
+  phash64,
+  phashOfGrey,
+  phashOfPixels,
+} from '../../lambdas/ops/dedup-hash';
+import { imageResize } from '../../lambdas/ops/image-resize';
 import { dedupExact } from '../../lambdas/ops/dedup-exact';
 import { dedupPhash } from '../../lambdas/ops/dedup-phash';
 import { NearIndex } from '../../lambdas/ops/near-index';
@@ -39,6 +47,41 @@ describe('hashes', () => {
     const [ha, hc, ho] = await Promise.all([phash64(a), phash64(copy), phash64(other)]);
     expect(hamming(ha, hc)).toBeLessThanOrEqual(4);
     expect(hamming(ha, ho)).toBeGreaterThan(10);
+  });
+
+  it('dedup.phash hashes the pixels image.resize decoded as the run-wide stage hashes the file', async () => {
+    const resize = await instanceOf(imageResize, { longestEdge: 320 });
+    for (const seed of [1, 2, 3, 4]) {
+      const out = await resize.process(sampleOf({ jpg: await scene(seed) }));
+      if (!out.keep || !out.sample.decoded) throw new Error('image.resize kept no pixels');
+      const stored = out.sample.parts.jpg!;
+      // The same function on the same pixels: phash64 decodes, then hashes the pixels.
+      const { data, info } = await sharp(stored).raw().toBuffer({ resolveWithObject: true });
+      const channels = info.channels as 3;
+      expect(phashOfPixels({ width: info.width, height: info.height, channels, data })).toBe(
+        await phash64(stored),
+      );
+      // Before and after the output encoder: the same picture within the default threshold.
+      expect(hamming(phashOfPixels(out.sample.decoded), await phash64(stored))).toBeLessThanOrEqual(
+        4,
+      );
+    }
+  });
+
+  it('phashOfPixels composites alpha over white and handles images under 32 px', () => {
+    const white = {
+      width: 2,
+      height: 1,
+      channels: 4 as const,
+      data: Buffer.from([0, 0, 0, 0, 255, 255, 255, 255]),
+    };
+    const opaque = {
+      width: 2,
+      height: 1,
+      channels: 3 as const,
+      data: Buffer.from([255, 255, 255, 255, 255, 255]),
+    };
+    expect(phashOfPixels(white)).toBe(phashOfPixels(opaque));
   });
 
   it('phashOfGrey ignores a uniform change of brightness', () => {
