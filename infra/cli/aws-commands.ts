@@ -32,11 +32,14 @@ export function registerAwsCommands(program: Command): void {
 
   program
     .command('status <execution>')
-    .description('state of a run: an execution ARN or name on AWS, or a local run folder')
+    .description(
+      'state of a run: a local run id (under --workdir) or run folder, or an execution ARN or name on AWS',
+    )
+    .option('--workdir <dir>', 'data root of local runs, for a run id', 'work')
     .option('--pipeline <name>', 'the pipeline, when <execution> is an execution name')
     .option('--state-machine-arn <arn>', 'the state machine, when <execution> is an execution name')
     .option('--json', 'print JSON')
-    .action(async (ref: string, flags: RefFlags & { json?: boolean }) => {
+    .action(async (ref: string, flags: RefFlags & { json?: boolean; workdir?: string }) => {
       await statusAction(ref, flags, defaultIo());
     });
 

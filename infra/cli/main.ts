@@ -6,6 +6,7 @@ import { paramRows, renderParamRows } from './params-command';
 import { checkFaultRate, FAULT_KINDS } from '../local/faults';
 import { registerAwsCommands } from './aws-commands';
 import { registerReportCommands } from './report-commands';
+import { renderRunRows, runRows } from './runs-command';
 import { registerPackCommand } from './pack-command';
 import { version } from '../../package.json';
 
@@ -97,6 +98,11 @@ program
   )
   .option('--json', 'print only the run summary as JSON')
   .option(
+    '--progress-interval <seconds>',
+    'seconds between progress lines when stderr is not a terminal (default 10)',
+    (v) => parsePositiveInt(v, '--progress-interval'),
+  )
+  .option(
     '--as-deployed',
     "enforce the deployed stack's IAM policies and limits; the workdir folder stands in for its bucket (README, What the local run checks)",
   )
@@ -119,6 +125,16 @@ program
     parseInteger(v, '--fault-seed'),
   )
   .action(runCommand);
+
+program
+  .command('runs')
+  .description('list the local runs under --workdir, newest first: status, shards done, counts')
+  .option('--workdir <dir>', 'data root of local runs', 'work')
+  .option('--json', 'print JSON')
+  .action((o: { workdir: string; json?: boolean }) => {
+    const rows = runRows(o.workdir);
+    process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : renderRunRows(rows));
+  });
 
 registerAwsCommands(program);
 registerReportCommands(program);

@@ -13,6 +13,8 @@ import type { PlanEvent } from '../../core/contracts';
 import { findPipeline } from './pipelines';
 import { deployedAccessOf } from '../local/deployed/stack-template';
 import { renderCauses } from './causes';
+import { trackRun } from './run-tracking';
+import type { RunEvent } from '../local/events';
 import { modelAssetsOf } from '../cdk/model-assets';
 import * as path from 'node:path';
 
@@ -29,6 +31,8 @@ export interface RunFlags {
   readonly newRun?: boolean;
   readonly concurrency?: number;
   readonly json?: boolean;
+  /** Seconds between plain progress lines when stderr is not a terminal. */
+  readonly progressInterval?: number;
   /** Injected faults (docs/fault-model.md). */
   readonly failRate?: number;
   readonly fault?: string[];
@@ -102,7 +106,18 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(flags.maxShards ? { maxShards: flags.maxShards } : {}),
     ...(flags.newRun ? { onChange: 'newRun' } : {}),
   };
-  const progress = flags.json ? undefined : createProgressRenderer(process.stderr);
+  const progress = flags.json
+    ? undefined
+    : createProgressRenderer(process.stderr, {
+        pipeline: pipeline.name,
+        ...(flags.progressInterval ? { intervalMs: flags.progressInterval * 1000 } : {}),
+      });
+  // The run id goes to stderr at start (the progress display) and on Ctrl-C.
+  const tracker = trackRun(pipeline.name, (line) => console.error(line));
+  const onEvent = (event: RunEvent): void => {
+    tracker.onEvent(event);
+    progress?.onEvent(event);
+  };
   const result = await runLocal({
     definition: compile(pipeline.graph).definition,
     pipeline: { name: pipeline.name, modulePath },
@@ -110,13 +125,14 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     input,
     ...(flags.runId ? { executionName: flags.runId } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-    ...(progress ? { onEvent: progress.onEvent } : {}),
+    onEvent,
     ...(faults ? { faults } : {}),
     ...(asDeployed ? { asDeployed } : {}),
     modelAssets: modelAssetsOf(pipeline.graph, PROJECT_ROOT),
     // Plan checks implicit parameters of the pipeline's own operators too.
     handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
   });
+  tracker.stop();
   progress?.finish();
   if (result.faults && !flags.json) {
     const counts = Object.entries(result.faults).map(([kind, n]) => `${kind} ${n}`);

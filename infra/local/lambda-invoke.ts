@@ -48,7 +48,8 @@ export interface LambdaInvokeResult {
 
 export function createLambdaInvokeHandler(
   resolve: (functionName: string) => LambdaHandler | undefined,
-  onResult?: (functionName: string, payload: JsonValue) => void,
+  /** Called with each successful result and the payload the function was invoked with. */
+  onResult?: (functionName: string, payload: JsonValue, request: JsonValue) => void,
   /** The caller's permission to invoke (as deployed); throws the error Step Functions reports. */
   authorizeInvoke?: (functionName: string) => Promise<void>,
 ): TaskHandler {
@@ -86,7 +87,7 @@ export function createLambdaInvokeHandler(
       StatusCode: 200,
     };
     assertWithinDataLimit(result, `The result returned by the state/task '${functionName}'`);
-    onResult?.(functionName, payload);
+    onResult?.(functionName, payload, (input.Payload ?? {}) as JsonValue);
     return { ...result };
   };
 }

@@ -17,7 +17,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from './asl';
 import { createBatchRunner } from './batch';
 import { createDistributedMapHandler } from './distributed-map';
 import { executionFailure, type ErrorInfo } from './errors';
-import { stateEventFrom, type RunEvent } from './events';
+import { planEventOf, shardEventOf, stateEventFrom, type RunEvent } from './events';
 import { HISTORY_EVENT_LIMIT, historyEventsOf, historyLimitCause } from './history';
 import { createFaultInjector, type FaultCounts, type FaultOptions } from './faults';
 import { PRODUCTION_HANDLERS, SHARD_ROLES, type LambdaHandlers } from './handlers';
@@ -211,16 +211,17 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   };
   const lambdaInvoke = createLambdaInvokeHandler(
     resolveFunction,
-    (functionName, payload) => {
-      if (roleOfFunction(functionName) === 'summary') summary = payload as JsonValue;
-      if (
-        roleOfFunction(functionName) === 'plan' &&
-        isJsonObject(payload) &&
-        typeof payload.runRoot === 'string'
-      ) {
+    (functionName, payload, request) => {
+      const role = roleOfFunction(functionName);
+      if (role === 'summary') summary = payload;
+      if (role === 'plan' && isJsonObject(payload) && typeof payload.runRoot === 'string') {
         runRoot = payload.runRoot;
         runFolder = localFolder(payload.runRoot);
+        const plan = planEventOf(payload);
+        if (plan) emit(plan);
       }
+      const shard = role && SHARD_ROLES.includes(role) ? shardEventOf(payload, request) : undefined;
+      if (shard) emit(shard);
     },
     deployed?.authorizeInvoke,
   );

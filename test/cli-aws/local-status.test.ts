@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { statusAction, type ActionIo } from '../../infra/cli/aws/actions';
+import { markRunning } from '../../infra/cli/local-runs';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vlmflow-local-status-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'vlmflow-local-status-'));
+const root = path.join(workdir, 'runs', 'p', 'r');
+afterAll(() => fs.rmSync(workdir, { recursive: true, force: true }));
 
 function write(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
@@ -36,10 +38,16 @@ test('a running local run, then the finished one', async () => {
     write: (text) => void (output += text),
     isTTY: true,
   };
+  const progress = 'pairs [############............] 2/4 shards done; in 20, kept 16, rejected 4';
+  // No live `run` process and no summary: the run was killed or interrupted.
   await statusAction(root, {}, io);
-  expect(output).toBe(
-    `${root}: RUNNING\n  pairs [############............] 2/4 shards done; in 20, kept 16, rejected 4\n`,
-  );
+  expect(output).toBe(`${root}: STOPPED\n  ${progress}\n`);
+  const unmark = markRunning(root);
+  output = '';
+  // By its id under the workdir, while this process runs it.
+  await statusAction('r', { workdir }, io);
+  expect(output).toBe(`${root}: RUNNING\n  ${progress}\n`);
+  unmark();
   write('summary.json', {
     runId: 'r',
     pipeline: 'p',

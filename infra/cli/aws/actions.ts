@@ -9,6 +9,7 @@ import { renderInputSchemaJson } from '../../compiler/input-schema';
 import type { PipelineGraph } from '../../../core/ir';
 import type { OperatorDeclaration } from '../../../core/ops/operator';
 import { describeExecutionStatus } from './execution-status';
+import { findRunFolder } from '../local-runs';
 import { isLocalRunFolder, readLocalRunStatus } from './local-status';
 import { renderExecutionStatus, renderLocalStatus } from './render-status';
 import { startRun, type StartFlags } from './start';
@@ -81,11 +82,17 @@ export async function resolveExecutionArn(
 
 export async function statusAction(
   ref: string,
-  flags: ExecutionRefFlags & JsonFlag,
+  flags: ExecutionRefFlags & JsonFlag & { readonly workdir?: string },
   io: ActionIo,
 ): Promise<void> {
-  if (!isExecutionArn(ref) && isLocalRunFolder(ref)) {
-    const local = readLocalRunStatus(ref);
+  // A local run folder, or a local run id under the workdir; otherwise an execution on AWS.
+  const folder = isExecutionArn(ref)
+    ? undefined
+    : isLocalRunFolder(ref)
+      ? ref
+      : findRunFolder(flags.workdir ?? 'work', ref);
+  if (folder !== undefined) {
+    const local = readLocalRunStatus(folder);
     io.write(
       flags.json
         ? `${JSON.stringify(local)}\n`

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunSummary, ShardItem, ShardStats } from '../../../core/contracts';
+import { isRunAlive } from '../local-runs';
 
 export interface LocalStageProgress {
   readonly stage: string;
@@ -18,7 +19,10 @@ export interface LocalStageProgress {
 
 export interface LocalRunStatus {
   readonly runFolder: string;
-  /** SUCCEEDED or FAILED from summary.json; RUNNING (or stopped) while there is none. */
+  /**
+   * RUNNING while the `run` process that marked it lives; else SUCCEEDED or FAILED from
+   * summary.json, or STOPPED: the process ended (killed, interrupted) before writing one.
+   */
   readonly status: string;
   readonly stages: readonly LocalStageProgress[];
   readonly summary?: RunSummary;
@@ -44,7 +48,8 @@ export function readLocalRunStatus(runFolder: string): LocalRunStatus {
     : undefined;
   return {
     runFolder,
-    status: summary?.status ?? 'RUNNING',
+    // A live `run` process first: a resumed run still has the earlier run's summary.json.
+    status: isRunAlive(runFolder) ? 'RUNNING' : (summary?.status ?? 'STOPPED'),
     stages,
     ...(summary && { summary }),
   };
