@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { LambdaFunctionName } from '../functions';
 import type { Sample } from './sample';
 
 /** Which Lambda function runs an operator; consecutive operators of one function are fused. */
@@ -7,7 +8,7 @@ export const OPERATOR_FUNCTIONS = {
   download: 'download',
   curate: 'curate',
   caption: 'caption',
-} as const;
+} as const satisfies Record<string, LambdaFunctionName>;
 export type OperatorFunction = keyof typeof OPERATOR_FUNCTIONS;
 
 export type Outcome<R extends string> =

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { functionOfPlaceholder } from '../../core/functions';
 import { compile, PLACEHOLDERS, type Placeholder } from '../compiler';
 import { exampleInput, renderInputSchema, type JsonSchema } from '../compiler/input-schema';
 import type { Pipeline } from '../dsl';
@@ -14,12 +15,7 @@ import { INPUTS_PREFIX } from './bucket-access';
 import { DataBucket } from './data-bucket';
 import { addNagSuppressions } from './nag-suppressions';
 import { PipelineStateMachine } from './pipeline-state-machine';
-import {
-  StageFunctions,
-  isStageFunctionName,
-  sizingWithOverrides,
-  type StageFunctionName,
-} from './stage-functions';
+import { StageFunctions, sizingWithOverrides } from './stage-functions';
 import { Training } from './training';
 import { modelAssetsOf } from './model-assets';
 import { ModelDeployments } from './model-deployments';
@@ -38,12 +34,6 @@ export interface PipelineStackProps extends StackProps {
 export function stackNameOf(pipelineName: string): string {
   return `vlmflow-${pipelineName}`;
 }
-
-const FUNCTION_BY_PLACEHOLDER: ReadonlyMap<string, StageFunctionName> = new Map(
-  Object.entries(PLACEHOLDERS).flatMap(([key, placeholder]) =>
-    isStageFunctionName(key) ? [[placeholder, key]] : [],
-  ),
-);
 
 export class PipelineStack extends Stack {
   readonly dataBucket: DataBucket;
@@ -74,7 +64,7 @@ export class PipelineStack extends Stack {
     if (modelAssets.length > 0)
       this.models = new ModelDeployments(this, 'Models', { bucket, assets: modelAssets });
     const functionNames = compiled.substitutions.flatMap(
-      (name) => FUNCTION_BY_PLACEHOLDER.get(name) ?? [],
+      (name) => functionOfPlaceholder(name) ?? [],
     );
     const inputLocations = [
       ...externalInputLocations(pipeline),
@@ -167,7 +157,7 @@ export class PipelineStack extends Stack {
 
   /** What fills `${name}` in the definition: a function ARN, a Batch ARN or the data root. */
   private placeholderValue(name: Placeholder): string | undefined {
-    const fn = FUNCTION_BY_PLACEHOLDER.get(name);
+    const fn = functionOfPlaceholder(name);
     if (fn) return this.stageFunctions.functions.get(fn)?.functionArn;
     switch (name) {
       case PLACEHOLDERS.trainQueue:

@@ -4,6 +4,7 @@
  * Map ItemReader/ResultWriter), start its own child executions, and run Batch jobs .sync.
  * CDK adds the CloudWatch Logs delivery and X-Ray actions that logging and tracing need.
  */
+import { namesIn } from '../../core/placeholders';
 import { ArnFormat, Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -50,7 +51,7 @@ export class PipelineStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     this.stateMachineName = props.stateMachineName;
-    const missing = placeholdersOf(props.definitionJson).filter(
+    const missing = namesIn(props.definitionJson).filter(
       (name) => !Object.hasOwn(props.substitutions, name),
     );
     if (missing.length > 0)
@@ -123,13 +124,4 @@ export class PipelineStateMachine extends Construct {
   private addToRole(actions: string[], resources: string[]): void {
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
   }
-}
-
-/** `${Name}` placeholders in a definition, each once. */
-export function placeholdersOf(definitionJson: string): string[] {
-  return [
-    ...new Set(
-      [...definitionJson.matchAll(/\$\{([A-Za-z][A-Za-z0-9]*)\}/g)].map((m) => m[1] ?? ''),
-    ),
-  ];
 }

@@ -1,6 +1,6 @@
 /**
- * The Lambda functions a pipeline's state machine invokes: one per handler in
- * `lambdas/handlers/`, bundled locally by esbuild (never Docker), on x86_64 by default or arm64
+ * The Lambda functions a pipeline's state machine invokes: one per row of core's function table
+ * (core/functions.ts: handler, sizing, what it reads), bundled locally by esbuild (never Docker), on x86_64 by default or arm64
  * (Graviton, `vlmflow:architecture`): the native binaries shipped with them (sharp;
  * onnxruntime-node in the caption function) are copied for that platform.
  */
@@ -18,6 +18,14 @@ import {
   grantRunAccess,
   s3RootOf,
 } from './bucket-access';
+import {
+  LAMBDA_FUNCTIONS,
+  LAMBDA_FUNCTION_NAMES,
+  isLambdaFunctionName,
+  type FunctionRead,
+  type LambdaFunctionName,
+  type LambdaFunctionSpec,
+} from '../../core/functions';
 import { entryFor } from './handler-entries';
 import { messageOf } from '../../core/errors';
 import { samplesInFlightFor } from '../../core/lambda-vcpus';
@@ -41,43 +49,17 @@ export interface FunctionSizing {
   readonly ephemeralStorageMiB: number;
 }
 
-/** Every handler the compiler can reference, with its default sizing. */
-export const STAGE_FUNCTIONS = {
-  /** Lists input shards and writes manifests: I/O bound, many LIST calls on big inputs. */
-  plan: { memoryMiB: 1024, timeout: Duration.minutes(5), ephemeralStorageMiB: 512 },
-  /**
-   * Downloads one item of a URL list (`format: 'urls'`): network bound, `concurrency` images in
-   * memory at a time (32 × 32 MiB at most by default); Lambda outside a VPC reaches the internet.
-   */
-  download: { memoryMiB: 2048, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
-  /**
-   * Streams a shard through the fused operators; images decoded by sharp in memory and /tmp.
-   * 3538 MB buys 2 vCPUs, which samples in flight keep busy (BENCHMARKS.md, "Per Lambda"): the
-   * price per vCPU-second is the same at any memory, so the cost per image is lowest where
-   * every vCPU paid for works; more vCPUs than that was not measured here (2 cores).
-   */
-  curate: { memoryMiB: 3538, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
-  /**
-   * Runs model operators (model.classify, caption.generate) over a shard: the most memory
-   * Lambda offers, which also buys the most vCPUs (6) for onnxruntime's threads; /tmp holds the
-   * model cache of the warm container besides the shard.
-   */
-  caption: { memoryMiB: 10240, timeout: Duration.minutes(15), ephemeralStorageMiB: 10240 },
-  /** Reads every shard's stats and writes the dataset manifest. */
-  finalize: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
-  /** Samples a weighted mixture from dataset manifests. */
-  mix: { memoryMiB: 1024, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
-  /** Writes summary.json (and the run report) from the final state. */
-  summary: { memoryMiB: 1024, timeout: Duration.minutes(2), ephemeralStorageMiB: 512 },
-  /** Run-scoped dedup (hash, plan, resolve, filter): decodes images for phash; a resolve task holds one hash partition. */
-  dedup: { memoryMiB: 3008, timeout: Duration.minutes(15), ephemeralStorageMiB: 512 },
-} as const satisfies Record<string, FunctionSizing>;
+/** Every function's default sizing, from core's function table. */
+export const STAGE_FUNCTIONS = Object.fromEntries(
+  LAMBDA_FUNCTION_NAMES.map((name) => {
+    const { memoryMiB, timeoutSeconds, ephemeralStorageMiB } = LAMBDA_FUNCTIONS[name];
+    return [name, { memoryMiB, timeout: Duration.seconds(timeoutSeconds), ephemeralStorageMiB }];
+  }),
+) as Readonly<Record<LambdaFunctionName, FunctionSizing>>;
 
-export type StageFunctionName = keyof typeof STAGE_FUNCTIONS;
+export type StageFunctionName = LambdaFunctionName;
 
-export function isStageFunctionName(name: string): name is StageFunctionName {
-  return Object.hasOwn(STAGE_FUNCTIONS, name);
-}
+export const isStageFunctionName = isLambdaFunctionName;
 
 /** The defaults with overrides applied (from `vlmflow:functions`); unknown names are errors. */
 export function sizingWithOverrides(
@@ -102,11 +84,6 @@ export function sizingWithOverrides(
     };
   }
   return out;
-}
-
-/** `curate` → `CurateFunctionArn`, the placeholder the compiler writes into the definition. */
-export function functionArnPlaceholder(name: StageFunctionName): string {
-  return `${name[0]?.toUpperCase()}${name.slice(1)}FunctionArn`;
 }
 
 export interface StageFunctionsProps {
@@ -149,9 +126,6 @@ export interface StageFunctionsProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Functions that run operators over shards (lambdas/handlers/curate.ts's factory). */
-const SHARD_FUNCTIONS: readonly StageFunctionName[] = ['curate', 'caption'];
-
 /**
  * Samples in flight from the function's vCPUs (lambdas/runtime/shard-runtime.ts), and libuv's
  * pool, where sharp runs each pipeline, big enough for them plus file I/O.
@@ -164,27 +138,26 @@ export function shardRuntimeEnvironment(memoryMiB: number): Record<string, strin
   };
 }
 
-/** Functions that read the pipeline's inputs (under input prefixes or in input buckets). */
-const INPUT_READERS: readonly StageFunctionName[] = [
-  'plan',
-  'download',
-  'curate',
-  'caption',
-  'dedup',
-];
+const row = (name: StageFunctionName): LambdaFunctionSpec => LAMBDA_FUNCTIONS[name];
+const reads = (name: StageFunctionName, what: FunctionRead): boolean =>
+  row(name).reads.includes(what);
 
 /**
- * Functions that load models (the operators of fn 'caption'): they alone may read model
- * locations and carry onnxruntime-node. Every shard bundle holds every operator's code, but
- * model operators import onnxruntime-node when they are created, which only happens here.
+ * Functions that load models (the operators of fn 'caption'): they alone carry
+ * onnxruntime-node. Every shard bundle holds every operator's code, but model operators import
+ * onnxruntime-node when they are created, which only happens there.
  */
-export const MODEL_READERS: readonly StageFunctionName[] = ['caption'];
+export const MODEL_READERS: readonly StageFunctionName[] = LAMBDA_FUNCTION_NAMES.filter(
+  (name) => row(name).loadsModels,
+);
 
 /**
  * Functions that may read model locations: the model readers, and Plan, which checks every
  * model folder a run names (its SHA256SUMS and files) before any shard runs.
  */
-export const MODEL_LOCATION_READERS: readonly StageFunctionName[] = [...MODEL_READERS, 'plan'];
+export const MODEL_LOCATION_READERS: readonly StageFunctionName[] = LAMBDA_FUNCTION_NAMES.filter(
+  (name) => reads(name, 'models'),
+);
 
 export class StageFunctions extends Construct {
   readonly functions: ReadonlyMap<StageFunctionName, lambda.IFunction>;
@@ -201,8 +174,8 @@ export class StageFunctions extends Construct {
     const platform = LAMBDA_PLATFORMS[props.architecture ?? 'x86_64'];
     for (const name of new Set(props.functions)) {
       const sizing = props.sizing?.[name] ?? STAGE_FUNCTIONS[name];
-      const readsModels = MODEL_READERS.includes(name);
-      const readsModelLocations = MODEL_LOCATION_READERS.includes(name);
+      const readsModels = row(name).loadsModels;
+      const readsModelLocations = reads(name, 'models');
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -225,7 +198,7 @@ export class StageFunctions extends Construct {
           POWERTOOLS_SERVICE_NAME: `vlmflow-${props.pipelineName}`,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          ...(SHARD_FUNCTIONS.includes(name) ? shardRuntimeEnvironment(sizing.memoryMiB) : {}),
+          ...(row(name).samplesInFlight ? shardRuntimeEnvironment(sizing.memoryMiB) : {}),
           // Storage and model URIs are confined to what the function may touch anyway
           // (lambdas/shards/allowed-roots.ts): a bad run input fails with a clear message.
           VLMFLOW_ALLOWED_ROOTS: [
@@ -240,7 +213,7 @@ export class StageFunctions extends Construct {
         logGroup,
         bundling: bundlingOptions(props.projectRoot, { withOnnxruntime: readsModels, platform }),
       });
-      const readsInputs = INPUT_READERS.includes(name);
+      const readsInputs = reads(name, 'inputs');
       grantRunAccess(fn, props.bucket, {
         inputPrefixes: [
           ...(readsInputs ? (props.inputPrefixes ?? [INPUTS_PREFIX]) : []),

@@ -8,8 +8,6 @@ import { normaliseUri } from '../../core/uri';
 import type { RunSummary } from '../../core/contracts';
 import { parseInputFlags } from './options';
 import { parseRunParams } from './run-params';
-import { createPlanHandler } from '../../lambdas/handlers/plan';
-import type { PlanEvent } from '../../core/contracts';
 import { findPipeline } from './pipelines';
 import { deployedAccessOf } from '../local/deployed/stack-template';
 import { renderCauses } from './causes';
@@ -85,7 +83,6 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
   const asDeployed = flags.asDeployed
     ? deployedAccessOf(pipeline, modulePath, normaliseUri(flags.workdir))
     : undefined;
-  const planWith = createPlanHandler(pipeline.operators);
   const params = parseRunParams(flags.param, pipeline, { checkValues: false }) as Record<
     string,
     JsonValue
@@ -120,7 +117,8 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
   };
   const result = await runLocal({
     definition: compile(pipeline.graph).definition,
-    pipeline: { name: pipeline.name, modulePath },
+    // Plan checks implicit parameters of the pipeline's own operators too.
+    pipeline: { name: pipeline.name, modulePath, operators: pipeline.operators },
     dataRoot: normaliseUri(flags.workdir),
     input,
     ...(flags.runId ? { executionName: flags.runId } : {}),
@@ -129,8 +127,6 @@ export async function runCommand(name: string, flags: RunFlags): Promise<void> {
     ...(faults ? { faults } : {}),
     ...(asDeployed ? { asDeployed } : {}),
     modelAssets: modelAssetsOf(pipeline.graph, PROJECT_ROOT),
-    // Plan checks implicit parameters of the pipeline's own operators too.
-    handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
   });
   tracker.stop();
   progress?.finish();

@@ -1,7 +1,7 @@
 import type { PipelineGraph } from '../../core/ir';
 import type { StateMachineDefinition } from './asl';
 import { canonicalJson, sha256Hex } from './hash';
-import { placeholdersIn, type Placeholder } from './placeholders';
+import { placeholdersIn, type Placeholder } from '../../core/placeholders';
 import { renderMachine } from './render-machine';
 import { version } from '../../package.json';
 
@@ -23,7 +23,12 @@ export function compile(graph: PipelineGraph): Compiled {
 export const renderDefinitionJson = (c: Compiled): string =>
   JSON.stringify(c.definition, null, 2) + '\n';
 
-export { PLACEHOLDERS, substitute, placeholdersIn, type Placeholder } from './placeholders';
+export {
+  PLACEHOLDERS,
+  substitute,
+  placeholdersIn,
+  type Placeholder,
+} from '../../core/placeholders';
 export { STATE_NAMES } from './names';
 export { renderMermaid } from './mermaid';
 export { segmentsOf, stageLayoutOf, type StageLayout, type DedupSplit } from './segments';

@@ -15,16 +15,16 @@ import type {
   Transition,
 } from './asl';
 import { STATE_NAMES } from './names';
-import { PLACEHOLDERS } from './placeholders';
 import {
   renderCurateMap,
   renderFinalize,
   renderShardMap,
   renderSteps,
   segmentSteps,
+  type ShardStep,
 } from './render-source';
 import { stageLayoutOf, type DedupSplit, type StageLayout } from './segments';
-import { next, renderLambdaTask, TIMEOUTS } from './tasks';
+import { next, renderLambdaTask } from './tasks';
 
 export interface SourceStatesOptions {
   /** After Finalize. */
@@ -83,15 +83,15 @@ function renderDedupMaps(
 ): Record<string, State> {
   const stage = source.name;
   const use: JsonObject = { segment: dedup.segment, args: dedup.args as JsonObject };
-  const hash = {
+  const hash: ShardStep = {
     name: STATE_NAMES.hashTask(stage),
-    fn: PLACEHOLDERS.dedup,
+    fn: 'dedup',
     payload: { action: 'hash', 'task.$': '$', dedup: use },
     comment: `Hash what the earlier segments kept (${dedup.mode}), one record file per partition`,
   };
-  const filter = {
+  const filter: ShardStep = {
     name: STATE_NAMES.filterTask(stage),
-    fn: PLACEHOLDERS.dedup,
+    fn: 'dedup',
     payload: { action: 'filter', 'task.$': '$', segment: dedup.segment },
     comment: `Drop the duplicates resolve decided against (${pipeline}/${stage})`,
   };
@@ -127,7 +127,7 @@ function renderDedupPlan(
 ): TaskState {
   const fields = ['config', 'generation', 'manifest', 'results', 'shards', 'partitions', 'pending'];
   return renderLambdaTask(
-    PLACEHOLDERS.dedup,
+    'dedup',
     {
       action: 'plan',
       pipeline,
@@ -139,7 +139,6 @@ function renderDedupPlan(
     },
     {
       comment: `Hashed shards, their generation and the partitions still to resolve for "${stage}"`,
-      timeoutSeconds: TIMEOUTS.plan,
       resultSelector: Object.fromEntries(fields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
       resultPath: `$.dedup.${stage}`,
       ...(catchers.length > 0 ? { catch: catchers } : {}),
@@ -181,7 +180,7 @@ function renderResolveMap(stage: string, catchers: readonly Catcher[]): Distribu
       ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
       StartAt: task,
       States: renderSteps([
-        { name: task, fn: PLACEHOLDERS.dedup, payload, comment: 'Resolve one partition' },
+        { name: task, fn: 'dedup', payload, comment: 'Resolve one partition' },
       ]) as Record<string, State>,
     },
     MaxConcurrencyPath: '$.params.maxConcurrency',

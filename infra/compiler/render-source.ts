@@ -11,7 +11,7 @@ import type {
 } from './asl';
 import { formatOptionsOf } from '../../core/formats';
 import { STATE_NAMES } from './names';
-import { PLACEHOLDERS, type Placeholder } from './placeholders';
+import type { LambdaFunctionName } from '../../core/functions';
 import { stageLayoutOf, type StageLayout } from './segments';
 import {
   DATASET_REF_SELECTOR,
@@ -20,19 +20,12 @@ import {
   next,
   renderLambdaTask,
   SHARD_CRASH_RETRY,
-  TIMEOUTS,
 } from './tasks';
-
-const FN_PLACEHOLDER = {
-  download: PLACEHOLDERS.download,
-  curate: PLACEHOLDERS.curate,
-  caption: PLACEHOLDERS.caption,
-} as const;
 
 /** One task a shard goes through inside a Distributed Map. */
 export interface ShardStep {
   readonly name: string;
-  readonly fn: Placeholder;
+  readonly fn: LambdaFunctionName;
   readonly payload: JsonObject;
   readonly comment: string;
 }
@@ -50,7 +43,7 @@ export function segmentSteps(
     const i = from + offset;
     return {
       name: STATE_NAMES.shardTask(source.name, segment.fn, i, count),
-      fn: FN_PLACEHOLDER[segment.fn],
+      fn: segment.fn,
       payload: { 'task.$': '$', segment: i },
       comment: `${segment.ops.map((o) => o.op).join(' → ') || 'copy'} (${pipeline}/${source.name})`,
     };
@@ -67,7 +60,6 @@ export function renderSteps(steps: readonly ShardStep[]): Record<string, TaskSta
     const isLast = i === steps.length - 1;
     states[step.name] = renderLambdaTask(step.fn, step.payload, {
       comment: step.comment,
-      timeoutSeconds: TIMEOUTS.shard,
       retry: [LAMBDA_RETRY, SHARD_CRASH_RETRY],
       ...(isLast ? { outputPath: '$.Payload' } : { resultPath: null }),
       transition: isLast ? end : next(steps[i + 1]!.name),
@@ -166,7 +158,7 @@ export function renderFinalize(
   o: { transition: Transition; catchers?: readonly Catcher[]; outputPath?: string },
 ): TaskState {
   return renderLambdaTask(
-    PLACEHOLDERS.finalize,
+    'finalize',
     {
       pipeline,
       stage: source.name,
@@ -178,7 +170,6 @@ export function renderFinalize(
     },
     {
       comment: `Dataset manifest of "${source.name}"`,
-      timeoutSeconds: TIMEOUTS.finalize,
       resultSelector: DATASET_REF_SELECTOR,
       resultPath: `$.datasets.${source.name}`,
       ...(o.outputPath ? { outputPath: o.outputPath } : {}),

@@ -13,8 +13,8 @@ import type {
   Transition,
 } from './asl';
 import { STATE_NAMES } from './names';
-import { PLACEHOLDERS, ref } from './placeholders';
-import { BATCH_SUBMIT_SYNC, DATASET_REF_SELECTOR, renderLambdaTask, TIMEOUTS } from './tasks';
+import { PLACEHOLDERS, ref } from '../../core/placeholders';
+import { BATCH_SUBMIT_SYNC, DATASET_REF_SELECTOR, renderLambdaTask } from './tasks';
 
 export function renderPlan(
   graph: PipelineGraph,
@@ -23,7 +23,7 @@ export function renderPlan(
   o: { transition: Transition; catchers: readonly Catcher[] },
 ): TaskState {
   return renderLambdaTask(
-    PLACEHOLDERS.plan,
+    'plan',
     {
       pipeline: graph.name,
       definitionHash,
@@ -53,7 +53,6 @@ export function renderPlan(
     },
     {
       comment: 'Validate parameters, list input shards, skip shards already done, write manifests',
-      timeoutSeconds: TIMEOUTS.plan,
       outputPath: '$.Payload',
       catch: o.catchers,
       transition: o.transition,
@@ -67,7 +66,7 @@ export function renderMix(
   o: { transition: Transition; catchers: readonly Catcher[] },
 ): TaskState {
   return renderLambdaTask(
-    PLACEHOLDERS.mix,
+    'mix',
     {
       pipeline,
       stage: mix.name,
@@ -85,7 +84,6 @@ export function renderMix(
     },
     {
       comment: `Weighted mixture of ${mix.inputs.map((i) => i.dataset).join(', ')}`,
-      timeoutSeconds: TIMEOUTS.mix,
       resultSelector: DATASET_REF_SELECTOR,
       resultPath: `$.datasets.${mix.name}`,
       catch: o.catchers,
@@ -177,11 +175,10 @@ export function renderTrainSwitch(
 
 export function renderSummarize(pipeline: string): TaskState {
   return renderLambdaTask(
-    PLACEHOLDERS.summary,
+    'summary',
     { status: 'SUCCEEDED', pipeline, dataRoot: ref(PLACEHOLDERS.dataRoot), 'state.$': '$' },
     {
       comment: 'Run summary: the execution output',
-      timeoutSeconds: TIMEOUTS.summary,
       outputPath: '$.Payload',
       transition: { End: true },
     },
@@ -191,11 +188,10 @@ export function renderSummarize(pipeline: string): TaskState {
 /** Records the failure in the run summary, then fails the execution with the original error. */
 export function renderRecordFailure(pipeline: string): TaskState {
   return renderLambdaTask(
-    PLACEHOLDERS.summary,
+    'summary',
     { status: 'FAILED', pipeline, dataRoot: ref(PLACEHOLDERS.dataRoot), 'state.$': '$' },
     {
       comment: 'Write summary.json with the failure',
-      timeoutSeconds: TIMEOUTS.summary,
       resultPath: '$.summary',
       catch: [
         { ErrorEquals: ['States.ALL'], ResultPath: '$.summaryFailure', Next: STATE_NAMES.failed },

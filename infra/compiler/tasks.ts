@@ -1,5 +1,10 @@
 import type { Catcher, JsonObject, Retrier, TaskState, Transition } from './asl';
-import { ref, type Placeholder } from './placeholders';
+import {
+  LAMBDA_FUNCTIONS,
+  functionArnPlaceholder,
+  type LambdaFunctionName,
+} from '../../core/functions';
+import { ref } from '../../core/placeholders';
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const BATCH_SUBMIT_SYNC = 'arn:aws:states:::batch:submitJob.sync';
@@ -35,14 +40,11 @@ export const SHARD_CRASH_RETRY: Retrier = {
   JitterStrategy: 'FULL',
 };
 
-export const TIMEOUTS = { plan: 300, shard: 900, finalize: 900, mix: 300, summary: 120 } as const;
-
 export const catchAll = (next: string, resultPath: string): Catcher[] => [
   { ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: next },
 ];
 
 export interface TaskOptions {
-  readonly timeoutSeconds: number;
   readonly transition: Transition;
   readonly resultSelector?: JsonObject;
   readonly resultPath?: string | null;
@@ -52,13 +54,18 @@ export interface TaskOptions {
   readonly comment?: string;
 }
 
-export function renderLambdaTask(fn: Placeholder, payload: JsonObject, o: TaskOptions): TaskState {
+/** A Lambda invoke state; its TimeoutSeconds is the function's own timeout (core/functions.ts). */
+export function renderLambdaTask(
+  fn: LambdaFunctionName,
+  payload: JsonObject,
+  o: TaskOptions,
+): TaskState {
   return {
     Type: 'Task',
     Resource: LAMBDA_INVOKE,
     ...(o.comment ? { Comment: o.comment } : {}),
-    Parameters: { FunctionName: ref(fn), Payload: payload },
-    TimeoutSeconds: o.timeoutSeconds,
+    Parameters: { FunctionName: ref(functionArnPlaceholder(fn)), Payload: payload },
+    TimeoutSeconds: LAMBDA_FUNCTIONS[fn].timeoutSeconds,
     ...(o.resultSelector ? { ResultSelector: o.resultSelector } : {}),
     ...(o.resultPath !== undefined ? { ResultPath: o.resultPath } : {}),
     ...(o.outputPath !== undefined ? { OutputPath: o.outputPath } : {}),

@@ -1,29 +1,69 @@
 /**
- * Which code answers each Lambda function locally: the production handlers, with the shard
- * functions (curate, caption) going through the worker pool built from the pipeline's
- * operators. Tests replace any of them.
+ * Which code answers each Lambda function locally: the production handler its row of core's
+ * function table names (core/functions.ts), loaded on first call. Rows with a factory (plan,
+ * the shard functions) are built from the pipeline's operators when the runner has them; the
+ * shard functions go through the worker pool instead when it has the pipeline's module. Tests
+ * replace any of them.
  */
-import { handler as finalize } from '../../lambdas/handlers/finalize';
-import { handler as mix } from '../../lambdas/handlers/mix';
-import { handler as plan } from '../../lambdas/handlers/plan';
-import { handler as summary } from '../../lambdas/handlers/summary';
-import { handler as dedup } from '../../lambdas/handlers/dedup';
-import type { DedupEvent } from '../../core/dedup-contracts';
-import type { FinalizeEvent, MixEvent, PlanEvent, SummaryEvent } from '../../core/contracts';
+import * as path from 'node:path';
+import {
+  LAMBDA_FUNCTIONS,
+  LAMBDA_FUNCTION_NAMES,
+  handlerModule,
+  type LambdaFunctionName,
+  type LambdaFunctionSpec,
+} from '../../core/functions';
+import type { OperatorDeclaration } from '../../core/ops/operator';
 import type { LambdaHandler } from './lambda-invoke';
 import type { LambdaRole } from './substitute';
 
 export type LambdaHandlers = Partial<Record<LambdaRole, LambdaHandler>>;
 
-/** The handlers validate their events at runtime; the casts only cross the JSON boundary. */
-export const PRODUCTION_HANDLERS = {
-  plan: (event) => plan(event as unknown as PlanEvent),
-  finalize: (event) => finalize(event as unknown as FinalizeEvent),
-  mix: (event) => mix(event as unknown as MixEvent),
-  summary: (event) => summary(event as unknown as SummaryEvent),
-  // Run-scoped dedup: hashing decodes images through sharp's own threads, resolve is memory
-  // work; in-process is enough locally (one function on AWS, see docs/dedup.md).
-  dedup: (event) => dedup(event as unknown as DedupEvent),
-} satisfies LambdaHandlers;
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-export const SHARD_ROLES: readonly LambdaRole[] = ['download', 'curate', 'caption'];
+type PlainHandler = (event: unknown) => Promise<unknown>;
+
+/**
+ * The function's handler: its module's `handler`, or with `operators` the one its factory
+ * builds from them. Loaded by path from the table, so the local runner imports no handler
+ * module (and nothing under lambdas/) until a run calls it.
+ */
+export function productionHandler(
+  name: LambdaFunctionName,
+  operators?: readonly OperatorDeclaration[],
+): PlainHandler {
+  const { factory } = LAMBDA_FUNCTIONS[name] as LambdaFunctionSpec;
+  // require, not import(): the project's TS is CommonJS throughout (tsx's hook, ts-jest).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(PROJECT_ROOT, handlerModule(name))) as Record<string, unknown>;
+  const built =
+    factory && operators
+      ? (mod[factory] as (operators: readonly OperatorDeclaration[]) => PlainHandler)(operators)
+      : (mod.handler as PlainHandler);
+  if (typeof built !== 'function')
+    throw new Error(`${handlerModule(name)}: no ${factory && operators ? factory : 'handler'}`);
+  return built;
+}
+
+/** A LambdaHandler that loads the production handler on its first event. */
+export function lazyProductionHandler(
+  name: LambdaFunctionName,
+  operators?: readonly OperatorDeclaration[],
+): LambdaHandler {
+  let handler: PlainHandler | undefined;
+  // The handlers validate their events at runtime; the event crosses the JSON boundary as is.
+  return (event) => (handler ??= productionHandler(name, operators))(event);
+}
+
+/** Functions that run operators over shards (the worker pool runs them locally). */
+export const SHARD_ROLES: readonly LambdaRole[] = LAMBDA_FUNCTION_NAMES.filter(
+  (name) => LAMBDA_FUNCTIONS[name].runsShards,
+);
+
+/** Every other function, with its built-in handler. */
+export const PRODUCTION_HANDLERS: LambdaHandlers = Object.fromEntries(
+  LAMBDA_FUNCTION_NAMES.filter((name) => !SHARD_ROLES.includes(name)).map((name) => [
+    name,
+    lazyProductionHandler(name),
+  ]),
+);

@@ -20,7 +20,12 @@ import { executionFailure, type ErrorInfo } from './errors';
 import { planEventOf, shardEventOf, stateEventFrom, type RunEvent } from './events';
 import { HISTORY_EVENT_LIMIT, historyEventsOf, historyLimitCause } from './history';
 import { createFaultInjector, type FaultCounts, type FaultOptions } from './faults';
-import { PRODUCTION_HANDLERS, SHARD_ROLES, type LambdaHandlers } from './handlers';
+import {
+  SHARD_ROLES,
+  lazyProductionHandler,
+  productionHandler,
+  type LambdaHandlers,
+} from './handlers';
 import {
   assertWithinDataLimit,
   createLambdaInvokeHandler,
@@ -42,8 +47,6 @@ import {
 } from './substitute';
 import { createShardWorkerPool, type ShardWorkerPool, type WorkerMode } from './workers';
 import { parseUri, normaliseUri } from '../../core/uri';
-import { createShardHandler } from '../../lambdas/handlers/curate';
-import type { ShardEvent } from '../../core/contracts';
 import type { OperatorDeclaration } from '../../core/ops/operator';
 
 /**
@@ -186,10 +189,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       throw new Error(
         `pipeline ${options.pipeline.name}: give modulePath or operators to run shard functions`,
       );
-    const inProcess = createShardHandler(operators);
-    return deployed
-      ? deployed.asFunction(role, (event) => inProcess(event as unknown as ShardEvent))
-      : (event) => inProcess(event as unknown as ShardEvent);
+    const inProcess = productionHandler(role, operators);
+    return deployed ? deployed.asFunction(role, inProcess) : inProcess;
   };
   const faults = options.faults ? createFaultInjector(options.faults) : undefined;
   const handlers = new Map<string, LambdaHandler>();
@@ -199,7 +200,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     let handler = handlers.get(role);
     if (!handler) {
       const given =
-        options.handlers?.[role] ?? PRODUCTION_HANDLERS[role as keyof typeof PRODUCTION_HANDLERS];
+        options.handlers?.[role] ?? lazyProductionHandler(role, options.pipeline.operators);
       if (SHARD_ROLES.includes(role) && !options.handlers?.[role]) handler = shardHandler(role);
       else if (given) handler = deployed ? deployed.asFunction(role, given) : given;
     }

@@ -8,8 +8,7 @@ import type { JsonValue } from './asl';
 import type { DeployedAccess, PrincipalName } from './deployed/access';
 import { runAs } from './deployed/authorizing-storage';
 import type { OperatorDeclaration } from '../../core/ops/operator';
-import { createShardHandler } from '../../lambdas/handlers/curate';
-import type { ShardEvent } from '../../core/contracts';
+import { productionHandler } from './handlers';
 
 export interface ShardJob {
   /** Absolute path of the pipeline module (default export: a Pipeline with `.operators`). */
@@ -29,7 +28,7 @@ export type ShardJobResult =
   | { readonly ok: true; readonly result: JsonValue }
   | { readonly ok: false; readonly error: SerializedError };
 
-type ShardHandler = (event: ShardEvent) => Promise<unknown>;
+type ShardHandler = (event: unknown) => Promise<unknown>;
 const handlers = new Map<string, Promise<ShardHandler>>();
 
 function operatorsOf(exported: unknown, modulePath: string): readonly OperatorDeclaration[] {
@@ -46,7 +45,11 @@ async function handlerFor(pipelineModule: string): Promise<ShardHandler> {
     // project's TS is CommonJS throughout.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(pipelineModule) as { default?: unknown };
-    handler = Promise.resolve(createShardHandler(operatorsOf(mod.default, pipelineModule)));
+    // curate and caption share one module and factory (core/functions.ts): the segment in the
+    // event says which operators run.
+    handler = Promise.resolve(
+      productionHandler('curate', operatorsOf(mod.default, pipelineModule)),
+    );
     handlers.set(pipelineModule, handler);
   }
   return handler;
@@ -55,7 +58,7 @@ async function handlerFor(pipelineModule: string): Promise<ShardHandler> {
 export async function runShardJob(job: ShardJob): Promise<ShardJobResult> {
   try {
     const handler = await handlerFor(job.pipelineModule);
-    const run = () => handler(job.event as unknown as ShardEvent);
+    const run = () => handler(job.event);
     const { deployed } = job;
     const result = await (deployed ? runAs(deployed.access, deployed.principal, run) : run());
     return { ok: true, result: JSON.parse(JSON.stringify(result ?? null)) as JsonValue };

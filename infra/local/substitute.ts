@@ -3,22 +3,18 @@
  * fake but well-formed ARNs (the interpreter validates ARN syntax) and the run's data root.
  */
 import type { JsonValue } from './asl';
+import {
+  LAMBDA_FUNCTION_NAMES,
+  functionOfPlaceholder,
+  type LambdaFunctionName,
+} from '../../core/functions';
+import { PLACEHOLDER_PATTERN } from '../../core/placeholders';
 
 export const LOCAL_REGION = 'local';
 export const LOCAL_ACCOUNT = '000000000000';
 
-/** The Lambda functions of a pipeline, by the stem of their placeholder (`${PlanFunctionArn}`). */
-export const LAMBDA_ROLES = {
-  Plan: 'plan',
-  Download: 'download',
-  Curate: 'curate',
-  Caption: 'caption',
-  Finalize: 'finalize',
-  Mix: 'mix',
-  Summary: 'summary',
-  Dedup: 'dedup',
-} as const;
-export type LambdaRole = (typeof LAMBDA_ROLES)[keyof typeof LAMBDA_ROLES];
+/** A Lambda function of the pipeline (core/functions.ts), as the local runner calls it. */
+export type LambdaRole = LambdaFunctionName;
 
 export function localFunctionArn(role: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:vlmflow-${role}`;
@@ -27,16 +23,14 @@ export function localFunctionArn(role: string): string {
 /** The role whose local ARN (or bare function name) this is, or undefined. */
 export function roleOfFunction(functionName: string): LambdaRole | undefined {
   const name = functionName.split(':function:').pop()?.split(':')[0] ?? functionName;
-  return Object.values(LAMBDA_ROLES).find((role) => name === `vlmflow-${role}`);
+  return LAMBDA_FUNCTION_NAMES.find((role) => name === `vlmflow-${role}`);
 }
-
-const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
 
 /** The value for one placeholder name, or undefined if the runner does not know it. */
 export function localValueFor(name: string, dataRoot: string): string | undefined {
   if (name === 'DataRoot') return dataRoot;
-  const fn = /^(.+)FunctionArn$/.exec(name);
-  if (fn?.[1]) return localFunctionArn(fn[1].toLowerCase());
+  const fn = functionOfPlaceholder(name);
+  if (fn) return localFunctionArn(fn);
   const queue = /^(.+)JobQueueArn$/.exec(name);
   if (queue?.[1])
     return `arn:aws:batch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:job-queue/vlmflow-${queue[1].toLowerCase()}`;
@@ -59,7 +53,7 @@ export function substitutePlaceholders(
 ): JsonValue {
   const unknown = new Set<string>();
   const fill = (text: string): string =>
-    text.replace(PLACEHOLDER, (whole, name: string) => {
+    text.replace(PLACEHOLDER_PATTERN, (whole, name: string) => {
       const value = Object.hasOwn(explicit, name) ? explicit[name] : localValueFor(name, dataRoot);
       if (value === undefined) {
         unknown.add(name);

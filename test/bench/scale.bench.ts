@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { compile } from '../../infra/compiler';
-import { PRODUCTION_HANDLERS } from '../../infra/local/handlers';
+import { productionHandler } from '../../infra/local/handlers';
 import { stateDataBytes } from '../../infra/local/lambda-invoke';
 import { runLocal } from '../../infra/local/runner';
 import type { RunSummary } from '../../core/contracts';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       concurrency: Number(values.concurrency),
       handlers: {
         finalize: async (event) => {
-          const ref = await PRODUCTION_HANDLERS.finalize(event);
+          const ref = await productionHandler('finalize')(event);
           largestState = Math.max(largestState, stateDataBytes(event), stateDataBytes(ref));
           return ref;
         },

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compile } from '../../infra/compiler';
-import { PRODUCTION_HANDLERS } from '../../infra/local/handlers';
+import { productionHandler } from '../../infra/local/handlers';
 import { stateDataBytes } from '../../infra/local/lambda-invoke';
 import { runLocal } from '../../infra/local/runner';
 import type { RunSummary } from '../../core/contracts';
@@ -36,7 +36,7 @@ it(`runs ${SHARDS} shards with every sample accounted for and small state data`,
     concurrency: 2,
     handlers: {
       finalize: async (event) => {
-        const ref = await PRODUCTION_HANDLERS.finalize(event);
+        const ref = await productionHandler('finalize')(event);
         sizes.push(stateDataBytes(event), stateDataBytes(ref));
         return ref;
       },
