@@ -18,6 +18,7 @@ import { imageLowInformation } from './image-low-information';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
+import { modelClipScore } from './model-clip-score';
 import { optout } from './optout';
 import { textFlaggedWords } from './text-flagged-words';
 import { textLanguage } from './text-language';
@@ -45,7 +46,7 @@ export const ops = {
   optout,
   dedup: { exact: dedupExact, phash: dedupPhash },
   doc: { filter: docFilter, textDensity: docTextDensity, split: docSplit },
-  model: { classify: modelClassify },
+  model: { classify: modelClassify, clipScore: modelClipScore },
   caption: { generate: captionGenerate },
 } as const;
 
@@ -68,6 +69,7 @@ export const BUILTIN_DECLARATIONS = {
   [docTextDensity.kind]: docTextDensity,
   [docSplit.kind]: docSplit,
   [modelClassify.kind]: modelClassify,
+  [modelClipScore.kind]: modelClipScore,
   [captionGenerate.kind]: captionGenerate,
 } as const satisfies Readonly<Record<string, OperatorDeclaration>>;
 

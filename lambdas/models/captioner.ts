@@ -7,9 +7,9 @@
  * (optimum's older with-past layout), generation uses the KV cache; optimum's merged decoder
  * (decoder_model_merged.onnx, `use_cache_branch`) is not supported.
  */
-import { readFile } from 'node:fs/promises';
-import { Tokenizer } from '@huggingface/tokenizers';
-import { loadModelFolder, modelFilePath, type ModelFolder } from './cache';
+import type { Tokenizer } from '@huggingface/tokenizers';
+import { loadTokenizer } from './tokenizer';
+import { loadModelFolder, type ModelFolder } from './cache';
 import { generationIdsSchema, hasModelFile, imageProcessorSchema, readModelJson } from './config';
 import { cachedDecoder, createCachedDecoderRun, type CachedDecoder } from './decoder-cache-run';
 import { createDecoderRun, type EncodedImages } from './decoder-run';
@@ -123,25 +123,6 @@ async function openCaptioner(uri: string): Promise<Captioner> {
   };
 }
 
-async function loadTokenizer(folder: ModelFolder): Promise<Tokenizer> {
-  const read = async (file: string): Promise<object> => {
-    try {
-      return JSON.parse(await readFile(modelFilePath(folder, file), 'utf8')) as object;
-    } catch (error) {
-      throw new ModelError(
-        `model file ${file} of ${folder.uri} is not valid JSON: ${String(error)}`,
-      );
-    }
-  };
-  const [json, config] = await Promise.all([read('tokenizer.json'), read('tokenizer_config.json')]);
-  try {
-    return new Tokenizer(json, config);
-  } catch (error) {
-    throw new ModelError(
-      `model file tokenizer.json of ${folder.uri} is not a usable tokenizer: ${String(error)}`,
-    );
-  }
-}
 
 /** The encoder's output for a batch of preprocessed images. */
 export async function encodePixels(

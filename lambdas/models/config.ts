@@ -16,24 +16,32 @@ const sizeSchema = z.object({
 
 /**
  * preprocessor_config.json `size`: `{height, width}` or one int (both sides, as
- * ViTImageProcessor reads the published vit-gpt2 config's `size: 224`). The aspect-keeping
- * shapes (`shortest_edge`, `longest_edge`) would need a crop or padding we do not do.
+ * ViTImageProcessor reads the published vit-gpt2 config's `size: 224`), or `{shortest_edge}`
+ * (CLIPImageProcessor), which the object-level check below accepts only with a centre crop to
+ * a square of that size: an aspect-keeping resize then a centre crop, i.e. sharp's `cover`.
+ * `longest_edge` would need padding we do not do.
  */
-const resizeSchema = z.unknown().transform((value, ctx): z.output<typeof sizeSchema> => {
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0)
-    return { height: value, width: value };
-  const parsed = sizeSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
-  const edge = keys.find((k) => k === 'shortest_edge' || k === 'longest_edge');
-  ctx.addIssue({
-    code: 'custom',
-    message: edge
-      ? `size {${keys.join(', ')}} (aspect-keeping ${edge} resize) is not supported; supported shapes: {height, width} or one integer (a square)`
-      : `expected {height, width} or one positive integer, got ${JSON.stringify(value)}`,
+const resizeSchema = z
+  .unknown()
+  .transform((value, ctx): z.output<typeof sizeSchema> & { readonly shortestEdge?: true } => {
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0)
+      return { height: value, width: value };
+    const parsed = sizeSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const edge = z
+      .strictObject({ shortest_edge: z.number().int().positive() })
+      .safeParse(value);
+    if (edge.success)
+      return { height: edge.data.shortest_edge, width: edge.data.shortest_edge, shortestEdge: true };
+    const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
+    ctx.addIssue({
+      code: 'custom',
+      message: keys.includes('longest_edge')
+        ? `size {${keys.join(', ')}} (aspect-keeping longest_edge resize) is not supported; supported shapes: {height, width}, one integer (a square), or {shortest_edge} with a centre crop of that size`
+        : `expected {height, width}, one positive integer or {shortest_edge}, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
 
 /** ViTImageProcessor's fields (transformers' preprocessor_config.json). */
 export const imageProcessorSchema = z
@@ -69,7 +77,12 @@ export const imageProcessorSchema = z
           path: ['do_center_crop'],
           message: `true with crop_size ${JSON.stringify(config.crop_size ?? null)} is not supported: center crop is only supported when crop_size equals the resize size (${height}×${width})`,
         });
-    }
+    } else if (config.size.shortestEdge)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['size'],
+        message: `{shortest_edge: ${config.size.height}} is supported only with do_center_crop true and a crop_size of ${config.size.height}×${config.size.height} (CLIP's preprocessing)`,
+      });
   });
 export type ImageProcessorConfig = z.output<typeof imageProcessorSchema>;
 

@@ -23,6 +23,8 @@ export interface Preprocessor {
   readonly width: number;
   /** Floats per image: 3 × height × width. */
   readonly imageLength: number;
+  /** `fill`: squash to the size; `cover`: shortest edge to the size, then a centre crop (CLIP). */
+  readonly fit: 'fill' | 'cover';
   /** Decodes `bytes` and writes one image's CHW floats into `out` at `offset`. */
   into(bytes: Buffer, out: Float32Array, offset: number): Promise<void>;
 }
@@ -37,6 +39,7 @@ export function createPreprocessor(config: ImageProcessorConfig, where: string):
     throw new Error(`${where}: do_resize false is not supported (inputs need one fixed size)`);
   const { height, width } = config.size;
   const kernel = KERNELS[config.resample] ?? 'linear';
+  const fit = config.size.shortestEdge ? 'cover' : 'fill';
   // x' = ((x * rescale) - mean) / std  ==  x * scale[c] + shift[c]: one multiply-add per value.
   const rescale = config.do_rescale ? config.rescale_factor : 1;
   const mean = config.do_normalize ? config.image_mean : [0, 0, 0];
@@ -49,10 +52,11 @@ export function createPreprocessor(config: ImageProcessorConfig, where: string):
     height,
     width,
     imageLength: 3 * plane,
+    fit,
     async into(bytes, out, offset) {
       let raw: { data: Buffer; info: OutputInfo };
       try {
-        raw = await decodeResized(bytes, width, height, kernel);
+        raw = await decodeResized(bytes, width, height, kernel, fit);
       } catch (error) {
         throw new UndecodableImageError(error instanceof Error ? error.message : String(error));
       }
@@ -75,8 +79,9 @@ async function decodeResized(
   width: number,
   height: number,
   kernel: keyof KernelEnum,
+  fit: 'fill' | 'cover',
 ): Promise<{ data: Buffer; info: OutputInfo }> {
-  const resize = { fit: 'fill', kernel } as const;
+  const resize = { fit, position: 'centre', kernel } as const;
   // JPEG has no alpha: the common photo skips the metadata read.
   if (
     sniffFormat(bytes) === 'jpeg' ||

@@ -14,6 +14,7 @@ import { imageLowInformation } from './image-low-information';
 import { imageResize } from './image-resize';
 import { imageSize } from './image-size';
 import { modelClassify } from './model-classify';
+import { modelClipScore } from './model-clip-score';
 import { optout } from './optout';
 import { textFlaggedWords } from './text-flagged-words';
 import { textLanguage } from './text-language';
@@ -43,6 +44,7 @@ export {
   imageResize,
   imageSize,
   modelClassify,
+  modelClipScore,
   optout,
   textFlaggedWords,
   textLanguage,
@@ -72,6 +74,7 @@ export const BUILTIN_OPERATORS = {
   [docTextDensity.kind]: docTextDensity,
   [docSplit.kind]: docSplit,
   [modelClassify.kind]: modelClassify,
+  [modelClipScore.kind]: modelClipScore,
   [captionGenerate.kind]: captionGenerate,
 } as const satisfies { readonly [K in keyof typeof BUILTIN_DECLARATIONS]: Operator };
 

@@ -25,6 +25,7 @@ from transformers.utils import logging as transformers_logging  # noqa: E402
 
 from fixture_captioner import CaptionerDims, write_captioner  # noqa: E402
 from fixture_classifier import ClassifierDims, write_classifier  # noqa: E402
+from fixture_clip import ClipDims, write_clip  # noqa: E402
 from model_folder import write_json, write_sha256sums  # noqa: E402
 
 REPO_ROOT = SCRIPT_DIR.parent.parent
@@ -33,17 +34,21 @@ CLASSIFIER_SEED = 0
 # Seed 2 gives greedy captions of both kinds in the expected batch: item 0 runs the full
 # 12 tokens, item 1 stops at EOS after 7 — so batch EOS handling is exercised.
 CAPTIONER_SEED = 2
+CLIP_SEED = 0
 
 PRESETS = {
     "fixture": {
         "classifier": ("nsfw-tiny", ClassifierDims(32, 8, 32, 2, 4, init_range=0.5)),
         "captioner": ("caption-tiny", CaptionerDims(32, 8, 32, 2, 2, 4, 64, init_range=0.5)),
+        "clip": ("clip-tiny", ClipDims(32, 8, 32, 2, 4, projection=16, max_positions=16)),
     },
     # Closer to real model costs, for the benchmark; not committed. Default-scale weights keep
     # the deep stacks' logits small enough for the 1e-4 ONNX check.
     "bench": {
         "classifier": ("nsfw-bench", ClassifierDims(224, 16, 192, 6, 3, init_range=0.02)),
         "captioner": ("caption-bench", CaptionerDims(224, 16, 192, 4, 4, 3, 64, init_range=0.02)),
+        # openai/clip-vit-base-patch32's shape (ViT-B/32 at 224 px, 77 text positions).
+        "clip": ("clip-bench", ClipDims(224, 32, 768, 12, 12, projection=512, max_positions=77)),
     },
     # A classifier the size of the NSFW ViTs people deploy (ViT-base/16 at 224 px, e.g.
     # Falconsai/nsfw_image_detection; 86M parameters, ~340 MB of ONNX), with the bench captioner.
@@ -111,6 +116,14 @@ def main() -> None:
     mark_random_weights(folder)
     write_sha256sums(folder)
     print(f"wrote {folder}")
+
+    if "clip" in preset:
+        clip_name, clip_dims = preset["clip"]
+        folder = fresh_folder(out / clip_name)
+        write_clip(folder, clip_dims, CLIP_SEED)
+        mark_random_weights(folder)
+        write_sha256sums(folder)
+        print(f"wrote {folder}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 /**
- * Benchmark (not a test): images/s per core of model.classify and caption.generate over a
- * shard of real 512 px JPEGs, run through the shard loop as the caption function runs them
+ * Benchmark (not a test): images/s per core of model.classify, caption.generate and
+ * model.clip_score over a shard of real 512 px JPEGs, run through the shard loop as the caption function runs them
  * (decode, preprocess, batch, infer, generate, json), next to a raw `InferenceSession.run`
  * loop, and the ratio (operator / raw; target ≥ 0.9); then the CPU ms per image that
  * image.blur and image.low_information add (image-quality-bench.ts), and text.language's texts
@@ -8,7 +8,7 @@
  *
  *   node --import tsx test/bench/models.bench.ts [--models <dir>] [--images 32] [--reps 5]
  *
- * --models: a folder holding a classifier and a captioner folder (e.g. from
+ * --models: a folder holding a classifier, a captioner and a CLIP folder (e.g. from
  * `python3 scripts/models/make_fixture_models.py --preset bench --out <dir>`); default: the
  * committed fixtures.
  *
@@ -39,6 +39,8 @@ import {
 } from '../../lambdas/models/session';
 import { captionGenerate } from '../../lambdas/ops/caption-generate';
 import { modelClassify } from '../../lambdas/ops/model-classify';
+import { modelClipScore } from '../../lambdas/ops/model-clip-score';
+import { loadClip } from '../../lambdas/models/clip';
 import type { Operator } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
 import type { SourceRecord } from '../../lambdas/sources/records';
@@ -198,6 +200,22 @@ async function main(): Promise<void> {
         ? await cacheSpeedup(captioner, samples, captionBatch)
         : null,
     });
+
+    const clipDir = findModel('onnx/vision_model.onnx');
+    const clipBatch = 16;
+    const clip = await loadClip(clipDir);
+    const clipScore = await operatorRun(
+      modelClipScore,
+      { model: clipDir, minScore: -1, batchSize: clipBatch },
+      samples,
+    );
+    const clipCalls = await recordRuns(clip.ort, [clip.vision, clip.text], clipScore);
+    const clipTimes = await interleaved(reps, {
+      operator: clipScore,
+      raw: () => replay(clipCalls),
+      preprocess: preprocessRun(clip.preprocessor, samples, clipBatch),
+    });
+    results.push(summary('model.clip_score', clipDir, clipBatch, clipCalls.length, clipTimes));
 
     const imageQuality = await imageQualityBench(samples, reps);
     const languageId = await languageBench(2000, reps);

@@ -77,14 +77,25 @@ describe('preprocessor_config.json', () => {
     ).toEqual({ height: 224, width: 224 });
   });
 
+  it("accepts CLIP's shortest edge with a centre crop of the same size (aspect kept, then cropped)", () => {
+    const clip = { ...VIT_NSFW, size: { shortest_edge: 224 }, do_center_crop: true, crop_size: 224 };
+    expect(imageProcessorSchema.parse(clip).size).toEqual({
+      height: 224,
+      width: 224,
+      shortestEdge: true,
+    });
+    const cropped = { ...clip, crop_size: { height: 200, width: 200 } };
+    expect(imageProcessorSchema.safeParse(cropped).success).toBe(false);
+  });
+
   it.each([
     [
       { size: { shortest_edge: 224 } },
-      'size: size {shortest_edge} (aspect-keeping shortest_edge resize) is not supported; supported shapes: {height, width} or one integer (a square)',
+      "size: {shortest_edge: 224} is supported only with do_center_crop true and a crop_size of 224×224 (CLIP's preprocessing)",
     ],
     [
       { size: { longest_edge: 224 } },
-      'size: size {longest_edge} (aspect-keeping longest_edge resize) is not supported; supported shapes: {height, width} or one integer (a square)',
+      'size: size {longest_edge} (aspect-keeping longest_edge resize) is not supported; supported shapes: {height, width}, one integer (a square), or {shortest_edge} with a centre crop of that size',
     ],
     [
       { do_convert_rgb: false },

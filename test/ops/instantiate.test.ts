@@ -45,6 +45,7 @@ describe('ops and the registry', () => {
       'image.resize',
       'image.size',
       'model.classify',
+      'model.clip_score',
       'optout',
       'text.flagged_words',
       'text.language',
@@ -55,7 +56,7 @@ describe('ops and the registry', () => {
     ]);
     expect([...builtinRegistry.keys()].sort()).toEqual(Object.keys(BUILTIN_OPERATORS).sort());
     expect(BUILTIN_OPERATORS['image.size'].reasons).toContain('bad_aspect_ratio');
-    const modelOps = new Set(['model.classify', 'caption.generate']);
+    const modelOps = new Set(['model.classify', 'model.clip_score', 'caption.generate']);
     for (const decl of Object.values(BUILTIN_OPERATORS)) {
       // Model operators run in the caption function and must be told which model to load.
       expect(decl.fn).toBe(modelOps.has(decl.kind) ? 'caption' : 'curate');

@@ -1,0 +1,35 @@
+/**
+ * model.clip_score: the cosine similarity of an image and its text under a CLIP-style dual
+ * encoder (ONNX vision + text towers, Hugging Face / transformers.js layout), written into json
+ * under `field`; a pair whose score is below `minScore` is rejected. In a document every image
+ * is scored against the nearest text paragraph (by position; a tie goes to the paragraph
+ * before it) and removed when below, the document kept; the scores go into json `field` as a
+ * list beside `images`. Default minScore 0.2: data-juicer's LLaVA recipe keeps pairs above
+ * 0.203 with ViT-B/32 (docs/models.md).
+ */
+import { z } from 'zod';
+import { declareOperator } from './operator';
+
+export const modelClipScore = declareOperator({
+  kind: 'model.clip_score',
+  fn: 'caption',
+  description:
+    'Score image–text agreement with a CLIP-style ONNX dual encoder (cosine of the embeddings); score into json; reject below minScore',
+  params: z.strictObject({
+    /** Storage URI of the model folder: a path, file:// or s3://. */
+    model: z.string().min(1),
+    /** Smallest kept cosine similarity (data-juicer's LLaVA recipe: 0.203 with ViT-B/32). */
+    minScore: z.number().min(-1).max(1).default(0.2),
+    batchSize: z.number().int().min(1).max(1024).default(16),
+    /** json field that receives the score; `<field>_model` receives the model's provenance. */
+    field: z.string().min(1).default('clip_score'),
+  }),
+  reasons: [
+    'no_image',
+    'undecodable',
+    'missing_text',
+    'invalid_utf8',
+    'invalid_json',
+    'low_similarity',
+  ],
+});

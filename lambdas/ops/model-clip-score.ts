@@ -1,0 +1,171 @@
+/** modelClipScore's implementation; declared (kind, arguments, reasons) in core/ops/model-clip-score.ts. */
+import { cosine, embedImages, embedTexts, loadClip, type Clip } from '../models/clip';
+import { PixelBuffers, preprocessImages } from '../models/image-batch';
+import { provenanceOf } from '../models/provenance';
+import { implementOperator, type OperatorInstance, type Outcome } from '../../core/ops/operator';
+import { modelClipScore as declared } from '../../core/ops/model-clip-score';
+import { jsonObjectOf, withParts, type Sample } from '../../core/ops/sample';
+import { documentOf, documentImages, type RemovedImage } from './document';
+import { readText } from './text-read';
+
+type Reason = (typeof declared.reasons)[number];
+const OP = 'model.clip_score';
+
+export const modelClipScore = implementOperator(declared, {
+  async create(params) {
+    const clip = await loadClip(params.model);
+    const provenance = await provenanceOf(params.model, clip.folder);
+    const buffers = new PixelBuffers();
+    const judge = (score: number): { reason: Reason; detail: string } | undefined =>
+      score < params.minScore
+        ? { reason: 'low_similarity', detail: `${round6(score)} < ${params.minScore}` }
+        : undefined;
+
+    /** Pairs: one image and one caption each, scored in one batch per tower. */
+    const pairs = async (samples: readonly Sample[]): Promise<Outcome<Reason>[]> => {
+      const outcomes: (Outcome<Reason> | undefined)[] = samples.map((sample) => {
+        const json = jsonObjectOf(sample);
+        if (!json) return { keep: false, reason: 'invalid_json' };
+        const text = readText(sample);
+        if (!text.ok)
+          return text.reason === 'missing'
+            ? { keep: false, reason: 'missing_text' }
+            : { keep: false, reason: text.reason, detail: text.detail };
+        return undefined;
+      });
+      const open = samples.filter((_, i) => !outcomes[i]);
+      const scores = await scorePairs(clip, buffers, open, params.batchSize);
+      let next = 0;
+      return samples.map((sample, i) => {
+        if (outcomes[i]) return outcomes[i];
+        const score = scores[next++]!;
+        if (typeof score !== 'number') return { keep: false, ...score };
+        const rejected = judge(score);
+        if (rejected) return { keep: false, ...rejected };
+        const json = { ...jsonObjectOf(sample), [params.field]: round6(score) };
+        json[`${params.field}_model`] = provenance;
+        return {
+          keep: true,
+          sample: withParts(sample, { json: Buffer.from(JSON.stringify(json)) }),
+        };
+      });
+    };
+
+    const document = async (sample: Sample): Promise<Outcome<Reason>> => {
+      const doc = documentOf(sample)!;
+      const members = documentImages(sample);
+      const nearest = members.map((image) => nearestText(doc.texts, image.position));
+      const scored = members.map((image, k) => ({ image, text: nearest[k] }));
+      const withText = scored.filter((s): s is typeof s & { text: string } => s.text !== undefined);
+      const images = withText.map((s) => ({
+        key: s.image.member,
+        parts: { [s.image.ext]: sample.parts[s.image.member]! },
+      }));
+      const scores = await scorePairs(
+        clip,
+        buffers,
+        images.map((img, k) => ({
+          ...img,
+          parts: { ...img.parts, txt: Buffer.from(withText[k]!.text) },
+        })),
+        params.batchSize,
+      );
+      const parts: Record<string, Buffer> = { ...sample.parts };
+      const list: (number | null)[] = doc.images.map(() => null);
+      const kept = [...doc.images];
+      const removed: RemovedImage[] = [...(doc.removed_images ?? [])];
+      for (const { image, text } of scored) {
+        const score =
+          text === undefined ? undefined : scores[withText.findIndex((s) => s.image === image)];
+        const verdict =
+          score === undefined
+            ? { reason: 'missing_text' as const }
+            : typeof score === 'number'
+              ? judge(score)
+              : score;
+        if (typeof score === 'number') list[image.position] = round6(score);
+        if (!verdict) continue;
+        delete parts[image.member];
+        kept[image.position] = null;
+        removed.push({ position: image.position, op: OP, ...verdict });
+      }
+      const json = {
+        ...doc,
+        images: kept,
+        ...(removed.length > 0 ? { removed_images: removed } : {}),
+        [params.field]: list,
+        [`${params.field}_model`]: provenance,
+      };
+      parts.json = Buffer.from(JSON.stringify(json));
+      return { keep: true, sample: { key: sample.key, parts } };
+    };
+
+    const instance: OperatorInstance<Reason> = {
+      batchSize: params.batchSize,
+      process: async (sample) =>
+        documentOf(sample) ? document(sample) : (await pairs([sample]))[0]!,
+      async processBatch(samples) {
+        const outcomes = new Array<Outcome<Reason>>(samples.length);
+        const pairIndices = samples.flatMap((s, i) => (documentOf(s) ? [] : [i]));
+        const pairOutcomes = await pairs(pairIndices.map((i) => samples[i]!));
+        pairIndices.forEach((index, k) => (outcomes[index] = pairOutcomes[k]!));
+        for (const [i, sample] of samples.entries())
+          if (!outcomes[i]) outcomes[i] = await document(sample);
+        return outcomes;
+      },
+    };
+    return instance;
+  },
+});
+
+/**
+ * CLIP scores of samples that each hold one image and one text (`txt`), in order: a number, or
+ * why the image could not be scored. Images and texts each go through their tower in batches.
+ */
+async function scorePairs(
+  clip: Clip,
+  buffers: PixelBuffers,
+  samples: readonly Sample[],
+  batchSize: number,
+): Promise<(number | { reason: 'no_image' | 'undecodable'; detail?: string })[]> {
+  const out: (number | { reason: 'no_image' | 'undecodable'; detail?: string })[] = [];
+  for (let from = 0; from < samples.length; from += batchSize) {
+    const chunk = samples.slice(from, from + batchSize);
+    const images = await preprocessImages(clip.preprocessor, chunk, buffers);
+    const imageEmbeds = await embedImages(clip, images.pixels, images.count);
+    buffers.give(images.pixels);
+    const withImage = chunk.filter((_, i) => 'slot' in images.slots[i]!);
+    const texts = withImage.map((s) => {
+      const read = readText(s);
+      return read.ok ? read.text : '';
+    });
+    const textEmbeds = await embedTexts(clip, texts);
+    let next = 0;
+    for (const slot of images.slots) {
+      if (!('slot' in slot)) out.push(slot);
+      else {
+        out.push(cosine(imageEmbeds[slot.slot]!, textEmbeds[next]!));
+        next++;
+      }
+    }
+  }
+  return out;
+}
+
+/** The text paragraph nearest to `position` (a tie: the one before); undefined when none. */
+export function nearestText(
+  texts: readonly (string | null)[],
+  position: number,
+): string | undefined {
+  for (let distance = 1; distance < texts.length; distance++) {
+    const before = texts[position - distance];
+    if (typeof before === 'string' && before.trim() !== '') return before;
+    const after = texts[position + distance];
+    if (typeof after === 'string' && after.trim() !== '') return after;
+  }
+  return undefined;
+}
+
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
