@@ -9,8 +9,10 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedUrlsOptions } from '../../core/formats';
 import { readImageHeader, sniffFormat } from '../ops/image-header';
+import { directivesIn } from '../ops/optout-match';
 import { IMAGE_EXTENSIONS } from '../sources/parquet-images';
 import type { SourceRecord } from '../sources/records';
+import { jsonValue, textOf } from '../sources/column-values';
 import { fetchImage, type FetchResult } from './fetch-image';
 import { DOWNLOAD_OP, type DownloadReason } from './reasons';
 import type { UrlRow } from './url-list';
@@ -38,7 +40,7 @@ async function recordOf(
   const url = row.values[options.urlColumn];
   const caption = textOf(row.values[options.captionColumn]);
   const kept = Object.fromEntries(
-    options.keepColumns.filter((c) => c in row.values).map((c) => [c, jsonSafe(row.values[c])]),
+    options.keepColumns.filter((c) => c in row.values).map((c) => [c, jsonValue(row.values[c])]),
   );
   const base = {
     url: typeof url === 'string' ? url : null,
@@ -110,20 +112,8 @@ function statusOf(result: FetchResult): { status?: number } {
   return 'status' in result && result.status !== undefined ? { status: result.status } : {};
 }
 
-/** The first listed directive the header carries (tokens split on commas and spaces). */
+/** The first listed directive the header carries, read as `optout` reads `x_robots_tag`. */
 function deniedDirective(header: string, directives: readonly string[]): string | undefined {
-  const tokens = new Set(header.toLowerCase().split(/[\s,]+/));
+  const tokens = new Set(directivesIn(header));
   return directives.find((d) => tokens.has(d.toLowerCase()));
-}
-
-function textOf(value: unknown): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return typeof value === 'string' ? value : String(value);
-}
-
-/** Parquet gives bigint for INT64 columns; JSON has no bigint. */
-function jsonSafe(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return value;
 }

@@ -7,6 +7,7 @@
  */
 import { resolveFormatOptions, type FormatOptions } from '../../core/formats';
 import { sniffFormat } from '../ops/image-header';
+import { jsonValue, textOf } from './column-values';
 import { readParquetRows } from './hyparquet';
 import type { SourceRecord } from './records';
 
@@ -82,17 +83,4 @@ function imageOf(value: unknown): { bytes?: Buffer; path?: string } {
         ? { path: Buffer.from(path).toString('utf8') }
         : {}),
   };
-}
-
-function textOf(value: unknown): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  return String(value);
-}
-
-/** JSON has no bigint (INT64 columns) and no bytes. */
-function jsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  return value ?? null;
 }

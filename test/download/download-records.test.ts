@@ -1,22 +1,13 @@
 /** One download item's rows → samples in row order, or `download:<reason>` records with the row's url. */
 import { createHash } from 'node:crypto';
 import { resolveUrlsOptions } from '../../core/formats';
-import { ALLOW_PRIVATE_ENV } from '../../lambdas/download/address-guard';
 import { downloadRecords } from '../../lambdas/download/download-records';
 import type { UrlRow } from '../../lambdas/download/url-list';
 import type { SourceRecord } from '../../lambdas/sources/records';
-import { startImageServer, tinyJpeg, type ImageServer } from './image-server';
+import { tinyJpeg, useImageServer } from './image-server';
 
 describe('downloadRecords', () => {
-  let server: ImageServer;
-  beforeAll(async () => {
-    server = await startImageServer();
-    process.env[ALLOW_PRIVATE_ENV] = '1';
-  });
-  afterAll(async () => {
-    delete process.env[ALLOW_PRIVATE_ENV];
-    await server.close();
-  });
+  const server = useImageServer();
 
   it('writes samples by sniffed type and rejects with reasons, in row order', async () => {
     const paths = ['/img/3.jpg', '/png-as-jpeg', '/html', '/status/404', '/empty', '/noai', null];
@@ -25,7 +16,7 @@ describe('downloadRecords', () => {
         yield {
           row,
           values: {
-            url: p === null ? null : `${server.base}${p}`,
+            url: p === null ? null : `${server().base}${p}`,
             caption: `c${row}`,
             license: 'x',
           },
@@ -61,7 +52,7 @@ describe('downloadRecords', () => {
     if (first.kind !== 'sample') throw new Error('expected a sample');
     const jpeg = await tinyJpeg(3);
     expect(JSON.parse(first.sample.parts.json!.toString())).toEqual({
-      url: `${server.base}/img/3.jpg`,
+      url: `${server().base}/img/3.jpg`,
       caption: 'c0',
       license: 'x',
       status: 200,
@@ -74,7 +65,7 @@ describe('downloadRecords', () => {
     const notFound = records[3]!;
     if (notFound.kind !== 'invalid') throw new Error('expected a reject');
     expect(JSON.parse(notFound.parts.json!.toString())).toMatchObject({
-      url: `${server.base}/status/404`,
+      url: `${server().base}/status/404`,
       reason: 'http_404',
       status: 404,
     });

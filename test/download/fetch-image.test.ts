@@ -2,14 +2,9 @@
  * The download engine against a loopback server: one exact reason per way a host misbehaves,
  * retries only for transient failures, the address guard before any request.
  */
-import { createServer } from 'node:net';
-import {
-  forbiddenLiteral,
-  forbiddenRange,
-  ALLOW_PRIVATE_ENV,
-} from '../../lambdas/download/address-guard';
+import { forbiddenLiteral, forbiddenRange } from '../../lambdas/download/address-guard';
 import { fetchImage, USER_AGENT, type FetchSettings } from '../../lambdas/download/fetch-image';
-import { startImageServer, type ImageServer } from './image-server';
+import { closedPort, startImageServer, useImageServer } from './image-server';
 
 const settings: FetchSettings = {
   timeoutMs: 400,
@@ -19,32 +14,16 @@ const settings: FetchSettings = {
   maxRedirects: 3,
 };
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 describe('fetchImage', () => {
-  let server: ImageServer;
-  beforeAll(async () => {
-    server = await startImageServer();
-    process.env[ALLOW_PRIVATE_ENV] = '1';
-  });
-  afterAll(async () => {
-    delete process.env[ALLOW_PRIVATE_ENV];
-    await server.close();
-  });
+  const server = useImageServer();
 
   const reasonOf = async (path: string, s: FetchSettings = settings) => {
-    const result = await fetchImage(`${server.base}${path}`, s);
+    const result = await fetchImage(`${server().base}${path}`, s);
     return result.ok ? 'ok' : result.reason;
   };
 
   it('downloads an image and reports status, type and robots header', async () => {
-    const result = await fetchImage(`${server.base}/noai`, settings);
+    const result = await fetchImage(`${server().base}/noai`, settings);
     expect(result).toMatchObject({
       ok: true,
       status: 200,
@@ -70,7 +49,7 @@ describe('fetchImage', () => {
       reason: 'dns',
     });
     expect(
-      await fetchImage(`${server.base.replace('http:', 'https:')}/img/1.jpg`, settings),
+      await fetchImage(`${server().base.replace('http:', 'https:')}/img/1.jpg`, settings),
     ).toMatchObject({ ok: false, reason: 'tls' });
     expect(await fetchImage('ftp://example.org/x.jpg', settings)).toMatchObject({
       ok: false,
@@ -80,25 +59,27 @@ describe('fetchImage', () => {
   });
 
   it('follows redirects up to the cap', async () => {
-    expect(await fetchImage(`${server.base}/redirect/3`, settings)).toMatchObject({
+    expect(await fetchImage(`${server().base}/redirect/3`, settings)).toMatchObject({
       ok: true,
-      finalUrl: `${server.base}/img/7.jpg`,
+      finalUrl: `${server().base}/img/7.jpg`,
     });
     expect(await reasonOf('/redirect/4')).toBe('too_many_redirects');
   });
 
   it('retries transient failures only, with backoff', async () => {
-    expect(await fetchImage(`${server.base}/flaky/a`, settings)).toMatchObject({
+    expect(await fetchImage(`${server().base}/flaky/a`, settings)).toMatchObject({
       ok: true,
       attempts: 2,
     });
-    expect(await fetchImage(`${server.base}/status/500`, settings)).toMatchObject({
+    expect(await fetchImage(`${server().base}/status/500`, settings)).toMatchObject({
       ok: false,
       reason: 'http_5xx',
       attempts: 3,
     });
-    expect(await fetchImage(`${server.base}/status/404`, settings)).toMatchObject({ attempts: 1 });
-    expect(server.hits.get('/status/404')).toBe(2);
+    expect(await fetchImage(`${server().base}/status/404`, settings)).toMatchObject({
+      attempts: 1,
+    });
+    expect(server().hits.get('/status/404')).toBe(2);
   });
 
   it('sends a User-Agent naming vlmflow', () => {

@@ -8,7 +8,8 @@
  * `/loop`, `/huge`, `/huge-declared`, `/html`, `/empty`, `/noai`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { ALLOW_PRIVATE_ENV } from '../../lambdas/download/address-guard';
 import sharp from 'sharp';
 import { photo } from '../fixtures/images';
 
@@ -131,4 +132,30 @@ export async function startImageServer(options: ImageServerOptions = {}): Promis
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A server for the tests of one describe block, with private addresses allowed for its duration
+ * (the server is on loopback): `server()` inside the tests.
+ */
+export function useImageServer(): () => ImageServer {
+  let server: ImageServer | undefined;
+  beforeAll(async () => {
+    server = await startImageServer();
+    process.env[ALLOW_PRIVATE_ENV] = '1';
+  });
+  afterAll(async () => {
+    delete process.env[ALLOW_PRIVATE_ENV];
+    await server?.close();
+  });
+  return () => server!;
+}
+
+/** A loopback port nothing listens on (a connection is refused). */
+export async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

@@ -8,13 +8,12 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RunSummary, ShardStats } from '../../core/contracts';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { CLI, ROOT, vlmflow } from '../helpers/cli';
-import { startImageServer, type ImageServer } from '../download/image-server';
+import { closedPort, startImageServer, type ImageServer } from '../download/image-server';
 import { writeUrlParquet } from '../fixtures/parquet';
 
 const PIPELINE = path.join(__dirname, 'pairs-urls.pipeline.ts');
@@ -36,14 +35,6 @@ const FAILURES = [
 
 function expectedFailure(row: number): string | undefined {
   return row % 10 === 9 ? FAILURES[Math.floor(row / 10) % 10]![0] : undefined;
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 async function jsonFiles(dir: string): Promise<string[]> {
