@@ -77,6 +77,25 @@ async function runStep(file: string, args: readonly string[], what: string): Pro
 }
 
 /**
+ * Said before pip fetches PyTorch (the README's "first run" figures: PyPI's torch 2.15 wheel for
+ * Linux x86-64 is 514 MiB and pulls the NVIDIA CUDA 13 libraries; installed, 5.2 GB).
+ */
+export const TORCH_DOWNLOAD_NOTICE =
+  'PyTorch is not installed: pip downloads it now (Linux x86-64: the 514 MiB torch wheel and ' +
+  'its NVIDIA CUDA libraries, about 3 GB in all, 5 GB installed; several minutes). To download ' +
+  '~200 MB instead, install the CPU build first: ' +
+  'pip install torch --index-url https://download.pytorch.org/whl/cpu';
+
+async function canImport(python: string, module: string): Promise<boolean> {
+  try {
+    await run(python, ['-c', `import ${module}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The interpreter for the training job, creating and filling the venv when needed. Safe to
  * call from several processes at once (a lock folder serialises set-up).
  */
@@ -103,6 +122,7 @@ export async function ensurePython(options: PythonEnvOptions = {}): Promise<stri
         `creating ${venvDir}`,
       );
     }
+    if (!(await canImport(python, 'torch'))) options.log?.(TORCH_DOWNLOAD_NOTICE);
     options.log?.(`installing ${path.relative(PROJECT_ROOT, requirements)} into ${venvDir}`);
     await runStep(
       python,

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ensurePython, isPythonCommand } from '../../infra/local/python-env';
+import { ensurePython, isPythonCommand, TORCH_DOWNLOAD_NOTICE } from '../../infra/local/python-env';
 
 const run = promisify(execFile);
 
@@ -28,13 +28,23 @@ describe('the training job Python environment', () => {
     const log: string[] = [];
     const python = await ensurePython({ venvDir, requirements, env: {}, log: (l) => log.push(l) });
     expect(python).toBe(path.join(venvDir, 'bin', 'python'));
+    // A venv whose interpreter lacks torch says what pip is about to download.
+    const hasTorch = await run(python, ['-c', 'import torch']).then(
+      () => true,
+      () => false,
+    );
     expect(log).toEqual([
       `creating the training job's Python environment in ${venvDir}`,
+      ...(hasTorch ? [] : [TORCH_DOWNLOAD_NOTICE]),
       expect.stringContaining(`into ${venvDir}`),
     ]);
-    // --system-site-packages: the system's numpy (installed for the tests) is importable.
-    const { stdout } = await run(python, ['-c', 'import sys, numpy; print(sys.prefix)']);
-    expect(stdout.trim()).toBe(venvDir);
+    // --system-site-packages: the base interpreter's site-packages are on the venv's path (so
+    // an installed PyTorch is reused), whether or not any package is installed there.
+    const { stdout } = await run(python, [
+      '-c',
+      'import json, site, sys; print(json.dumps([sys.prefix, any(p.startswith(sys.base_prefix) for p in site.getsitepackages())]))',
+    ]);
+    expect(JSON.parse(stdout)).toEqual([venvDir, true]);
 
     log.length = 0;
     expect(await ensurePython({ venvDir, requirements, env: {}, log: (l) => log.push(l) })).toBe(
