@@ -65,6 +65,11 @@ export interface TrainNode {
   readonly vcpus: number;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
+  /**
+   * Nodes of an AWS Batch multi-node parallel job (each with `gpus` GPUs), a number or an
+   * integer parameter; absent: a single-node job.
+   */
+  readonly nodes?: Arg<number>;
   /** Training configuration, JSON-serialisable; passed to the job as `--config`. Top-level values may be parameter references. */
   readonly config: Readonly<Record<string, unknown>>;
   /** `true`, or a boolean parameter that switches the stage off for a run. */

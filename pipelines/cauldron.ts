@@ -18,7 +18,7 @@
  */
 import pairsConnector from './pairs-connector';
 import { ops } from '../core/ops';
-import { param, pipeline, type ParamDef, type SourceBuilder } from '../infra/dsl';
+import { inheritedChain, inheritedParams, param, pipeline } from '../infra/dsl';
 
 /** nsfwjs' MobileNetV2 NSFW classifier in ONNX (scripts/models/convert_nsfwjs.py). */
 export const DEFAULT_NSFW_MODEL = 'models/nsfw-mobilenet-v2';
@@ -27,28 +27,12 @@ const curated = pairsConnector.graph.sources.find((s) => s.name === 'pairs');
 const connector = pairsConnector.graph.trains.find((t) => t.name === 'connector');
 if (!curated || !connector) throw new Error('pairs-connector has no "pairs" source or "connector"');
 
-/** pairs-connector's parameters (curation and training; settings excluded). */
-const inheritedParams: Record<string, ParamDef<unknown>> = Object.fromEntries(
-  Object.entries(pairsConnector.graph.params)
-    .filter(([name]) => name !== 'maxConcurrency' && name !== 'toleratedFailurePercentage')
-    .map(([name, spec]) => [name, { spec }]),
-);
-
-/** pairs-connector's curation chain, with the same arguments (parameter references included). */
-function curate(source: SourceBuilder): SourceBuilder {
-  return curated!.ops.reduce((s, use) => {
-    const operator = pairsConnector.operators.find((op) => op.kind === use.op);
-    if (!operator) throw new Error(`pairs-connector: no declaration for operator ${use.op}`);
-    return s.apply(operator, use.args);
-  }, source);
-}
-
 export default pipeline('cauldron', (p) =>
   p
     .describe(
       'Idefics2 pairs recipe: curation, NSFW classifier, synthetic captions, connector training',
     )
-    .params(inheritedParams)
+    .params(inheritedParams(pairsConnector))
     .params({
       nsfwModel: param.location({
         default: DEFAULT_NSFW_MODEL,
@@ -80,7 +64,10 @@ export default pipeline('cauldron', (p) =>
     })
     .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
     .source('pairs', { uri: curated.uri, pattern: curated.pattern }, (s, params) =>
-      curate(s)
+      inheritedChain(
+        pairsConnector,
+        'pairs',
+      )(s)
         .apply(ops.model.classify, {
           model: params.nsfwModel,
           thresholds: { porn: 0.85, hentai: 0.9 },

@@ -8,31 +8,15 @@
  * real run.
  */
 import pairsBasic from './pairs-basic';
-import { param, pipeline, type ParamDef, type SourceBuilder } from '../infra/dsl';
+import { inheritedChain, inheritedParams, param, pipeline } from '../infra/dsl';
 
 const curated = pairsBasic.graph.sources.find((s) => s.name === 'pairs');
 if (!curated) throw new Error('pairs-basic has no "pairs" source');
 
-/** pairs-basic's own parameters (settings excluded), with their types, defaults and bounds. */
-const curationParams: Record<string, ParamDef<unknown>> = Object.fromEntries(
-  Object.entries(pairsBasic.graph.params)
-    .filter(([name]) => name !== 'maxConcurrency' && name !== 'toleratedFailurePercentage')
-    .map(([name, spec]) => [name, { spec }]),
-);
-
-/** pairs-basic's operator chain, with the same arguments (parameter references included). */
-function curate(source: SourceBuilder): SourceBuilder {
-  return curated!.ops.reduce((s, use) => {
-    const operator = pairsBasic.operators.find((op) => op.kind === use.op);
-    if (!operator) throw new Error(`pairs-basic: no declaration for operator ${use.op}`);
-    return s.apply(operator, use.args);
-  }, source);
-}
-
 export default pipeline('pairs-connector', (p) =>
   p
     .describe('pairs-basic curation, then the Perceiver-Resampler connector trained on the pairs')
-    .params(curationParams)
+    .params(inheritedParams(pairsBasic))
     .params({
       train: param.boolean({ default: true, description: 'Train the connector' }),
       trainSteps: param.integer({
@@ -55,7 +39,11 @@ export default pipeline('pairs-connector', (p) =>
       }),
     })
     .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
-    .source('pairs', { uri: curated.uri, pattern: curated.pattern }, curate)
+    .source(
+      'pairs',
+      { uri: curated.uri, pattern: curated.pattern },
+      inheritedChain(pairsBasic, 'pairs'),
+    )
     .train('connector', (params) => ({
       dataset: 'pairs',
       gpus: 1,

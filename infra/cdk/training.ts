@@ -5,6 +5,12 @@
  *
  * The instances sit in public subnets of a VPC made for them, with no inbound rule: they only
  * pull the image from ECR and talk to S3, so a NAT gateway (billed by the hour) buys nothing.
+ *
+ * When the pipeline's train stages set `nodes`, the job definition is a multi-node parallel one
+ * (one node range "0:", open-ended so that a run's node count overrides it). Batch runs those on
+ * On-Demand instances only, and gives each node's container its own network interface (awsvpc,
+ * no public IP): the instances' security group lets them reach each other (torchrun's
+ * rendezvous, NCCL), and the VPC made here gets an S3 gateway endpoint for the containers.
  */
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -63,7 +69,7 @@ export interface TrainingProps {
 
 export class Training extends Construct {
   readonly jobQueue: batch.JobQueue;
-  readonly jobDefinition: batch.EcsJobDefinition;
+  readonly jobDefinition: batch.IJobDefinition;
   readonly vpc: ec2.IVpc;
 
   constructor(scope: Construct, id: string, props: TrainingProps) {
@@ -79,9 +85,15 @@ export class Training extends Construct {
     const instanceTypes = props.instanceTypes ?? ['g5'];
     const misfit = instanceFitProblem(instanceTypes, largest);
     if (misfit) throw new Error(misfit);
-    this.vpc = props.vpc ?? newVpcIn(this, props);
-
+    const multiNode = props.trains.some((t) => t.nodes !== undefined);
     const spot = props.spot ?? false;
+    if (multiNode && spot) {
+      throw new Error(
+        'Training: train stages that set nodes run as multi-node parallel jobs, which AWS Batch does not run on Spot instances; deploy them with spot off',
+      );
+    }
+    this.vpc = props.vpc ?? newVpcIn(this, props, multiNode);
+
     const computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'GpuInstances', {
       vpc: this.vpc,
       vpcSubnets: props.vpc ? {} : { subnetType: ec2.SubnetType.PUBLIC },
@@ -95,6 +107,12 @@ export class Training extends Construct {
       minvCpus: 0,
       maxvCpus: props.maxvCpus ?? Math.max(64, largest.vcpus),
     });
+    if (multiNode) {
+      computeEnvironment.connections.allowInternally(
+        ec2.Port.allTraffic(),
+        'multi-node training: rendezvous and NCCL between the nodes of a job',
+      );
+    }
     this.jobQueue = new batch.JobQueue(this, 'Queue', {
       computeEnvironments: [{ computeEnvironment, order: 1 }],
       jobStateTimeLimitActions: runnableTimeLimits(props.capacityWaitMinutes ?? 60),
@@ -127,8 +145,7 @@ export class Training extends Construct {
       }),
     });
 
-    this.jobDefinition = new batch.EcsJobDefinition(this, 'Job', {
-      container,
+    const retry = {
       timeout: Duration.seconds(largest.timeoutSeconds),
       retryAttempts: props.retryAttempts ?? 3,
       retryStrategies: [
@@ -137,8 +154,30 @@ export class Training extends Construct {
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
         batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
       ],
-    });
+    };
+    this.jobDefinition = multiNode
+      ? multiNodeJob(this, container, retry)
+      : new batch.EcsJobDefinition(this, 'Job', { container, ...retry });
   }
+}
+
+/** Every node runs the same container; the run's NodeOverrides sets how many nodes. */
+function multiNodeJob(
+  scope: Construct,
+  container: batch.EcsEc2ContainerDefinition,
+  retry: Pick<batch.MultiNodeJobDefinitionProps, 'timeout' | 'retryAttempts' | 'retryStrategies'>,
+): batch.MultiNodeJobDefinition {
+  const job = new batch.MultiNodeJobDefinition(scope, 'Job', {
+    containers: [{ container, startNode: 0, endNode: 0 }],
+    mainNode: 0,
+    ...retry,
+  });
+  // The L2 construct writes a closed range ("0:0"); Batch overrides NumNodes only with an open one.
+  (job.node.defaultChild as batch.CfnJobDefinition).addPropertyOverride(
+    'NodeProperties.NodeRangeProperties.0.TargetNodes',
+    '0:',
+  );
+  return job;
 }
 
 /**
@@ -164,7 +203,7 @@ function runnableTimeLimits(capacityWaitMinutes: number): batch.JobStateTimeLimi
 }
 
 /** Public subnets only, no NAT gateway; flow logs for AwsSolutions-VPC7. */
-function newVpcIn(scope: Construct, props: TrainingProps): ec2.Vpc {
+function newVpcIn(scope: Construct, props: TrainingProps, multiNode: boolean): ec2.Vpc {
   const flowLogs = new logs.LogGroup(scope, 'VpcFlowLogs', {
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -174,6 +213,10 @@ function newVpcIn(scope: Construct, props: TrainingProps): ec2.Vpc {
     natGateways: 0,
     subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
     flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
+    // Multi-node containers have no public IP; S3 through a (free) gateway endpoint instead.
+    ...(multiNode && {
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    }),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { PipelineGraph, MixNode, TrainNode } from '../../core/ir';
+import type { Arg, PipelineGraph, MixNode, TrainNode } from '../../core/ir';
 import { isParamRef } from '../../core/ops/operator';
 import { formatOptionsOf, SPLIT_FORMATS } from '../../core/formats';
 import { batchJobNamePrefix } from '../../core/aws-names';
@@ -118,6 +118,18 @@ export function renderTrain(
     `States.Array('python', '-m', 'resampler.train', '--manifest', $.datasets.${train.dataset}.manifestUri, ` +
     `'--out', States.Format('{}/models/${train.name}', $.runRoot), ` +
     `'--config', States.JsonToString($.trainConfigs.${train.name}.config))`;
+  const container: JsonObject = {
+    'Command.$': command,
+    ResourceRequirements: [
+      ...(train.gpus > 0 ? [{ Type: 'GPU', Value: String(train.gpus) }] : []),
+      { Type: 'VCPU', Value: String(train.vcpus) },
+      { Type: 'MEMORY', Value: String(train.memoryMiB) },
+    ],
+    Environment: [
+      { Name: 'VLMFLOW_RUN_ID', 'Value.$': '$.runId' },
+      { Name: 'VLMFLOW_DATA_ROOT', Value: ref(PLACEHOLDERS.dataRoot) },
+    ],
+  };
   return {
     Type: 'Task',
     Resource: BATCH_SUBMIT_SYNC,
@@ -126,18 +138,9 @@ export function renderTrain(
       'JobName.$': `States.Format('${batchJobNamePrefix(pipeline, train.name)}{}', $.runId)`,
       JobQueue: ref(PLACEHOLDERS.trainQueue),
       JobDefinition: ref(PLACEHOLDERS.trainDefinition),
-      ContainerOverrides: {
-        'Command.$': command,
-        ResourceRequirements: [
-          ...(train.gpus > 0 ? [{ Type: 'GPU', Value: String(train.gpus) }] : []),
-          { Type: 'VCPU', Value: String(train.vcpus) },
-          { Type: 'MEMORY', Value: String(train.memoryMiB) },
-        ],
-        Environment: [
-          { Name: 'VLMFLOW_RUN_ID', 'Value.$': '$.runId' },
-          { Name: 'VLMFLOW_DATA_ROOT', Value: ref(PLACEHOLDERS.dataRoot) },
-        ],
-      },
+      ...(train.nodes === undefined
+        ? { ContainerOverrides: container }
+        : { NodeOverrides: renderNodeOverrides(train.nodes, container) }),
       Timeout: { AttemptDurationSeconds: train.timeoutSeconds },
     },
     TimeoutSeconds: train.timeoutSeconds + 3600,
@@ -155,6 +158,18 @@ export function renderTrain(
     ],
     Catch: o.catchers,
     ...o.transition,
+  };
+}
+
+/**
+ * A multi-node parallel job: the node count (a number or a run parameter) and the same container
+ * overrides on every node ("0:", the job definition's open node range). The training script
+ * finds its peers from the environment Batch sets on each node.
+ */
+function renderNodeOverrides(nodes: Arg<number>, container: JsonObject): JsonObject {
+  return {
+    ...(isParamRef(nodes) ? { 'NumNodes.$': `$.params.${nodes.$param}` } : { NumNodes: nodes }),
+    NodePropertyOverrides: [{ TargetNodes: '0:', ContainerOverrides: container }],
   };
 }
 

@@ -1,5 +1,6 @@
 export { pipeline, isPipeline, type Pipeline } from './pipeline';
 export { param, type ParamDef, type ParamRefs } from './params';
+export { inheritedChain, inheritedParams } from './derive';
 export type {
   PipelineBuilder,
   SourceOptions,

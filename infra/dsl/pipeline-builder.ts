@@ -62,6 +62,12 @@ export interface TrainOptions<D extends string> {
   /** @default 86400 (24 h) */
   readonly timeoutSeconds?: number;
   /**
+   * Run as an AWS Batch multi-node parallel job of this many nodes (a number or an integer run
+   * parameter; each node has `gpus` GPUs; On-Demand only, as Batch requires).
+   * @default - a single-node job
+   */
+  readonly nodes?: Arg<number>;
+  /**
    * Passed to the training job as `--config <json>`; top-level values may be run parameters.
    * @default {}
    */
@@ -187,6 +193,7 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
       vcpus: o.vcpus ?? 8,
       memoryMiB: o.memoryMiB ?? 60000,
       timeoutSeconds: o.timeoutSeconds ?? 86400,
+      ...(o.nodes !== undefined ? { nodes: o.nodes } : {}),
       config: o.config ?? {},
       enabled: o.enabled ?? true,
     };

@@ -76,6 +76,13 @@ export function validateGraph(
     problems.push(...checkNumberArg(mix.seed, defaults, `${at(mix.name)}, seed`, 0));
     datasets.add(mix.name);
   }
+  const multiNode = graph.trains.filter((t) => t.nodes !== undefined).map((t) => t.name);
+  if (multiNode.length > 0 && multiNode.length < graph.trains.length) {
+    // One job definition serves every train stage, and Batch runs a multi-node one only.
+    problems.push(
+      `pipeline "${graph.name}": train stages ${multiNode.join(', ')} set nodes and the others do not; set nodes on all of them (1 for a single node) or on none`,
+    );
+  }
   for (const train of graph.trains) {
     if (!datasets.has(train.dataset)) {
       problems.push(
@@ -107,6 +114,8 @@ export function validateGraph(
     if (!Number.isInteger(train.gpus) || train.gpus < 0 || train.gpus > 8) {
       problems.push(`${at(train.name)}, gpus: expected an integer 0-8, got ${train.gpus}`);
     }
+    if (train.nodes !== undefined)
+      problems.push(...checkNodes(train.nodes, graph, `${at(train.name)}, nodes`));
   }
   return problems;
 }
@@ -135,6 +144,22 @@ function checkOperatorUse(
         : `${where}: ${problem}`;
     });
   }
+}
+
+/** A multi-node job's node count: an integer 1-1000 (Batch's limit), or an integer parameter. */
+function checkNodes(nodes: Arg<number>, graph: PipelineGraph, where: string): string[] {
+  if (isParamRef(nodes)) {
+    const spec = graph.params[nodes.$param];
+    if (!spec) return [`${where}: refers to unknown parameter "${nodes.$param}"`];
+    if (spec.type !== 'integer')
+      return [`${where}: parameter "${nodes.$param}" is not an integer parameter`];
+    return (spec.min ?? 0) >= 1
+      ? []
+      : [`${where}: parameter "${nodes.$param}" needs a minimum of at least 1`];
+  }
+  return Number.isInteger(nodes) && nodes >= 1 && nodes <= 1000
+    ? []
+    : [`${where}: expected an integer 1-1000, got ${JSON.stringify(nodes)}`];
 }
 
 function checkNumberArg(

@@ -137,6 +137,11 @@ describe.each(PIPELINES.map((found) => [found.pipeline.name, found] as const))(
       template.resourceCountIs('AWS::Batch::JobQueue', trains ? 1 : 0);
       template.resourceCountIs('AWS::Batch::JobDefinition', trains ? 1 : 0);
       if (!trains) return;
+      const container = Match.objectLike({
+        LinuxParameters: { SharedMemorySize: Match.anyValue() },
+      });
+      // A pipeline whose train stages set nodes gets a multi-node parallel job definition.
+      const multiNode = pipeline.graph.trains.some((t) => t.nodes !== undefined);
       template.hasResourceProperties('AWS::Batch::JobDefinition', {
         RetryStrategy: {
           EvaluateOnExit: [
@@ -144,9 +149,13 @@ describe.each(PIPELINES.map((found) => [found.pipeline.name, found] as const))(
             { Action: 'EXIT', OnReason: '*' },
           ],
         },
-        ContainerProperties: Match.objectLike({
-          LinuxParameters: { SharedMemorySize: Match.anyValue() },
-        }),
+        ...(multiNode
+          ? {
+              NodeProperties: Match.objectLike({
+                NodeRangeProperties: [Match.objectLike({ Container: container })],
+              }),
+            }
+          : { ContainerProperties: container }),
       });
       template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
         ComputeResources: Match.objectLike({

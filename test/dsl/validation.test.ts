@@ -183,6 +183,29 @@ describe('pipeline definition', () => {
     ]);
   });
 
+  it('checks a multi-node train stage: node count, its parameter, and all stages alike', () => {
+    const problems = problemsOf(() =>
+      pipeline('nodes', (b) =>
+        b
+          .params({
+            n: param.integer({ default: 2 }),
+            ratio: param.number({ default: 0.5 }),
+          })
+          .source('web', { uri: 'a' }, (s) => s)
+          .train('a', (p) => ({ dataset: 'web', nodes: p.n }))
+          .train('b', (p) => ({ dataset: 'web', nodes: p.ratio }))
+          .train('c', { dataset: 'web', nodes: 0 })
+          .train('d', { dataset: 'web' }),
+      ),
+    );
+    expect(problems).toEqual([
+      'pipeline "nodes": train stages a, b, c set nodes and the others do not; set nodes on all of them (1 for a single node) or on none',
+      'pipeline "nodes", stage "a", nodes: parameter "n" needs a minimum of at least 1',
+      'pipeline "nodes", stage "b", nodes: parameter "ratio" is not an integer parameter',
+      'pipeline "nodes", stage "c", nodes: expected an integer 1-1000, got 0',
+    ]);
+  });
+
   it('requires a source and rejects two operators with one kind', () => {
     expect(problemsOf(() => pipeline('empty', (b) => b))).toEqual([
       'pipeline "empty": no source; add one with .source()',

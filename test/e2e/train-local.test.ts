@@ -76,6 +76,26 @@ describe('vlmflow run pairs-connector --local', () => {
     for (const loss of metrics.loss) expect(Number.isFinite(loss)).toBe(true);
   }, 600_000);
 
+  it('trains as a two-node multi-node job (pairs-connector-multinode): two CPU nodes over gloo', async () => {
+    const result = await vlmflow(
+      localRunArgs('pairs-connector-multinode', {
+        input,
+        workdir,
+        runId: 'nodes',
+        params: ['trainSteps=2', 'batchSize=2', 'trainNodes=2'],
+      }),
+    );
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as RunSummary).status).toBe('SUCCEEDED');
+    const models = path.join(workdir, 'runs', 'pairs-connector-multinode', 'nodes', 'models');
+    const metrics = JSON.parse(
+      await readFile(path.join(models, 'connector', 'metrics.json'), 'utf8'),
+    ) as Metrics & { world_size: number };
+    expect(metrics.world_size).toBe(2);
+    expect(metrics.loss).toHaveLength(2);
+    expect(existsSync(path.join(models, 'connector', 'export', 'model.safetensors'))).toBe(true);
+  }, 600_000);
+
   it('skips training when the run sets train=false', async () => {
     const result = await runPipeline('untrained', 'train=false');
     expect(result.code).toBe(0);

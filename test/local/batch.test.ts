@@ -6,7 +6,11 @@ import { runLocal } from '../../infra/local/runner';
 import { machine, makeWorkdir, removeWorkdirs } from './asl-fixtures';
 
 /** A Batch Task shaped like the compiled Train state; the command is a real Node subprocess. */
-function trainMachine(script: string): JsonObject {
+function trainMachine(script: string, nodes?: number): JsonObject {
+  const container = {
+    'Command.$': `States.Array('${process.execPath}', '-e', '${script}', '--', States.Format('--run={}', $.runId), States.JsonToString($.config))`,
+    Environment: [{ Name: 'VLMFLOW_STAGE', Value: 't' }],
+  };
   return machine(
     {
       'Train t': {
@@ -16,10 +20,14 @@ function trainMachine(script: string): JsonObject {
           JobName: 'train-t',
           JobQueue: '${TrainJobQueueArn}',
           JobDefinition: '${TrainJobDefinitionArn}',
-          ContainerOverrides: {
-            'Command.$': `States.Array('${process.execPath}', '-e', '${script}', '--', States.Format('--run={}', $.runId), States.JsonToString($.config))`,
-            Environment: [{ Name: 'VLMFLOW_STAGE', Value: 't' }],
-          },
+          ...(nodes === undefined
+            ? { ContainerOverrides: container }
+            : {
+                NodeOverrides: {
+                  NumNodes: nodes,
+                  NodePropertyOverrides: [{ TargetNodes: '0:', ContainerOverrides: container }],
+                },
+              }),
         },
         TimeoutSeconds: 120,
         ResultPath: '$.train',
@@ -31,12 +39,12 @@ function trainMachine(script: string): JsonObject {
   );
 }
 
-async function runTrain(script: string) {
+async function runTrain(script: string, nodes?: number) {
   const work = await makeWorkdir();
   const summaries: JsonObject[] = [];
   const events: RunEvent[] = [];
   const result = await runLocal({
-    definition: trainMachine(script),
+    definition: trainMachine(script, nodes),
     pipeline: { name: 'test' },
     dataRoot: work.dir,
     batchWorkingDir: work.dir,
@@ -105,5 +113,39 @@ describe('batch:submitJob.sync run locally', () => {
     expect(cause.Status).toBe('FAILED');
     expect(cause.Container.ExitCode).toBe(3);
     expect(await readFile(cause.Container.LogStreamName, 'utf8')).toBe('out of memory\n');
+  });
+
+  it('runs a multi-node job (NodeOverrides) as one process per node with the environment Batch sets', async () => {
+    const NODE_REPORT =
+      'const e = process.env; require("fs").writeFileSync("node-" + e.AWS_BATCH_JOB_NODE_INDEX + ".json", JSON.stringify({nodes: e.AWS_BATCH_JOB_NUM_NODES, main: e.AWS_BATCH_JOB_MAIN_NODE_INDEX, address: e.AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS || null, port: e.MASTER_PORT, stage: e.VLMFLOW_STAGE}))';
+    const { work, result } = await runTrain(NODE_REPORT, 3);
+    expect(result.status).toBe('SUCCEEDED');
+    const nodes = await Promise.all(
+      [0, 1, 2].map(
+        async (i) =>
+          JSON.parse(await readFile(path.join(work.dir, `node-${i}.json`), 'utf8')) as Record<
+            string,
+            unknown
+          >,
+      ),
+    );
+    expect(nodes.map((n) => [n.nodes, n.main, n.address, n.stage])).toEqual([
+      ['3', '0', null, 't'],
+      ['3', '0', '127.0.0.1', 't'],
+      ['3', '0', '127.0.0.1', 't'],
+    ]);
+    expect(new Set(nodes.map((n) => n.port)).size).toBe(1);
+  });
+
+  it('fails a multi-node job when one node fails, naming its exit code', async () => {
+    const { result, state } = await runTrain(
+      'if (process.env.AWS_BATCH_JOB_NODE_INDEX === "1") process.exit(4); setTimeout(() => {}, 60000)',
+      2,
+    );
+    expect(result.status).toBe('FAILED');
+    const cause = JSON.parse((state.failure as JsonObject).Cause as string) as {
+      Container: { ExitCode: number };
+    };
+    expect(cause.Container.ExitCode).toBe(4);
   });
 });
