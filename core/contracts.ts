@@ -99,6 +99,11 @@ export interface RunContext {
   readonly params: Params;
   readonly stages: Readonly<Record<string, StagePlan>>;
   readonly lineage: Lineage;
+  /**
+   * Added: model parameters whose folder is a random-weight test model (its config.json says
+   * `random_weights: true`), by parameter: their outputs are noise. Absent: none.
+   */
+  readonly randomWeightModels?: Readonly<Record<string, string>>;
 }
 
 /** One Distributed Map item: one shard. */
@@ -229,6 +234,8 @@ export interface RunSummary {
   readonly error?: { readonly error: string; readonly cause: string };
   /** Why the run failed (or which shards failed in a run that tolerated it), first cause first. */
   readonly causes?: readonly FailureCause[];
+  /** Model parameters set to random-weight test models (URI by parameter): outputs are noise. */
+  readonly randomWeightModels?: Readonly<Record<string, string>>;
 }
 
 /** One failure, as precise as its source allows: a shard's operator and sample, or a job's log. */

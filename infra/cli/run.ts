@@ -70,6 +70,7 @@ export function publicSummary(
     ...(failed ? { failedShards: s.failedShards } : {}),
     ...(s.error ? { error: s.error } : {}),
     ...(s.causes && s.causes.length > 0 ? { causes: s.causes } : {}),
+    ...(s.randomWeightModels ? { randomWeightModels: s.randomWeightModels } : {}),
   };
 }
 
@@ -190,4 +191,8 @@ function printHuman(s: RunSummary): void {
   }
   if (s.error) console.log(`  error: ${s.error.error}: ${s.error.cause}`);
   for (const line of renderCauses(s)) console.log(line);
+  for (const [param, uri] of Object.entries(s.randomWeightModels ?? {}))
+    console.log(
+      `  note: ${param} is a random-weight test model (${uri}): its outputs are noise; set ${param} to a real model`,
+    );
 }

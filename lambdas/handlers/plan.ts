@@ -8,6 +8,7 @@ import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import { joinUri, normaliseUri, parseUri, toLocation, toPrefixLocation } from '../../core/uri';
 import { longestShardKey, nameProblem } from '../../core/aws-names';
+import { isRandomWeightModel } from '../models/check-folder';
 import type { PlanEvent, RunContext, ShardItem, StagePlan } from '../../core/contracts';
 import { PlanError, messageOf } from '../../core/errors';
 import {
@@ -62,6 +63,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     registry,
   );
   resolveLocations(params, event.paramSpecs, event.dataRoot);
+  const randomWeightModels = await randomWeightLocations(params, event.paramSpecs);
   checkParamsSize(params);
   await checkStorageArgs(event.operators ?? [], params, registry);
   const maxShards = checkMaxShards(input.maxShards);
@@ -110,6 +112,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     runRoot,
     params,
     stages,
+    ...(Object.keys(randomWeightModels).length > 0 ? { randomWeightModels } : {}),
     lineage: {
       pipeline: event.pipeline,
       definitionHash: event.definitionHash,
@@ -131,6 +134,20 @@ function resolveLocations(
     if (spec.location && typeof value === 'string' && value !== '')
       params[name] = resolveSourceUri(value, dataRoot);
   }
+}
+
+/** Location parameters whose folder's config.json marks a random-weight test model. */
+async function randomWeightLocations(
+  params: Readonly<Record<string, unknown>>,
+  specs: PlanEvent['paramSpecs'],
+): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const uri = params[name];
+    if (spec.location && typeof uri === 'string' && uri !== '' && (await isRandomWeightModel(uri)))
+      found[name] = uri;
+  }
+  return found;
 }
 
 /** Every train stage's Batch job name (`<pipeline>-<train>-<runId>`) as Batch will take it. */

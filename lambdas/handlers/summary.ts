@@ -50,6 +50,7 @@ export function buildSummary(event: SummaryEvent): RunSummary {
     if (ref.failedShardCount > 0) failedShards[name] = ref.failedShards;
   }
   const error = errorOf(state.failure);
+  const randomWeightModels = state.randomWeightModels as RunSummary['randomWeightModels'];
   return {
     runId: runIdOf(state) ?? 'unknown',
     pipeline: typeof state.pipeline === 'string' ? state.pipeline : event.pipeline,
@@ -58,6 +59,9 @@ export function buildSummary(event: SummaryEvent): RunSummary {
     outputs,
     failedShards,
     ...(error ? { error } : {}),
+    ...(randomWeightModels && Object.keys(randomWeightModels).length > 0
+      ? { randomWeightModels }
+      : {}),
   };
 }
 

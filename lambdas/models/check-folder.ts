@@ -49,3 +49,19 @@ export async function fileProblem(uri: string): Promise<string | undefined> {
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/**
+ * Whether the folder at `uri` holds a random-weight test model: its config.json says
+ * `random_weights: true` (the fixtures and the tiny training models do). A folder without a
+ * readable config.json is not one.
+ */
+export async function isRandomWeightModel(uri: string): Promise<boolean> {
+  const config = joinUri(uri, 'config.json');
+  try {
+    const json = JSON.parse((await storageFor(config).readBytes(config)).toString('utf8')) as unknown;
+    return (json as { random_weights?: unknown } | null)?.random_weights === true;
+  } catch (error) {
+    if (isNotFound(error) || error instanceof SyntaxError) return false;
+    throw error;
+  }
+}

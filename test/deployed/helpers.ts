@@ -39,6 +39,11 @@ export async function runAsDeployed(
   name: string,
   access: DeployedAccess,
   input: JsonValue = {},
+  /**
+   * In-process (the default) records the shard functions' requests too; model operators need
+   * worker processes, as onnxruntime-node's tensors do not take jest's typed arrays.
+   */
+  workerMode: 'in-process' | 'processes' = 'in-process',
 ): Promise<RecordedRun> {
   const { pipeline, file } = loadShipped(name);
   const allowed: AccessRequest[] = [];
@@ -53,7 +58,7 @@ export async function runAsDeployed(
       dataRoot: access.bucketFolder,
       input,
       executionName: 'deployed',
-      workerMode: 'in-process',
+      workerMode,
       concurrency: 2,
       asDeployed: access,
       modelAssets: modelAssetsOf(pipeline.graph, path.resolve(__dirname, '..', '..')),

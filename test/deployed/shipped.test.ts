@@ -13,7 +13,7 @@ import type { AccessRequest } from '../../infra/local/deployed/authorizer';
 import { makeSampleShards } from '../fixtures/sample-shards';
 import { accessFor, firstDenied, runAsDeployed, statementsOf, withoutStatement } from './helpers';
 
-describe.each(['pairs-connector'])('%s as deployed, console defaults', (name) => {
+describe.each(['pairs-connector', 'cauldron'])('%s as deployed, console defaults', (name) => {
   let access: DeployedAccess;
   let requests: readonly AccessRequest[];
   let run: Awaited<ReturnType<typeof runAsDeployed>>;
@@ -28,13 +28,28 @@ describe.each(['pairs-connector'])('%s as deployed, console defaults', (name) =>
     access = accessFor(name, dir);
     // Every default but the number of optimizer steps: 200 CPU steps take over ten minutes
     // on a shared two-core machine, and the requests are the same for 2.
-    run = await runAsDeployed(name, access, { params: { trainSteps: 2, batchSize: 4 } });
+    run = await runAsDeployed(
+      name,
+      access,
+      { params: { trainSteps: 2, batchSize: 4 } },
+      name === 'cauldron' ? 'processes' : 'in-process',
+    );
     requests = run.allowed;
   }, 600_000);
 
   it('succeeds: curation, then training on the frozen models the stack deploys', () => {
     expect(run.result.error).toBeUndefined();
     expect(run.result.status).toBe('SUCCEEDED');
+  });
+
+  it('says which models are random-weight test models, in the run summary', () => {
+    const summary = run.result.output as { randomWeightModels?: Record<string, string> };
+    const expected =
+      name === 'cauldron'
+        ? ['captionModel', 'textModel', 'visionModel']
+        : ['textModel', 'visionModel'];
+    expect(Object.keys(summary.randomWeightModels ?? {}).sort()).toEqual(expected);
+    expect(summary.randomWeightModels?.textModel).toBe(`${access.bucketFolder}models/tiny-lm`);
   });
 
   it("reads the frozen models from the bucket as the job role, and needs the role's models/ grant", async () => {
@@ -46,8 +61,6 @@ describe.each(['pairs-connector'])('%s as deployed, console defaults', (name) =>
       (ref) => ref.principal === TRAINING_JOB && ref.actions.includes('s3:GetObject'),
     )!;
     const denied = await firstDenied(withoutStatement(access, read), jobReads);
-    expect(denied?.resource).toMatch(
-      /^arn:aws:s3:::vlmflow-pairs-connector-databucket.*\/models\/tiny-/,
-    );
+    expect(denied?.resource).toMatch(new RegExp(`^${access.bucketArn}/models/tiny-`));
   });
 });

@@ -3,43 +3,19 @@
  * documents (tar shards), PDF pages and text-only JSON lines, each curated, then mixed.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunSummary } from '../../core/contracts';
-import { ShardWriter } from '../../lambdas/shards/tar-writer';
-import { toFileUri } from '../../core/uri';
-import { photo } from '../fixtures/images';
 import { makeDocumentFixtures } from '../fixtures/pdfs';
 import { makeSampleShards } from '../fixtures/sample-shards';
+import { docsShard } from '../fixtures/docs-shard';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const run = promisify(execFile);
 const sum = (counts: Readonly<Record<string, number>>) =>
   Object.values(counts).reduce((a, b) => a + b, 0);
-
-async function docsShard(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const writer = new ShardWriter(toFileUri(path.join(dir, 'docs-000.tar')));
-  const text =
-    'The harbour at dawn is quiet; fishing boats return with their catch while gulls circle above.';
-  for (let i = 0; i < 3; i++) {
-    const json = {
-      url: `https://pages.example.org/${i}`,
-      texts: [text, null],
-      images: [null, `https://img.example.org/${i}.jpg`],
-    };
-    await writer.add({
-      key: `doc${i}`,
-      parts: {
-        '1.jpg': await photo(400, 300, { seed: 20 + i }),
-        json: Buffer.from(JSON.stringify(json)),
-      },
-    });
-  }
-  await writer.close();
-}
 
 it('curates and mixes pairs, documents, PDF pages and text-only data', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-cauldron-'));
