@@ -1,7 +1,7 @@
 /**
  * Fixture for test/e2e/pairs-urls.test.ts: pairs-basic itself (its parameters and operators,
- * unchanged) reading a URL list: the source's format switched to 'urls', with short timeouts
- * and backoff so that failing hosts cost the test little time.
+ * unchanged) reading a URL list: the source's format switched to 'urls', with a short backoff
+ * and a timeout long enough for a loaded test machine.
  */
 import type { Pipeline } from '../../infra/dsl';
 import pairsBasic from '../../pipelines/pairs-basic';
@@ -19,7 +19,13 @@ const pairsUrls: Pipeline = {
         ...pairs!,
         pattern: '*.parquet',
         format: 'urls',
-        urls: { rowsPerItem: 100, timeoutMs: 300, retries: 1, backoffMs: 10, maxBytes: 256 * 1024 },
+        urls: {
+          rowsPerItem: 100,
+          timeoutMs: 2000,
+          retries: 1,
+          backoffMs: 10,
+          maxBytes: 256 * 1024,
+        },
       },
     ],
   },
