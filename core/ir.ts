@@ -76,8 +76,6 @@ export interface TrainNode {
   readonly enabled: Arg<boolean>;
 }
 
-export type StageNode = SourceNode | MixNode | TrainNode;
-
 export interface PipelineGraph {
   readonly irVersion: typeof IR_VERSION;
   readonly name: string;

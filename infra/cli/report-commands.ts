@@ -5,7 +5,7 @@ import {
   loadPrices,
   resolveCostEstimate,
   resolvePerMillion,
-} from '../cost/cost-command';
+} from './cost-command';
 import { writeRunReport } from '../../lambdas/report';
 import { normaliseUri, toFilePath } from '../../core/uri';
 

@@ -13,7 +13,6 @@ import {
   type JsonValue,
 } from './asl';
 import { statesRuntimeError, TaskError } from './errors';
-import { batchItems } from './item-batcher';
 import { evaluatePath, evaluateTemplate } from './template';
 import { storageFor } from '../../lambdas/shards/storage';
 import { fromLocation } from '../../core/uri';
@@ -111,9 +110,9 @@ export interface MapUnits {
 }
 
 /**
- * The items after ItemSelector (with `$$.Map.Item.*`) and ItemBatcher. Without a batcher each
- * item's selection is made only when its child starts, so the run holds the items read and
- * not a second, selected copy of them; a batcher needs every selection up front.
+ * The items after ItemSelector (with `$$.Map.Item.*`). Each item's selection is made only when
+ * its child starts, so the run holds the items read and not a second, selected copy of them.
+ * ItemBatcher is refused: the compiler never writes one (one Map item is one shard).
  */
 export async function mapUnits(
   state: AslState,
@@ -128,9 +127,9 @@ export async function mapUnits(
     const itemContext = { ...context, Map: { Item: { Index: index, Value: value } } };
     return evaluateTemplate(selector, input, itemContext);
   };
-  if (!isJsonObject(state.ItemBatcher)) return { count: items.length, at: select };
-  const selected: JsonValue[] = [];
-  for (let index = 0; index < items.length; index += 1) selected.push(await select(index));
-  const batches = await batchItems(state, selected, input, context);
-  return { count: batches.length, at: (index) => Promise.resolve(batches[index]!) };
+  if (state.ItemBatcher !== undefined)
+    throw new Error(
+      'ItemBatcher is not supported by the local runner: vlmflow compiles one Map item per shard',
+    );
+  return { count: items.length, at: select };
 }

@@ -11,7 +11,7 @@ import type { ResolvedUrlsOptions } from '../../core/formats';
 import { readImageHeader, sniffFormat } from '../ops/image-header';
 import { directivesIn } from '../ops/optout-match';
 import { IMAGE_EXTENSIONS } from '../sources/parquet-images';
-import type { SourceRecord } from '../sources/records';
+import type { SourceRecord } from '../sources/source-record';
 import { jsonValue, textOf } from '../sources/column-values';
 import { fetchImage, type FetchResult } from './fetch-image';
 import { DOWNLOAD_OP, type DownloadReason } from './reasons';

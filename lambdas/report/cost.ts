@@ -7,6 +7,7 @@
  * Not counted: S3 storage (GB-month), data transfer, CloudWatch logs, X-Ray, free tiers.
  */
 import defaultPricesJson from './prices-2026-11.json';
+import { LAMBDA_FUNCTIONS, LAMBDA_FUNCTION_NAMES } from '../../core/functions';
 import type { RunData } from './types';
 
 export interface Prices {
@@ -35,7 +36,7 @@ export interface Prices {
     readonly imagesPerShard: number;
   };
   readonly assumptions: {
-    /** Must match infra/cdk STAGE_FUNCTIONS (a test checks it). */
+    /** Memory each function is billed at; by default core's function table (core/functions.ts). */
     readonly lambdaMemoryMiB: Readonly<Record<string, number>>;
     /** Billed time of one Plan/Finalize/Mix/Summary invocation. */
     readonly controlInvocationSeconds: number;
@@ -45,7 +46,15 @@ export interface Prices {
   };
 }
 
-export const DEFAULT_PRICES: Prices = defaultPricesJson;
+export const DEFAULT_PRICES: Prices = {
+  ...defaultPricesJson,
+  assumptions: {
+    ...defaultPricesJson.assumptions,
+    lambdaMemoryMiB: Object.fromEntries(
+      LAMBDA_FUNCTION_NAMES.map((name) => [name, LAMBDA_FUNCTIONS[name].memoryMiB]),
+    ),
+  },
+};
 
 /** Counts a cost estimate is computed from; gathered from a run folder by `measureRun`. */
 export interface RunMeasurements {

@@ -8,7 +8,7 @@
 import { storageFor } from '../shards/storage';
 import { splitMemberName } from '../shards/member-names';
 import type { RowRange } from '../download/url-list';
-import type { SourceRecord } from './records';
+import type { SourceRecord } from './source-record';
 
 export const FOLDER_REASONS = { no_image: 'no_image', two_images: 'two_images' } as const;
 export type FolderReason = (typeof FOLDER_REASONS)[keyof typeof FOLDER_REASONS];

@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { keyStem, type SourceRecord } from './records';
+import { keyStem, type SourceRecord } from './source-record';
 
 export const JSONL_REASONS = {
   invalid_json: 'invalid_json',

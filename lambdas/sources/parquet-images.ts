@@ -9,7 +9,7 @@ import { resolveFormatOptions, type FormatOptions } from '../../core/formats';
 import { sniffFormat } from '../ops/image-header';
 import { jsonValue, textOf } from './column-values';
 import { readParquetRows } from './hyparquet';
-import type { SourceRecord } from './records';
+import type { SourceRecord } from './source-record';
 
 export const PARQUET_REASONS = { no_image: 'no_image', not_an_image: 'not_an_image' } as const;
 export type ParquetReason = (typeof PARQUET_REASONS)[keyof typeof PARQUET_REASONS];

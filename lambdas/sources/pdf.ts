@@ -19,7 +19,7 @@ import {
 } from '../../core/formats';
 import { pageTextOf } from './pdf-text';
 import { loadPdfjs, standardFontDataPath } from './pdfjs';
-import { keyStem, readAll, type SourceRecord } from './records';
+import { keyStem, readAll, type SourceRecord } from './source-record';
 
 export const PDF_REASONS = {
   /** Needs a password (any /Encrypt dictionary the empty user password does not open). */

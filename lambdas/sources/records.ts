@@ -6,7 +6,7 @@
  * shard loop counts as `<op>:<reason>` so that `in = kept + Σ rejected` holds.
  */
 import type { Readable } from 'node:stream';
-import type { ShardRecord } from '../shards/sample-assembler';
+import { keyStem, readAll, type InvalidSourceRecord, type SourceRecord } from './source-record';
 import { readShard, UngroupedShardError } from '../shards/tar-reader';
 import { defaultRegroupBytes } from '../shards/tar-regroup';
 import {
@@ -25,18 +25,8 @@ import { readParquetImages } from './parquet-images';
 import { readJsonlFile } from './jsonl';
 import { readPdfFile } from './pdf';
 
-/** An invalid record found by a non-tar reader; `op` is the reader (`pdf`, `download`, …). */
-export interface InvalidSourceRecord {
-  readonly kind: 'invalid';
-  readonly op: 'pdf' | 'jsonl' | 'download' | 'folder' | 'parquet';
-  readonly key: string;
-  readonly rawKey?: string;
-  readonly reason: string;
-  readonly detail: string;
-  readonly parts: Record<string, Buffer>;
-}
-
-export type SourceRecord = ShardRecord | InvalidSourceRecord;
+export type { InvalidSourceRecord, SourceRecord };
+export { keyStem, readAll };
 
 export interface RecordSource extends FormatOptions {
   readonly format?: SourceFormat;
@@ -133,12 +123,3 @@ export async function regroupingIfNeeded<T>(
 }
 
 /** A WebDataset-safe key stem from a shard key: no dots (they separate key and extension). */
-export function keyStem(shardKey: string): string {
-  return shardKey.replace(/\./g, '_');
-}
-
-export async function readAll(input: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of input) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}

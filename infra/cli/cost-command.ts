@@ -21,7 +21,7 @@ import type { RunSummary } from '../../core/contracts';
 import { readJson } from '../../lambdas/shards/json-io';
 import { storageFor } from '../../lambdas/shards/storage';
 import { joinUri, normaliseUri } from '../../core/uri';
-import { findPipeline } from '../cli/pipelines';
+import { findPipeline } from './pipelines';
 
 export interface CostFlags {
   readonly samples?: number;
