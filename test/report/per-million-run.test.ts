@@ -2,7 +2,7 @@
 import { joinUri } from '../../core/uri';
 import { createShardHandler } from '../../lambdas/handlers/curate';
 import { DEFAULT_PRICES } from '../../lambdas/report';
-import { formatPerMillion, resolvePerMillion } from '../../infra/cost/cost-command';
+import { formatPerMillion, resolvePerMillion } from '../../infra/cli/cost-command';
 import pairsBasic from '../../pipelines/pairs-basic';
 import { pairsBasicEvent } from '../bench/curate-bench-setup';
 import { goodPair, tempDir, writeShard, type TempDir } from '../handlers/helpers';
