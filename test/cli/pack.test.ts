@@ -58,6 +58,24 @@ describe('vlmflow pack', () => {
     ]);
   });
 
+  it('packs a folder of parquet files (a Hugging Face dataset as downloaded), file by file', async () => {
+    const hf = path.join(dir, 'hf', 'data');
+    await mkdir(hf, { recursive: true });
+    await writeHfImageParquet(path.join(hf, 'train-00000-of-00002.parquet'), [
+      { image: await tinyJpeg(3), text: 'three' },
+    ]);
+    await writeHfImageParquet(path.join(hf, 'train-00001-of-00002.parquet'), [
+      { image: await tinyJpeg(4), text: 'four' },
+      { image: null, text: 'none' },
+    ]);
+    const result = await pack(path.join(dir, 'hf'), path.join(dir, 'out-hf'), 10);
+    expect(result.rejected).toEqual({ 'parquet:no_image': 1 });
+    expect(await keysOf(result.shards[0]!)).toEqual([
+      'train-00000-of-00002-r000000000:jpg+json+txt',
+      'train-00001-of-00002-r000000000:jpg+json+txt',
+    ]);
+  });
+
   it('refuses what it cannot read, with a message', async () => {
     await expect(pack(path.join(dir, 'nothing'), path.join(dir, 'o'), 1)).rejects.toThrow(
       /no such file or folder/,
