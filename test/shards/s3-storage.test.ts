@@ -104,6 +104,18 @@ describe('S3Storage against a real S3-compatible server', () => {
     expect(listCalls).toBe(5);
   });
 
+  it('reads byte ranges and sizes (parquet sources read footers and column chunks so)', async () => {
+    const storage = new S3Storage({ client });
+    const uri = `s3://${bucket}/ranged.bin`;
+    await storage.write(uri, 'abcdefghij');
+    expect(await storage.size(uri)).toBe(10);
+    expect((await storage.readRange(uri, 2, 5)).toString()).toBe('cde');
+    expect((await storage.readRange(uri, 7, 10)).toString()).toBe('hij');
+    expect((await storage.readRange(uri, 4, 4)).length).toBe(0);
+    const missing = await storage.size(`s3://${bucket}/no-such.bin`).catch((err: unknown) => err);
+    expect(isNotFound(missing)).toBe(true);
+  });
+
   it('reports missing objects as not found, and deletes', async () => {
     const storage = new S3Storage({ client });
     const uri = `s3://${bucket}/gone.json`;
