@@ -92,6 +92,7 @@ async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunCo
     askedRunId,
     runBindingOf({ definitionHash: event.definitionHash, params, inputs }),
     input.onChange,
+    chainsOf(sources, event.operators ?? []),
   );
   if (runId !== askedRunId) {
     checkJobNames(runId, event.jobNamePrefixes ?? []);
@@ -148,6 +149,19 @@ async function randomWeightLocations(
       found[name] = uri;
   }
   return found;
+}
+
+/** Each source's operator kinds in chain order, from the implicit names `<source>.<label>`. */
+function chainsOf(
+  sources: readonly Source[],
+  operators: readonly { readonly name: string; readonly use: { readonly op: string } }[],
+): Record<string, string[]> {
+  return Object.fromEntries(
+    sources.map((source) => [
+      source.name,
+      operators.filter((o) => o.name.startsWith(`${source.name}.`)).map((o) => o.use.op),
+    ]),
+  );
 }
 
 /** Every train stage's Batch job name (`<pipeline>-<train>-<runId>`) as Batch will take it. */

@@ -15,6 +15,14 @@ import { RESERVED_PARAMS } from '../../core/ir';
 export type RunBinding = Pick<Lineage, 'definitionHash' | 'params' | 'inputs'>;
 
 /**
+ * run.json: the binding, and beside it what the report needs of the definition: each source's
+ * operator kinds in chain order (its funnel). Only the binding is compared on a rerun.
+ */
+export interface RunRecord extends RunBinding {
+  readonly chains?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
  * The binding of a run's settings: every parameter but the reserved ones, which say how the
  * maps run (concurrency, tolerated failures), not what a shard contains, so a resume may change
  * them (e.g. rerun with toleratedFailurePercentage 0 to complete the shards that failed).
@@ -76,6 +84,7 @@ export async function bindRun(
   runId: string,
   binding: RunBinding,
   onChange: RunInput['onChange'],
+  chains: RunRecord['chains'] = {},
 ): Promise<{ runId: string; runRoot: string }> {
   if (onChange !== undefined && onChange !== 'refuse' && onChange !== 'newRun')
     throw new PlanError(`onChange: expected "refuse" or "newRun", got ${JSON.stringify(onChange)}`);
@@ -85,7 +94,7 @@ export async function bindRun(
     const before = await readBinding(runRoot);
     if (before === undefined) {
       // Untagged: it lives as long as the run's stats markers (object-tags.ts).
-      await writeJson(runBindingUri(runRoot), binding);
+      await writeJson(runBindingUri(runRoot), { ...binding, chains } satisfies RunRecord);
       return { runId: id, runRoot };
     }
     const differences = bindingDifferences(before, binding);

@@ -51,34 +51,38 @@ export function renderParameters(run: RunData): SafeHtml {
       <h2>Parameters</h2>
       <p class="muted">No dataset manifest with lineage yet.</p>
     </section>`;
+  const count = Object.keys(lineage.params).length + Object.keys(lineage.inputs).length;
+  // Folded: the results come first; a reader tuning thresholds opens it.
   return html`<section id="parameters">
-    <h2>Parameters</h2>
-    <table>
-      <tbody>
-        <tr>
-          <th>pipeline</th>
-          <td><code>${lineage.pipeline}</code> version ${lineage.version}</td>
-        </tr>
-        <tr>
-          <th>definition hash</th>
-          <td><code>${lineage.definitionHash}</code></td>
-        </tr>
-        ${Object.entries(lineage.params).map(
-          ([k, v]) =>
-            html`<tr>
-              <th>${k}</th>
-              <td data-param="${k}"><code>${String(v)}</code></td>
-            </tr>`,
-        )}
-        ${Object.entries(lineage.inputs).map(
-          ([k, v]) =>
-            html`<tr>
-              <th>input ${k}</th>
-              <td><code>${v}</code></td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    <details>
+      <summary><h2>Parameters (${count})</h2></summary>
+      <table>
+        <tbody>
+          <tr>
+            <th>pipeline</th>
+            <td><code>${lineage.pipeline}</code> version ${lineage.version}</td>
+          </tr>
+          <tr>
+            <th>definition hash</th>
+            <td><code>${lineage.definitionHash}</code></td>
+          </tr>
+          ${Object.entries(lineage.params).map(
+            ([k, v]) =>
+              html`<tr>
+                <th>${k}</th>
+                <td data-param="${k}"><code>${String(v)}</code></td>
+              </tr>`,
+          )}
+          ${Object.entries(lineage.inputs).map(
+            ([k, v]) =>
+              html`<tr>
+                <th>input ${k}</th>
+                <td><code>${v}</code></td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </details>
   </section>`;
 }
 

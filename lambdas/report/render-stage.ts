@@ -10,12 +10,14 @@ const MAX_REASONS = 40;
 export function renderStage(
   stage: StageAggregate,
   galleries: StageGalleries | undefined,
+  chain?: readonly string[],
 ): SafeHtml {
   const id = slug(stage.name);
   return html`<section class="stage" id="stage-${id}" data-stage="${stage.name}">
     <h2>Stage <code>${stage.name}</code></h2>
     ${renderCounts(stage.counts, stage)}
-    <h3>Funnel</h3>
+    ${chain && chain.length > 0 ? renderChainFunnel(stage.counts, chain, id) : ''}
+    <h3>Rejects by reason</h3>
     <figure class="chart" id="funnel-${id}">${raw(funnelChart(stage.counts))}</figure>
     ${renderTimings(stage)} ${galleries ? renderKept(galleries) : ''}
     ${galleries ? renderRejects(stage.counts, galleries) : ''}
@@ -77,6 +79,70 @@ function renderCounts(counts: StageCounts, stage: StageAggregate): SafeHtml {
               </tr>`
             : ''
         }
+      </tbody>
+    </table>`;
+}
+
+/** One step of the funnel: samples left after it, and what it removed. */
+export interface FunnelStep {
+  readonly step: string;
+  readonly removed: number;
+  readonly left: number;
+}
+
+/**
+ * How many samples survive each operator, in chain order. Rejects are keyed `<op>:<reason>`;
+ * source- and tar-level rejects (before the chain) come first, an operator used twice counts
+ * once (its keys do not tell the uses apart). The last step's `left` is the kept count.
+ */
+export function funnelSteps(counts: StageCounts, chain: readonly string[]): FunnelStep[] {
+  const byOp = new Map<string, number>();
+  for (const [key, n] of Object.entries(counts.rejected)) {
+    const op = key.slice(0, key.lastIndexOf(':'));
+    byOp.set(op, (byOp.get(op) ?? 0) + n);
+  }
+  const ops = [...new Set(chain)];
+  // Source and tar rejects (`tar:`, `pdf:`, `download:` …) happen before the first operator.
+  const front = [...byOp.keys()].filter((op) => !ops.includes(op)).sort();
+  let left = counts.in;
+  return [...front, ...ops].map((step) => {
+    const removed = byOp.get(step) ?? 0;
+    left -= removed;
+    return { step, removed, left };
+  });
+}
+
+function renderChainFunnel(counts: StageCounts, chain: readonly string[], id: string): SafeHtml {
+  const steps = funnelSteps(counts, chain);
+  return html`<h3>Funnel</h3>
+    <p class="muted">Samples left after each step, in chain order.</p>
+    <figure class="chart" id="chain-funnel-${id}">
+      ${raw(
+        horizontalBars([
+          { label: 'in', value: counts.in, color: '#2f6fb3' },
+          ...steps.map((s) => ({ label: s.step, value: s.left, color: '#3b9a5b' })),
+        ]),
+      )}
+    </figure>
+    <table class="funnel">
+      <thead>
+        <tr>
+          <th>step</th>
+          <th>removed</th>
+          <th>left</th>
+          <th>left of in</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${steps.map(
+          (s) =>
+            html`<tr data-step="${s.step}">
+              <td><code>${s.step}</code></td>
+              <td class="num">${s.removed}</td>
+              <td class="num" data-left="${s.step}">${s.left}</td>
+              <td class="num">${percent(s.left, counts.in)}</td>
+            </tr>`,
+        )}
       </tbody>
     </table>`;
 }

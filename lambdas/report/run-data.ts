@@ -8,7 +8,8 @@ import { isNotFound } from '../shards/not-found';
 import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import { basename, joinUri, parentUri } from '../../core/uri';
-import { summaryUri } from '../../core/layout';
+import { runBindingUri, summaryUri } from '../../core/layout';
+import type { RunRecord } from '../handlers/run-binding';
 import { aggregateStages } from './stage-aggregate';
 import { parseTrainingMetrics } from './training';
 import type { Manifest, RunData, StageAggregate, TrainingCurve } from './types';
@@ -18,6 +19,7 @@ export async function gatherRunData(runRoot: string): Promise<RunData> {
   const manifests = await readManifests(runRoot);
   const aggregates = await aggregateStages(runRoot);
   const training = await readTraining(runRoot);
+  const record = await readIfExists<RunRecord>(runBindingUri(runRoot));
   const lineage = Object.values(manifests).find((m) => m.lineage)?.lineage;
   const pipeline = summary?.pipeline ?? lineage?.pipeline ?? basename(parentUri(runRoot));
   return {
@@ -29,6 +31,7 @@ export async function gatherRunData(runRoot: string): Promise<RunData> {
     manifests,
     ...(lineage ? { lineage } : {}),
     training,
+    ...(record?.chains ? { chains: record.chains } : {}),
   };
 }
 

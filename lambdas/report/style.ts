@@ -23,6 +23,12 @@ background:repeating-linear-gradient(45deg,#f3e3e1,#f3e3e1 8px,#f8efee 8px,#f8ef
 .grid.kept{grid-template-columns:repeat(auto-fill,minmax(300px,1fr))}
 dl.captions{margin:4px 0 0;font-size:12px;display:grid;grid-template-columns:1fr 1fr;grid-auto-flow:column;grid-template-rows:auto auto;column-gap:10px}dl.captions dt{font-weight:600;color:#5b6573}dl.captions dd{margin:0 0 4px}
 pre.log{font:11.5px ui-monospace,monospace;background:#1d2430;color:#e8ebef;padding:8px;border-radius:4px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-li.cause{margin:4px 0;overflow-wrap:anywhere}
+li.cause{margin:4px 0;overflow-wrap:anywhere}header p,.error{overflow-wrap:anywhere}
+summary{cursor:pointer}summary h2{display:inline-block;border:0;margin:16px 0 6px}
+table.funnel td:first-child{min-width:9em}
+@media (max-width:600px){header,nav,main,footer{padding:0 8px}section{padding:4px 8px 12px}
+table{display:block;max-width:100%;overflow-x:auto}.numbers div{min-width:70px;padding:4px 8px}
+.grid.kept{grid-template-columns:1fr}dl.captions{grid-template-columns:1fr;grid-auto-flow:row;grid-template-rows:none}
+code{overflow-wrap:anywhere;word-break:break-word}h1{font-size:18px;overflow-wrap:anywhere}}
 footer{color:#6b7583;padding-bottom:30px}
 `;

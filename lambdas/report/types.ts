@@ -54,6 +54,8 @@ export interface RunData {
   readonly manifests: Readonly<Record<string, Manifest>>;
   readonly lineage?: Lineage;
   readonly training: readonly TrainingCurve[];
+  /** Each source's operator kinds in chain order (run.json), for the funnel. */
+  readonly chains?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A thumbnail, or why there is none (a broken image, or the report's size budget). */

@@ -114,7 +114,7 @@ describe('report of a local demo run', () => {
         await page.locator(`${section} [data-gallery="image.size:too_small"] img`).count(),
       ).toBeGreaterThan(0);
       expect(await page.locator(`${section} .grid.kept figure`).count()).toBe(24);
-      expect(await page.locator(`${section} svg`).count()).toBe(2);
+      expect(await page.locator(`${section} svg`).count()).toBe(3); // funnel in chain order, rejects by reason, time per operator
     }
     expect(await page.textContent('[data-param="minSide"]')).toBe('200');
     expect(await page.locator('#cost-total').count()).toBe(1);
