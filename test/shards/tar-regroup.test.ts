@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { toFileUri } from '../../core/uri';
+import { handler } from '../../lambdas/handlers/curate';
 import { defaultRegroupBytes } from '../../lambdas/shards/tar-regroup';
 import { describe as plain, makeTar, readAll } from './tar-fixtures';
 
@@ -85,5 +87,49 @@ describe('readShard with regroupMaxBytes', () => {
   it('caps held bytes at half the Lambda memory, 1 GiB elsewhere', () => {
     expect(defaultRegroupBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008' })).toBe(1504 * MiB);
     expect(defaultRegroupBytes({})).toBe(1024 * MiB);
+  });
+});
+
+describe('an ungrouped shard through the curate handler', () => {
+  const ungrouped = () =>
+    makeTar([
+      { name: 'a.jpg', data: 'A' },
+      { name: 'b.jpg', data: 'B' },
+      { name: 'a.txt', data: 'caption a' },
+      { name: 'b.txt', data: 'caption b' },
+    ]);
+  const run = async (dir: string) => {
+    const shard = path.join(dir, 'x.tar');
+    await writeFile(shard, await ungrouped());
+    return handler({
+      task: {
+        pipeline: 'p',
+        stage: 's',
+        runId: 'r',
+        runRoot: toFileUri(path.join(dir, 'run')),
+        params: {},
+        item: { key: 'x', uri: toFileUri(shard) },
+        segments: [{ fn: 'curate', ops: [] }],
+      },
+      segment: 0,
+    });
+  };
+
+  it('counts each sample once after regrouping', async () => {
+    const result = await run(await mkdtemp(path.join(tmpdir(), 'vlmflow-regroup-')));
+    expect(result).toMatchObject({ in: 2, kept: 2, rejected: {} });
+  });
+
+  it('fails the shard, saying how to repack, when regrouping needs more memory than allowed', async () => {
+    const before = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+    process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = '1'; // half of it: 0 MiB to hold members
+    try {
+      await expect(run(await mkdtemp(path.join(tmpdir(), 'vlmflow-regroup-')))).rejects.toThrow(
+        /shard "x".*not grouped by sample key.*tar --sort=name/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+      else process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = before;
+    }
   });
 });
