@@ -13,10 +13,24 @@ export interface Compiled {
   readonly definitionHash: string;
 }
 
+/** What the graph asks for that the compiled machine cannot express; one line per problem. */
+export class CompileError extends Error {
+  override readonly name = 'CompileError';
+  constructor(
+    readonly pipeline: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `pipeline "${pipeline}" does not compile:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
 /** Pure: the same graph always yields the same definition, byte for byte. */
 export function compile(graph: PipelineGraph): Compiled {
   const definitionHash = sha256Hex(canonicalJson(graph));
-  const definition = renderMachine(graph, definitionHash, version);
+  const { state: definition, problems } = renderMachine(graph, definitionHash, version);
+  if (problems.length > 0) throw new CompileError(graph.name, problems);
   return { definition, substitutions: placeholdersIn(JSON.stringify(definition)), definitionHash };
 }
 

@@ -25,6 +25,7 @@ import {
 } from './render-source';
 import { stageLayoutOf, type DedupSplit, type StageLayout } from './segments';
 import { next, renderLambdaTask } from './tasks';
+import { renderDistributedMap, type Rendered } from './render-map';
 
 export interface SourceStatesOptions {
   /** After Finalize. */
@@ -39,7 +40,7 @@ export function renderSourceStates(
   pipeline: string,
   source: SourceNode,
   o: SourceStatesOptions,
-): Record<string, State> {
+): Rendered<Record<string, State>> {
   const finalize = STATE_NAMES.finalize(source.name);
   const finalizeState = renderFinalize(pipeline, source, {
     transition: o.transition,
@@ -48,15 +49,14 @@ export function renderSourceStates(
   });
   const layout = stageLayoutOf(source);
   if (!layout.dedup) {
+    const map = renderCurateMap(pipeline, source, next(finalize), o.catchers);
     return {
-      [STATE_NAMES.map(source.name)]: renderCurateMap(pipeline, source, next(finalize), o.catchers),
-      [finalize]: finalizeState,
+      state: { [STATE_NAMES.map(source.name)]: map.state, [finalize]: finalizeState },
+      problems: map.problems,
     };
   }
-  return {
-    ...renderDedupMaps(pipeline, source, layout, layout.dedup, next(finalize), o.catchers),
-    [finalize]: finalizeState,
-  };
+  const maps = renderDedupMaps(pipeline, source, layout, layout.dedup, next(finalize), o.catchers);
+  return { state: { ...maps.state, [finalize]: finalizeState }, problems: maps.problems };
 }
 
 /** Names of a source's states in execution order (the machine's top-level order needs them). */
@@ -80,7 +80,7 @@ function renderDedupMaps(
   dedup: DedupSplit,
   transition: Transition,
   catchers: readonly Catcher[],
-): Record<string, State> {
+): Rendered<Record<string, State>> {
   const stage = source.name;
   const use: JsonObject = { segment: dedup.segment, args: dedup.args as JsonObject };
   const hash: ShardStep = {
@@ -95,27 +95,33 @@ function renderDedupMaps(
     payload: { action: 'filter', 'task.$': '$', segment: dedup.segment },
     comment: `Drop the duplicates resolve decided against (${pipeline}/${stage})`,
   };
+  const curate = renderShardMap(pipeline, source, layout, {
+    comment: `One item per shard of source "${stage}": the operators before the dedup, then hashing`,
+    label: `Curate${stage}`,
+    steps: [...segmentSteps(pipeline, source, layout, 0, dedup.segment), hash],
+    transition: next(STATE_NAMES.dedupPlan(stage)),
+    catchers,
+  });
+  const resolve = renderResolveMap(stage, catchers);
+  const filterMap = renderShardMap(pipeline, source, layout, {
+    comment: `One item per shard of source "${stage}": drop duplicates, then the operators after the dedup`,
+    label: `Filter${stage}`,
+    steps: [
+      filter,
+      ...segmentSteps(pipeline, source, layout, dedup.segment + 1, layout.segments.length),
+    ],
+    extraSelector: { 'dedup.$': `$.dedup.${stage}` },
+    transition,
+    catchers,
+  });
   return {
-    [STATE_NAMES.map(stage)]: renderShardMap(pipeline, source, layout, {
-      comment: `One item per shard of source "${stage}": the operators before the dedup, then hashing`,
-      label: `Curate${stage}`,
-      steps: [...segmentSteps(pipeline, source, layout, 0, dedup.segment), hash],
-      transition: next(STATE_NAMES.dedupPlan(stage)),
-      catchers,
-    }),
-    [STATE_NAMES.dedupPlan(stage)]: renderDedupPlan(pipeline, stage, use, catchers),
-    [STATE_NAMES.resolveMap(stage)]: renderResolveMap(stage, catchers),
-    [STATE_NAMES.filterMap(stage)]: renderShardMap(pipeline, source, layout, {
-      comment: `One item per shard of source "${stage}": drop duplicates, then the operators after the dedup`,
-      label: `Filter${stage}`,
-      steps: [
-        filter,
-        ...segmentSteps(pipeline, source, layout, dedup.segment + 1, layout.segments.length),
-      ],
-      extraSelector: { 'dedup.$': `$.dedup.${stage}` },
-      transition,
-      catchers,
-    }),
+    state: {
+      [STATE_NAMES.map(stage)]: curate.state,
+      [STATE_NAMES.dedupPlan(stage)]: renderDedupPlan(pipeline, stage, use, catchers),
+      [STATE_NAMES.resolveMap(stage)]: resolve.state,
+      [STATE_NAMES.filterMap(stage)]: filterMap.state,
+    },
+    problems: [...curate.problems, ...resolve.problems, ...filterMap.problems],
   };
 }
 
@@ -151,7 +157,10 @@ function renderDedupPlan(
  * One item per hash partition. No failure is tolerated: a partition left unresolved would let
  * its duplicates through.
  */
-function renderResolveMap(stage: string, catchers: readonly Catcher[]): DistributedMapState {
+function renderResolveMap(
+  stage: string,
+  catchers: readonly Catcher[],
+): Rendered<DistributedMapState> {
   const plan = `$.dedup.${stage}`;
   const task = STATE_NAMES.resolveTask(stage);
   const payload: Record<string, JsonValue> = {
@@ -161,36 +170,21 @@ function renderResolveMap(stage: string, catchers: readonly Catcher[]): Distribu
     'dedup.$': '$.dedup',
     'item.$': '$.item',
   };
-  return {
-    Type: 'Map',
-    Comment: `One item per hash partition of "${stage}": decide which samples are duplicates`,
-    Label: `Resolve${stage.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 40),
-    ItemReader: {
-      Resource: 'arn:aws:states:::s3:getObject',
-      ReaderConfig: { InputType: 'JSON' },
-      Parameters: { 'Bucket.$': `${plan}.manifest.Bucket`, 'Key.$': `${plan}.manifest.Key` },
-    },
-    ItemSelector: {
+  return renderDistributedMap({
+    comment: `One item per hash partition of "${stage}": decide which samples are duplicates`,
+    label: `Resolve${stage}`,
+    from: plan,
+    itemSelector: {
       stage,
       'runRoot.$': '$.runRoot',
       'dedup.$': plan,
       'item.$': '$$.Map.Item.Value',
     },
-    ItemProcessor: {
-      ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-      StartAt: task,
-      States: renderSteps([
-        { name: task, fn: 'dedup', payload, comment: 'Resolve one partition' },
-      ]) as Record<string, State>,
-    },
-    MaxConcurrencyPath: '$.params.maxConcurrency',
-    ToleratedFailurePercentage: 0,
-    ResultWriter: {
-      Resource: 'arn:aws:states:::s3:putObject',
-      Parameters: { 'Bucket.$': `${plan}.results.Bucket`, 'Prefix.$': `${plan}.results.Prefix` },
-    },
-    ResultPath: `${plan}.resolveMap`,
-    ...(catchers.length > 0 ? { Catch: catchers } : {}),
-    Next: STATE_NAMES.filterMap(stage),
-  };
+    startAt: task,
+    states: renderSteps([{ name: task, fn: 'dedup', payload, comment: 'Resolve one partition' }]),
+    toleratedFailure: { percentage: 0 },
+    resultPath: `${plan}.resolveMap`,
+    catchers,
+    transition: next(STATE_NAMES.filterMap(stage)),
+  });
 }

@@ -10,6 +10,7 @@ import type {
 } from './asl';
 import { STATE_NAMES } from './names';
 import { renderSourceStates, sourceStateNames } from './render-dedup';
+import type { Rendered } from './render-map';
 import {
   renderMix,
   renderPlan,
@@ -25,11 +26,13 @@ import { catchAll } from './tasks';
  * Plan → curate every source (a Distributed Map + Finalize each; a Parallel state when there
  * are several) → Mix … → Train … → Summarize. Any failure goes to Record failure → Run failed.
  */
+/** The machine, with every problem a renderer found (compile refuses a machine that has any). */
 export function renderMachine(
   graph: PipelineGraph,
   definitionHash: string,
   version: string,
-): StateMachineDefinition {
+): Rendered<StateMachineDefinition> {
+  const problems: string[] = [];
   const catchers: Catcher[] = catchAll(STATE_NAMES.recordFailure, '$.failure');
   const order: string[] = [STATE_NAMES.plan];
   const single = graph.sources.length === 1;
@@ -50,15 +53,16 @@ export function renderMachine(
   });
   if (single) {
     const source = graph.sources[0]!;
-    Object.assign(
-      states,
-      renderSourceStates(graph.name, source, {
-        transition: after(STATE_NAMES.finalize(source.name)),
-        catchers,
-      }),
-    );
+    const rendered = renderSourceStates(graph.name, source, {
+      transition: after(STATE_NAMES.finalize(source.name)),
+      catchers,
+    });
+    Object.assign(states, rendered.state);
+    problems.push(...rendered.problems);
   } else {
-    states[STATE_NAMES.sources] = renderSources(graph, after(STATE_NAMES.sources), catchers);
+    const rendered = renderSources(graph, after(STATE_NAMES.sources), catchers);
+    states[STATE_NAMES.sources] = rendered.state;
+    problems.push(...rendered.problems);
   }
   for (const mix of graph.mixes) {
     states[STATE_NAMES.mix(mix.name)] = renderMix(graph.name, mix, {
@@ -96,10 +100,13 @@ export function renderMachine(
   states[STATE_NAMES.failed] = failed;
 
   return {
-    Comment: `vlmflow pipeline "${graph.name}"${graph.description ? `: ${graph.description}` : ''}`,
-    QueryLanguage: 'JSONPath',
-    StartAt: STATE_NAMES.plan,
-    States: states,
+    state: {
+      Comment: `vlmflow pipeline "${graph.name}"${graph.description ? `: ${graph.description}` : ''}`,
+      QueryLanguage: 'JSONPath',
+      StartAt: STATE_NAMES.plan,
+      States: states,
+    },
+    problems,
   };
 }
 
@@ -108,21 +115,28 @@ function renderSources(
   graph: PipelineGraph,
   transition: Transition,
   catchers: readonly Catcher[],
-): ParallelState {
+): Rendered<ParallelState> {
+  const branches = graph.sources.map((source) => ({
+    source,
+    rendered: renderSourceStates(graph.name, source, {
+      transition: { End: true },
+      catchers: [],
+      finalizeOutputPath: `$.datasets.${source.name}`,
+    }),
+  }));
   return {
-    Type: 'Parallel',
-    Comment: `Sources ${graph.sources.map((s) => s.name).join(', ')}`,
-    Branches: graph.sources.map((source) => ({
-      StartAt: STATE_NAMES.map(source.name),
-      States: renderSourceStates(graph.name, source, {
-        transition: { End: true },
-        catchers: [],
-        finalizeOutputPath: `$.datasets.${source.name}`,
-      }),
-    })),
-    ResultSelector: Object.fromEntries(graph.sources.map((s, i) => [`${s.name}.$`, `$[${i}]`])),
-    ResultPath: '$.datasets',
-    Catch: catchers,
-    ...transition,
+    state: {
+      Type: 'Parallel',
+      Comment: `Sources ${graph.sources.map((s) => s.name).join(', ')}`,
+      Branches: branches.map(({ source, rendered }) => ({
+        StartAt: STATE_NAMES.map(source.name),
+        States: rendered.state,
+      })),
+      ResultSelector: Object.fromEntries(graph.sources.map((s, i) => [`${s.name}.$`, `$[${i}]`])),
+      ResultPath: '$.datasets',
+      Catch: catchers,
+      ...transition,
+    },
+    problems: branches.flatMap(({ rendered }) => rendered.problems),
   };
 }

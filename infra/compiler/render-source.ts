@@ -5,12 +5,12 @@ import type {
   DistributedMapState,
   JsonObject,
   JsonValue,
-  State,
   TaskState,
   Transition,
 } from './asl';
 import { formatOptionsOf } from '../../core/formats';
 import { STATE_NAMES } from './names';
+import { renderDistributedMap, type Rendered } from './render-map';
 import type { LambdaFunctionName } from '../../core/functions';
 import { stageLayoutOf, type StageLayout } from './segments';
 import {
@@ -105,34 +105,19 @@ export function renderShardMap(
   source: SourceNode,
   layout: StageLayout,
   o: ShardMapOptions,
-): DistributedMapState {
-  const shardStates = renderSteps(o.steps);
-  const stage = `$.stages.${source.name}`;
-  return {
-    Type: 'Map',
-    Comment: o.comment,
-    Label: o.label.replace(/[^A-Za-z0-9]/g, '').slice(0, 40),
-    ItemReader: {
-      Resource: 'arn:aws:states:::s3:getObject',
-      ReaderConfig: { InputType: 'JSON' },
-      Parameters: { 'Bucket.$': `${stage}.manifest.Bucket`, 'Key.$': `${stage}.manifest.Key` },
-    },
-    ItemSelector: renderItemSelector(pipeline, source, layout, o.extraSelector ?? {}),
-    ItemProcessor: {
-      ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-      StartAt: o.steps[0]!.name,
-      States: shardStates as Record<string, State>,
-    },
-    MaxConcurrencyPath: '$.params.maxConcurrency',
-    ToleratedFailurePercentagePath: '$.params.toleratedFailurePercentage',
-    ResultWriter: {
-      Resource: 'arn:aws:states:::s3:putObject',
-      Parameters: { 'Bucket.$': `${stage}.results.Bucket`, 'Prefix.$': `${stage}.results.Prefix` },
-    },
-    ResultPath: `$.maps.${source.name}`,
-    ...(o.catchers.length > 0 ? { Catch: o.catchers } : {}),
-    ...o.transition,
-  };
+): Rendered<DistributedMapState> {
+  return renderDistributedMap({
+    comment: o.comment,
+    label: o.label,
+    from: `$.stages.${source.name}`,
+    itemSelector: renderItemSelector(pipeline, source, layout, o.extraSelector ?? {}),
+    startAt: o.steps[0]!.name,
+    states: renderSteps(o.steps),
+    toleratedFailure: { path: '$.params.toleratedFailurePercentage' },
+    resultPath: `$.maps.${source.name}`,
+    catchers: o.catchers,
+    transition: o.transition,
+  });
 }
 
 /** The single Distributed Map of a stage without a run-scoped dedup. */
@@ -141,7 +126,7 @@ export function renderCurateMap(
   source: SourceNode,
   transition: Transition,
   catchers: readonly Catcher[],
-): DistributedMapState {
+): Rendered<DistributedMapState> {
   const layout = stageLayoutOf(source);
   return renderShardMap(pipeline, source, layout, {
     comment: `One item per shard of source "${source.name}"`,
