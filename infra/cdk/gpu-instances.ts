@@ -105,3 +105,16 @@ export function instanceFitProblem(names: readonly string[], needs: JobNeeds): s
     `${largest}; allow a larger type with -c vlmflow:gpuInstanceTypes=… or lower the stage's needs`
   );
 }
+
+/** The smallest allowed instance type (by vCPUs) that can run the job, if this table knows one. */
+export function smallestFit(
+  names: readonly string[],
+  needs: JobNeeds,
+): { readonly type: string; readonly vcpus: number } | undefined {
+  const fitting = names
+    .flatMap((name) => instanceTypesOf(name) ?? [])
+    .filter(({ size }) => fits(size, needs))
+    .sort((a, b) => a.size[1] - b.size[1]);
+  const [first] = fitting;
+  return first ? { type: first.type, vcpus: first.size[1] } : undefined;
+}

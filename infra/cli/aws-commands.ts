@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { findPipeline } from './pipelines';
 import { defaultIo, redriveAction, schemaAction, startAction, statusAction } from './aws/actions';
+import { defaultDoctorClients, renderDoctor, runDoctor } from './aws/doctor';
 
 /** Commands that talk to AWS (or any endpoint given by AWS_ENDPOINT_URL), and `schema`. */
 export function registerAwsCommands(program: Command): void {
@@ -50,6 +51,19 @@ export function registerAwsCommands(program: Command): void {
     .option('--state-machine-arn <arn>', 'the state machine, when <execution> is an execution name')
     .action(async (ref: string, flags: RefFlags) => {
       await redriveAction(ref, flags, defaultIo());
+    });
+
+  program
+    .command('doctor [pipeline]')
+    .description(
+      'read-only checks of the AWS account: credentials, CDK bootstrap, and for a pipeline its stack, definition, GPU quota, Lambda concurrency, bucket',
+    )
+    .option('--json', 'print the checks as JSON')
+    .action(async (name: string | undefined, flags: { json?: boolean }) => {
+      const graph = name ? findPipeline(name).pipeline.graph : undefined;
+      const checks = await runDoctor(graph, defaultDoctorClients());
+      console.log(flags.json ? JSON.stringify(checks, null, 2) : renderDoctor(checks).join('\n'));
+      if (checks.some((c) => c.verdict === 'fail')) process.exitCode = 1;
     });
 
   program

@@ -13,54 +13,57 @@ import type { AccessRequest } from '../../infra/local/deployed/authorizer';
 import { makeSampleShards } from '../fixtures/sample-shards';
 import { accessFor, firstDenied, runAsDeployed, statementsOf, withoutStatement } from './helpers';
 
-describe.each(['pairs-connector', 'cauldron'])('%s as deployed, console defaults', (name) => {
-  let access: DeployedAccess;
-  let requests: readonly AccessRequest[];
-  let run: Awaited<ReturnType<typeof runAsDeployed>>;
+describe.each(['pairs-connector', 'pairs-connector-multinode', 'cauldron'])(
+  '%s as deployed, console defaults',
+  (name) => {
+    let access: DeployedAccess;
+    let requests: readonly AccessRequest[];
+    let run: Awaited<ReturnType<typeof runAsDeployed>>;
 
-  beforeAll(async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), `vlmflow-deployed-${name}-`));
-    await makeSampleShards(path.join(dir, 'inputs', 'pairs'), {
-      shards: 1,
-      samplesPerShard: 12,
-      seed: 7,
+    beforeAll(async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), `vlmflow-deployed-${name}-`));
+      await makeSampleShards(path.join(dir, 'inputs', 'pairs'), {
+        shards: 1,
+        samplesPerShard: 12,
+        seed: 7,
+      });
+      access = accessFor(name, dir);
+      // Every default but the number of optimizer steps: 200 CPU steps take over ten minutes
+      // on a shared two-core machine, and the requests are the same for 2.
+      run = await runAsDeployed(
+        name,
+        access,
+        { params: { trainSteps: 2, batchSize: 4 } },
+        name === 'cauldron' ? 'processes' : 'in-process',
+      );
+      requests = run.allowed;
+    }, 600_000);
+
+    it('succeeds: curation, then training on the frozen models the stack deploys', () => {
+      expect(run.result.error).toBeUndefined();
+      expect(run.result.status).toBe('SUCCEEDED');
     });
-    access = accessFor(name, dir);
-    // Every default but the number of optimizer steps: 200 CPU steps take over ten minutes
-    // on a shared two-core machine, and the requests are the same for 2.
-    run = await runAsDeployed(
-      name,
-      access,
-      { params: { trainSteps: 2, batchSize: 4 } },
-      name === 'cauldron' ? 'processes' : 'in-process',
-    );
-    requests = run.allowed;
-  }, 600_000);
 
-  it('succeeds: curation, then training on the frozen models the stack deploys', () => {
-    expect(run.result.error).toBeUndefined();
-    expect(run.result.status).toBe('SUCCEEDED');
-  });
+    it('says which models are random-weight test models, in the run summary', () => {
+      const summary = run.result.output as { randomWeightModels?: Record<string, string> };
+      const expected =
+        name === 'cauldron'
+          ? ['captionModel', 'textModel', 'visionModel']
+          : ['textModel', 'visionModel'];
+      expect(Object.keys(summary.randomWeightModels ?? {}).sort()).toEqual(expected);
+      expect(summary.randomWeightModels?.textModel).toBe(`${access.bucketFolder}models/tiny-lm`);
+    });
 
-  it('says which models are random-weight test models, in the run summary', () => {
-    const summary = run.result.output as { randomWeightModels?: Record<string, string> };
-    const expected =
-      name === 'cauldron'
-        ? ['captionModel', 'textModel', 'visionModel']
-        : ['textModel', 'visionModel'];
-    expect(Object.keys(summary.randomWeightModels ?? {}).sort()).toEqual(expected);
-    expect(summary.randomWeightModels?.textModel).toBe(`${access.bucketFolder}models/tiny-lm`);
-  });
-
-  it("reads the frozen models from the bucket as the job role, and needs the role's models/ grant", async () => {
-    const jobReads = requests.filter(
-      (r) => r.principal === TRAINING_JOB && r.resource.includes('/models/tiny-'),
-    );
-    expect(jobReads.map((r) => r.action)).toEqual(expect.arrayContaining(['s3:GetObject']));
-    const read = statementsOf(access).find(
-      (ref) => ref.principal === TRAINING_JOB && ref.actions.includes('s3:GetObject'),
-    )!;
-    const denied = await firstDenied(withoutStatement(access, read), jobReads);
-    expect(denied?.resource).toMatch(new RegExp(`^${access.bucketArn}/models/tiny-`));
-  });
-});
+    it("reads the frozen models from the bucket as the job role, and needs the role's models/ grant", async () => {
+      const jobReads = requests.filter(
+        (r) => r.principal === TRAINING_JOB && r.resource.includes('/models/tiny-'),
+      );
+      expect(jobReads.map((r) => r.action)).toEqual(expect.arrayContaining(['s3:GetObject']));
+      const read = statementsOf(access).find(
+        (ref) => ref.principal === TRAINING_JOB && ref.actions.includes('s3:GetObject'),
+      )!;
+      const denied = await firstDenied(withoutStatement(access, read), jobReads);
+      expect(denied?.resource).toMatch(new RegExp(`^${access.bucketArn}/models/tiny-`));
+    });
+  },
+);

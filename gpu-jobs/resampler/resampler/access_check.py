@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 
 ACCESS_CHECK_ENV = "VLMFLOW_ACCESS_CHECK_URL"
@@ -23,7 +24,10 @@ def authorize(action: str, uri: str) -> None:
         return
     body = json.dumps({"action": action, "uri": uri}).encode()
     request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer = json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as e:
+        raise AccessDenied(f"the access check refused {action} on {uri}: {e.read().decode(errors='replace')}") from e
     if not answer.get("allowed"):
         raise AccessDenied(f"An error occurred (AccessDenied): {answer.get('message')}")

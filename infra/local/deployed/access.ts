@@ -137,7 +137,16 @@ export function accessFromTemplate(
   principals[STATE_MACHINE] = principal(machineRole, 'StepFunctions');
   const [jobDefinitionId, jobDefinition] =
     onlyResource(template, 'AWS::Batch::JobDefinition') ?? [];
-  const jobRole = roleIdOf((jobDefinition?.ContainerProperties as Props | undefined)?.JobRoleArn);
+  // A single-node job names its role in ContainerProperties, a multi-node one per node range.
+  const ranges =
+    ((jobDefinition?.NodeProperties as Props | undefined)?.NodeRangeProperties as
+      { Container?: Props }[] | undefined) ?? [];
+  const jobRole = [
+    (jobDefinition?.ContainerProperties as Props | undefined)?.JobRoleArn,
+    ...ranges.map((range) => range.Container?.JobRoleArn),
+  ]
+    .map(roleIdOf)
+    .find((id) => id !== undefined);
   if (jobRole) principals[TRAINING_JOB] = principal(jobRole, 'training-job');
   const [jobQueueId] = onlyResource(template, 'AWS::Batch::JobQueue') ?? [];
 
