@@ -1,5 +1,6 @@
 /** `vlmflow:*` context: each option's effect on the template, and cdk-nag with it. */
 import { Validations } from 'aws-cdk-lib';
+import { LAMBDA_FUNCTION_NAMES } from '../../core/functions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildStack, logicalIdOf, type BuildOptions, type FixtureName } from './helpers';
@@ -186,7 +187,7 @@ describe('sizing, retention and training switches', () => {
         context: { 'vlmflow:functions': '{"train":{"memoryMiB":1}}' },
       }),
     ).toThrow(
-      'vlmflow:functions.train: unknown function (known: plan, curate, caption, finalize, mix, summary, dedup)',
+      `vlmflow:functions.train: unknown function (known: ${LAMBDA_FUNCTION_NAMES.join(', ')})`,
     );
     expect(() => buildStack('mix-train', { context: { 'vlmflow:vpcId': 'default' } })).toThrow(
       'vlmflow:vpcId: expected a VPC id like vpc-0abc1234, got "default"',
