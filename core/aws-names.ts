@@ -23,8 +23,8 @@ export const AWS_NAME_RULES = {
   },
   mapRunLabel: {
     service: 'Distributed Map label',
-    check: (v) => v.length <= 40 && !SFN_REFUSED.test(v),
-    rule: 'at most 40 characters, no whitespace or special characters',
+    check: (v) => v.length >= 1 && v.length <= 40 && !SFN_REFUSED.test(v),
+    rule: '1-40 characters, no whitespace, brackets, wildcards or any of " # % \\ ^ | ~ ` $ & , ; : /',
   },
   batchJobName: {
     service: 'AWS Batch job name',

@@ -6,6 +6,7 @@
  * renames or drops anything.
  */
 import type { Catcher, DistributedMapState, JsonObject, State, Transition } from './asl';
+import { AWS_NAME_RULES } from '../../core/aws-names';
 
 /** A rendered piece of ASL with what keeps it from being valid as given. */
 export interface Rendered<T> {
@@ -29,14 +30,9 @@ export interface DistributedMapSpec {
   readonly transition: Transition;
 }
 
-/**
- * A Map Run label: at most 40 characters, none of whitespace, brackets, wildcards or
- * `" # % \ ^ | ~ ` $ & , ; : /` (Step Functions' rule for Map Run labels).
- */
-const LABEL = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]{1,40}$/u;
-
 export function labelProblem(label: string): string | undefined {
-  return LABEL.test(label)
+  // Step Functions' rule for Map Run labels, shared with the other names checked (aws-names.ts).
+  return AWS_NAME_RULES.mapRunLabel.check(label)
     ? undefined
     : `Map Run label ${JSON.stringify(label)} is not 1-40 characters without whitespace, brackets, wildcards or " # % \\ ^ | ~ \` $ & , ; : / (shorten the stage name)`;
 }
