@@ -1,83 +1,48 @@
 /**
  * The image–text pairs pipeline of the Idefics2 recipe (Laurençon et al., 2024), models
- * included: pairs-basic's curation (opt-outs, decode, size and aspect, caption checks, exact
- * duplicates, resize to 980 px, perceptual near-duplicates), then an NSFW image classifier
- * (OBELICS thresholds: porn > 0.85, hentai > 0.9) and synthetic captions (the paper's finding:
- * they beat raw alt-text; the alt-text stays in json `alt_text`), then the Perceiver-Resampler
- * connector trained on the result. Curation, parameters and training come from
- * pairs-connector (itself pairs-basic plus training), so the three never drift apart.
+ * included: laion-style's curation, in the peers' order (format, size and aspect → opt-outs →
+ * caption quality → language → near-uniform and blurred images → duplicates → NSFW classifier
+ * with OBELICS' thresholds → CLIP score → synthetic captions, which the paper found beat raw
+ * alt-text; the alt-text stays in json `alt_text`), then the Perceiver-Resampler connector
+ * trained on the result. Curation and its parameters come from laion-style, training and its
+ * parameters from pairs-connector, so the pipelines never drift apart.
  *
- * The classifier runs after deduplication and resizing, beside the captioner: duplicates are
- * never scored, and both model operators fuse into one caption-function task per shard.
- * The default NSFW model is a real one, nsfwjs' MobileNetV2 converted to ONNX and committed
- * under models/nsfw-mobilenet-v2; the default captioner is the committed fixture (tiny random
- * weights: its captions are noise, and say so in json `caption_model.random_weights`). Both
+ * The model operators run after deduplication and resizing: duplicates are never scored, and
+ * the three fuse into one caption-function task per shard. The default NSFW model is a real
+ * one (nsfwjs' MobileNetV2, models/nsfw-mobilenet-v2); the CLIP model and the captioner are
+ * committed fixtures with random weights (their output says so in json `random_weights`). All
  * are keys under the data root (`models/<name>`): the stack deploys them into its bucket and a
  * local run copies them into its workdir (infra/cdk/model-assets.ts), so `{}` works in both;
- * set `nsfwModel`/`captionModel` to `s3://` folders for your own models (docs/models.md).
+ * set `nsfwModel`/`clipModel`/`captionModel` to `s3://` folders for your own (docs/models.md).
  */
+import laionStyle from './laion-style';
 import pairsConnector from './pairs-connector';
-import { ops } from '../core/ops';
-import { inheritedChain, inheritedParams, param, pipeline } from '../infra/dsl';
+import { inheritedChain, inheritedParams, pipeline } from '../infra/dsl';
 
-/** nsfwjs' MobileNetV2 NSFW classifier in ONNX (scripts/models/convert_nsfwjs.py). */
-export const DEFAULT_NSFW_MODEL = 'models/nsfw-mobilenet-v2';
+export { DEFAULT_NSFW_MODEL } from './laion-style';
 
-const curated = pairsConnector.graph.sources.find((s) => s.name === 'pairs');
+const curated = laionStyle.graph.sources.find((s) => s.name === 'pairs');
 const connector = pairsConnector.graph.trains.find((t) => t.name === 'connector');
-if (!curated || !connector) throw new Error('pairs-connector has no "pairs" source or "connector"');
+if (!curated || !connector) throw new Error('laion-style has no "pairs" source, or no "connector"');
+
+const curationParams = inheritedParams(laionStyle);
+/** pairs-connector's training parameters (its curation ones are laion-style's too). */
+const trainingParams = Object.fromEntries(
+  Object.entries(inheritedParams(pairsConnector)).filter(([name]) => !(name in curationParams)),
+);
 
 export default pipeline('cauldron', (p) =>
   p
     .describe(
-      'Idefics2 pairs recipe: curation, NSFW classifier, synthetic captions, connector training',
+      'Idefics2 pairs recipe: peer-style curation, NSFW, CLIP score, synthetic captions, connector training',
     )
-    .params(inheritedParams(pairsConnector))
-    .params({
-      nsfwModel: param.location({
-        default: DEFAULT_NSFW_MODEL,
-        description:
-          'NSFW image classifier: model folder (s3://, or a key under the data bucket); default: nsfwjs MobileNetV2, deployed by the stack',
-      }),
-      captionModel: param.location({
-        default: 'models/caption-tiny',
-        description:
-          'Image captioner: model folder (s3://, or a key under the data bucket); default: a random-weight test model, deployed by the stack',
-      }),
-      captionPolicy: param.string({
-        default: 'replace',
-        enum: ['replace', 'keep_both'],
-        description: 'replace: txt = synthetic caption, alt-text kept in json; keep_both: txt kept',
-      }),
-      captionMaxNewTokens: param.integer({
-        default: 30,
-        min: 1,
-        max: 512,
-        description: 'Caption: most generated tokens',
-      }),
-      captionNumBeams: param.integer({
-        default: 1,
-        min: 1,
-        max: 16,
-        description: 'Caption: beams (1 = greedy)',
-      }),
-    })
+    .params(curationParams)
+    .params(trainingParams)
     .settings({ maxConcurrency: 100, toleratedFailurePercentage: 0 })
-    .source('pairs', { uri: curated.uri, pattern: curated.pattern }, (s, params) =>
-      inheritedChain(
-        pairsConnector,
-        'pairs',
-      )(s)
-        .apply(ops.model.classify, {
-          model: params.nsfwModel,
-          thresholds: { porn: 0.85, hentai: 0.9 },
-        })
-        .apply(ops.caption.generate, {
-          model: params.captionModel,
-          maxNewTokens: params.captionMaxNewTokens,
-          numBeams: params.captionNumBeams,
-          policy: params.captionPolicy,
-        }),
+    .source(
+      'pairs',
+      { uri: curated.uri, pattern: curated.pattern },
+      inheritedChain(laionStyle, 'pairs'),
     )
     .train('connector', {
       dataset: 'pairs',

@@ -1,10 +1,11 @@
 /**
- * `npm run demo`: generates deterministic sample shards (photo-like images with captions and a
- * few broken samples) under work/demo/inputs/pairs — the default input location of
+ * `npm run demo`: generates deterministic sample shards (photo-like images with captions, real
+ * photographs from scikit-image, the cases the recipe filters — blurred, near-uniform,
+ * non-English, mismatched captions — and a few broken samples) under work/demo/inputs/pairs — the default input location of
  * pipelines/cauldron.ts under the data root work/demo — makes the tiny random-weight vision and
  * language models the connector trains between (work/demo/models, once), and runs cauldron
- * locally through the CLI, exactly as a user would: curation, the NSFW classifier and synthetic
- * captions on the committed fixture models, then a short connector training run. Extra
+ * locally through the CLI, exactly as a user would: curation, the NSFW classifier (the real
+ * nsfwjs model), CLIP scores and synthetic captions (committed random-weight fixtures), then a short connector training run. Extra
  * arguments go to `vlmflow run` (e.g. `npm run demo -- --param train=false`).
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -18,7 +19,8 @@ const ROOT = path.resolve(__dirname, '..');
 const WORKDIR = path.join(ROOT, 'work', 'demo');
 const INPUT = path.join(WORKDIR, 'inputs', 'pairs');
 const MODELS = path.join(WORKDIR, 'models');
-const SHARDS = { shards: 8, samplesPerShard: 48, seed: 2024 };
+/** With the recipe's cases: real photographs, blurred, uniform, other languages, mismatched captions. */
+const SHARDS = { shards: 8, samplesPerShard: 48, seed: 2024, curationCases: true };
 const PIPELINE = 'cauldron';
 /** A demo, not a training run: enough steps to see the loss move, seconds on two cores. */
 const DEMO_PARAMS = ['trainSteps=20'];

@@ -14,6 +14,8 @@ import { MODELS_PREFIX } from './bucket-access';
 export const MODEL_ASSETS: Readonly<Record<string, string>> = {
   /** nsfwjs MobileNetV2 in ONNX (scripts/models/convert_nsfwjs.py). */
   'models/nsfw-mobilenet-v2': 'models/nsfw-mobilenet-v2',
+  /** Random weights: CLIP scores are noise (they say so in `clip_score_model.random_weights`). */
+  'models/clip-tiny': 'test/fixtures/models/clip-tiny',
   /** Random weights: captions are noise (they say so in `caption_model.random_weights`). */
   'models/caption-tiny': 'test/fixtures/models/caption-tiny',
   /** Random weights (`python -m resampler.tiny_models --out models`): the connector's frozen parts. */

@@ -239,6 +239,14 @@ export class StageFunctions extends Construct {
 }
 
 const PDFJS_ENTRY = 'pdfjs-dist/legacy/build/pdf.mjs';
+/**
+ * text.language's fastText (WebAssembly + the lid.176 model file, read from the package folder
+ * at run time): shipped beside the bundle whole, when the bundle requires its language table
+ * (the literal require in lambdas/ops/language-id.ts).
+ */
+const FASTTEXT_PACKAGE = 'fasttext.wasm.js';
+const FASTTEXT_ENTRY =
+  'fasttext.wasm.js/dist/models/language-identification/assets/languages.json.cjs';
 
 function bundlingOptions(
   projectRoot: string,
@@ -251,7 +259,7 @@ function bundlingOptions(
     // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
     // Native or ES-module-only packages ship beside the bundle instead (see native-modules.ts).
     // onnxruntime-node stays external in every bundle; only model readers carry it.
-    externalModules: ['sharp', 'pdfjs-dist', ONNXRUNTIME_PACKAGE],
+    externalModules: ['sharp', 'pdfjs-dist', ONNXRUNTIME_PACKAGE, FASTTEXT_PACKAGE],
     commandHooks: {
       beforeBundling: (): string[] => [],
       beforeInstall: (): string[] => [],
@@ -287,6 +295,12 @@ export function nativeCopyCommands(
   return [
     ...copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir),
     ...copyCommandsIfRequired(projectRoot, pdfDirs, PDFJS_ENTRY, outputDir),
+    ...copyCommandsIfRequired(
+      projectRoot,
+      [path.join('node_modules', FASTTEXT_PACKAGE)],
+      FASTTEXT_ENTRY,
+      outputDir,
+    ),
     ...(onnxPaths.length > 0
       ? copyCommandsIfRequired(projectRoot, onnxPaths, ONNXRUNTIME_PACKAGE, outputDir)
       : []),

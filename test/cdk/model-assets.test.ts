@@ -137,7 +137,12 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
         ...params,
         // The relative fixture defaults resolve against the working directory: the asset here.
         nsfwModel: path.join(FIXTURE_MODELS, 'nsfw-tiny'),
+        clipModel: path.join(FIXTURE_MODELS, 'clip-tiny'),
         captionModel: path.join(FIXTURE_MODELS, 'caption-tiny'),
+        // The generated pictures are smooth (blurry by the default) and the CLIP fixture's
+        // scores noise: this test is about the bundles, so those filters let everything by.
+        blurMinVariance: 0,
+        clipMinScore: -1,
       },
       item: { key: 'pairs-000000', uri: `file://${paths[0]}` },
       segments: segmentsOf(source!),

@@ -26,6 +26,8 @@ describe.each(['pairs-connector', 'pairs-connector-multinode', 'cauldron'])(
         shards: 1,
         samplesPerShard: 12,
         seed: 7,
+        // Photo-like samples: cauldron's blur filter rejects the smooth default pictures.
+        curationCases: true,
       });
       access = accessFor(name, dir);
       // Every default but the number of optimizer steps: 200 CPU steps take over ten minutes
@@ -48,7 +50,7 @@ describe.each(['pairs-connector', 'pairs-connector-multinode', 'cauldron'])(
       const summary = run.result.output as { randomWeightModels?: Record<string, string> };
       const expected =
         name === 'cauldron'
-          ? ['captionModel', 'textModel', 'visionModel']
+          ? ['captionModel', 'clipModel', 'textModel', 'visionModel']
           : ['textModel', 'visionModel'];
       expect(Object.keys(summary.randomWeightModels ?? {}).sort()).toEqual(expected);
       expect(summary.randomWeightModels?.textModel).toBe(`${access.bucketFolder}models/tiny-lm`);

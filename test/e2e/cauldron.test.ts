@@ -90,13 +90,13 @@ describe('pipeline cauldron', () => {
       expect(existsSync(path.join(ROOT, MODEL_ASSETS[String(key)]!, 'SHA256SUMS'))).toBe(true);
   });
 
-  it('runs both model operators in one caption task per shard, after the curation', () => {
+  it('runs the model operators in one caption task per shard, after the curation', () => {
     const [curation, models, ...more] = segmentsOf(cauldron.graph.sources[0]!);
     expect(more).toEqual([]);
     expect([curation?.fn, curation?.ops.at(-1)?.op]).toEqual(['curate', 'dedup.phash']);
     expect([models?.fn, models?.ops.map((use) => use.op)]).toEqual([
       'caption',
-      ['model.classify', 'caption.generate'],
+      ['model.classify', 'model.clip_score', 'caption.generate'],
     ]);
   });
 });
@@ -116,7 +116,13 @@ describe('vlmflow run cauldron --local', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-cauldron-'));
     input = path.join(dir, 'input');
     workdir = path.join(dir, 'work');
-    info = await makeSampleShards(input, { shards: 2, samplesPerShard: 20, seed: 5 });
+    // The recipe's cases (real photos, blurred, uniform, other languages, mismatched captions).
+    info = await makeSampleShards(input, {
+      shards: 2,
+      samplesPerShard: 26,
+      seed: 5,
+      curationCases: true,
+    });
     originals = await captionsIn(input);
     // The connector trains between tiny frozen models, made where its config looks for them.
     const python = await ensurePython();
@@ -146,7 +152,7 @@ describe('vlmflow run cauldron --local', () => {
     it('succeeds; curation rejects exactly the malformed samples, the models only well-formed ones', () => {
       expect(summary.status).toBe('SUCCEEDED');
       const pairs = summary.stages.pairs!;
-      expect(pairs.in).toBe(40);
+      expect(pairs.in).toBe(52);
       expect(pairs.in).toBe(pairs.kept + sum(pairs.rejected));
       const byModels = Object.entries(pairs.rejected).filter(([reason]) =>
         /^(model\.classify|caption\.generate):/.test(reason),
@@ -157,9 +163,13 @@ describe('vlmflow run cauldron --local', () => {
         expect([
           'model.classify:porn',
           'model.classify:hentai',
+          'model.clip_score:low_similarity',
           'caption.generate:empty_caption',
         ]).toContain(reason);
-      expect(pairs.kept + sum(Object.fromEntries(byModels))).toBe(info.kinds.ok);
+      const passing = Object.entries(info.kinds)
+        .filter(([kind]) => EXPECTED_REJECTION[kind as keyof typeof EXPECTED_REJECTION] === null)
+        .reduce((n, [, count]) => n + count, 0);
+      expect(pairs.kept + sum(Object.fromEntries(byModels))).toBe(passing);
       const expected: Record<string, number> = {};
       for (const [kind, n] of Object.entries(info.kinds)) {
         const r = EXPECTED_REJECTION[kind as keyof typeof EXPECTED_REJECTION];
@@ -206,7 +216,7 @@ describe('vlmflow run cauldron --local', () => {
       let total = 0;
       for (const file of files) {
         const stats = JSON.parse(await readFile(path.join(statsDir, file), 'utf8')) as ShardStats;
-        expect(stats.in).toBe(20);
+        expect(stats.in).toBe(26);
         expect(stats.in).toBe(stats.kept + sum(stats.rejected));
         let inShard = 0;
         for await (const r of readShard(createReadStream(new URL(stats.output.uri))))
