@@ -13,39 +13,24 @@ import {
   type StateMachineDefinition,
   type StateMachineOptions,
 } from 'aws-local-stepfunctions';
-import { isJsonObject, type JsonObject, type JsonValue } from './asl';
+import { isJsonObject, type AslState, type JsonObject, type JsonValue } from './asl';
 import { createBatchRunner } from './batch';
 import { createDistributedMapHandler } from './distributed-map';
 import { executionFailure, type ErrorInfo } from './errors';
-import { planEventOf, shardEventOf, stateEventFrom, type RunEvent } from './events';
-import { HISTORY_EVENT_LIMIT, historyEventsOf, historyLimitCause } from './history';
+import { planEventOf, shardEventOf, type RunEvent } from './events';
 import { createFaultInjector, type FaultCounts, type FaultOptions } from './faults';
-import {
-  SHARD_ROLES,
-  lazyProductionHandler,
-  productionHandler,
-  type LambdaHandlers,
-} from './handlers';
-import {
-  assertWithinDataLimit,
-  createLambdaInvokeHandler,
-  type LambdaHandler,
-  type TaskHandler,
-} from './lambda-invoke';
-import { prepareMachine } from './rewrite';
+import { SHARD_ROLES, type LambdaHandlers } from './handlers';
+import { createLambdaInvokeHandler, type TaskHandler } from './lambda-invoke';
+import { prepareMachine, type PreparedMachine } from './rewrite';
 import { nameProblem } from '../../core/aws-names';
 import type { DeployedAccess } from './deployed/access';
 import { copyModelAssets, type ModelAsset } from '../cdk/model-assets';
 import { deployedChecks } from './deployed/checks';
 import { ACCESS_CHECK_ENV, startAccessServer } from './deployed/access-server';
-import {
-  LOCAL_ACCOUNT,
-  LOCAL_REGION,
-  roleOfFunction,
-  substitutePlaceholders,
-  type LambdaRole,
-} from './substitute';
-import { createShardWorkerPool, type ShardWorkerPool, type WorkerMode } from './workers';
+import { LOCAL_ACCOUNT, LOCAL_REGION, roleOfFunction, substitutePlaceholders } from './substitute';
+import { type WorkerMode } from './workers';
+import { createFunctionResolver } from './function-resolver';
+import { watchExecution } from './execution-watch';
 import { parseUri, normaliseUri } from '../../core/uri';
 import type { OperatorDeclaration } from '../../core/ops/operator';
 
@@ -147,21 +132,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   if (rootFolder && options.modelAssets) await copyModelAssets(options.modelAssets, rootFolder);
   const prepared = prepareMachine(substitutePlaceholders(raw, dataRoot, options.substitutions));
 
-  const stateMachineName = `vlmflow-${options.pipeline.name}`;
-  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName}:${executionName}`;
   const input = options.input ?? {};
-  const context: JsonObject = {
-    Execution: {
-      Id: executionArn,
-      Name: executionName,
-      Input: input,
-      StartTime: new Date().toISOString(),
-    },
-    StateMachine: {
-      Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`,
-      Name: stateMachineName,
-    },
-  };
+  const { executionArn, context } = executionContext(options.pipeline.name, executionName, input);
 
   // The run folder is Plan's runRoot; Batch logs go there once it is known.
   let runFolder: string | undefined;
@@ -172,46 +144,18 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     path.join(localFolder(dataRoot) ?? tmpdir(), '.vlmflow', 'logs', executionName);
 
   const deployed = options.asDeployed ? deployedChecks(options.asDeployed) : undefined;
-  let pool: ShardWorkerPool | undefined;
-  const shardHandler = (role: LambdaRole): LambdaHandler => {
-    const { modulePath, operators } = options.pipeline;
-    if (modulePath) {
-      pool ??= createShardWorkerPool({
-        pipelineModule: modulePath,
-        mode: options.workerMode,
-        size: options.concurrency,
-        ...(options.asDeployed ? { access: options.asDeployed } : {}),
-      });
-      const running = pool;
-      return (event, control) => running.run(event as JsonValue, control, role);
-    }
-    if (!operators)
-      throw new Error(
-        `pipeline ${options.pipeline.name}: give modulePath or operators to run shard functions`,
-      );
-    const inProcess = productionHandler(role, operators);
-    return deployed ? deployed.asFunction(role, inProcess) : inProcess;
-  };
   const faults = options.faults ? createFaultInjector(options.faults) : undefined;
-  const handlers = new Map<string, LambdaHandler>();
-  const resolveFunction = (functionName: string): LambdaHandler | undefined => {
-    const role = roleOfFunction(functionName);
-    if (!role) return undefined;
-    let handler = handlers.get(role);
-    if (!handler) {
-      const given =
-        options.handlers?.[role] ?? lazyProductionHandler(role, options.pipeline.operators);
-      if (SHARD_ROLES.includes(role) && !options.handlers?.[role]) handler = shardHandler(role);
-      else if (given) handler = deployed ? deployed.asFunction(role, given) : given;
-    }
-    if (handler && !handlers.has(role)) {
-      if (faults) handler = faults.wrap(role, handler);
-      handlers.set(role, handler);
-    }
-    return handler;
-  };
+  const functions = createFunctionResolver({
+    pipeline: options.pipeline,
+    ...(options.handlers ? { handlers: options.handlers } : {}),
+    ...(options.workerMode ? { workerMode: options.workerMode } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.asDeployed ? { asDeployed: options.asDeployed } : {}),
+    ...(deployed ? { deployed } : {}),
+    ...(faults ? { faults } : {}),
+  });
   const lambdaInvoke = createLambdaInvokeHandler(
-    resolveFunction,
+    functions.resolve,
     (functionName, payload, request) => {
       const role = roleOfFunction(functionName);
       if (role === 'summary') summary = payload;
@@ -264,27 +208,26 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
           }),
     },
   };
-  for (const [name, task] of prepared.tasks) {
-    if (task.kind === 'lambda') taskHandlers[name] = lambdaInvoke;
-    else if (task.kind === 'batch')
-      taskHandlers[name] = deployed
-        ? deployed.asJobSubmission(batch.handlerFor(name))
-        : batch.handlerFor(name);
-    else {
-      const mapState = prepared.distributedMaps.get(name);
-      if (!mapState) throw new Error(`internal: no Distributed Map definition for "${name}"`);
-      const mapHandler = createDistributedMapHandler({
-        stateName: name,
-        mapState,
-        context,
-        childRunOptions: () => runOptions,
-        stateMachineOptions,
-        concurrencyCap: Math.max(1, options.concurrency ?? availableParallelism()),
-        onProgress: (progress) => emit({ type: 'map', ...progress }),
-      });
-      taskHandlers[name] = deployed ? deployed.asMapRun(mapHandler) : mapHandler;
-    }
-  }
+  Object.assign(
+    taskHandlers,
+    taskHandlersFor(prepared, {
+      lambdaInvoke,
+      batch: (name) =>
+        deployed ? deployed.asJobSubmission(batch.handlerFor(name)) : batch.handlerFor(name),
+      map: (name, mapState) => {
+        const mapHandler = createDistributedMapHandler({
+          stateName: name,
+          mapState,
+          context,
+          childRunOptions: () => runOptions,
+          stateMachineOptions,
+          concurrencyCap: Math.max(1, options.concurrency ?? availableParallelism()),
+          onProgress: (progress) => emit({ type: 'map', ...progress }),
+        });
+        return deployed ? deployed.asMapRun(mapHandler) : mapHandler;
+      },
+    }),
+  );
 
   const machine = new StateMachine(
     prepared.definition as unknown as StateMachineDefinition,
@@ -292,32 +235,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   );
   emit({ type: 'execution', phase: 'started', executionName });
   const execution = machine.run(input, { ...runOptions, context });
-  // Every state's input and output stays under Step Functions' 256 KB, or the run fails as
-  // it would on AWS (lambda-invoke.ts checks the tasks inside Distributed Maps).
-  let dataLimitFailure: ErrorInfo | undefined;
-  let historyEvents = 2; // ExecutionStarted, and its end
-  const forwarding = (async () => {
-    for await (const entry of execution.eventLogs) {
-      if ((entry.type === 'StateEntered' || entry.type === 'StateExited') && !dataLimitFailure) {
-        const phase = entry.type === 'StateEntered' ? 'input' : 'output';
-        try {
-          assertWithinDataLimit(entry.state[phase], `The ${phase} of state '${entry.state.name}'`);
-        } catch (error) {
-          dataLimitFailure = executionFailure(error);
-          execution.abort();
-        }
-      }
-      const event = stateEventFrom(entry);
-      if (event) {
-        historyEvents += historyEventsOf(event);
-        if (historyEvents > HISTORY_EVENT_LIMIT && !dataLimitFailure) {
-          dataLimitFailure = { Error: 'States.Runtime', Cause: historyLimitCause(historyEvents) };
-          execution.abort();
-        }
-        emit(event);
-      }
-    }
-  })();
+  const watch = watchExecution(execution, emit);
   const injected = () => ({
     ...(faults ? { faults: { ...faults.injected } } : {}),
     ...(runRoot ? { runRoot } : {}),
@@ -325,19 +243,67 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   });
   try {
     const output = (await execution.result) as JsonValue;
-    await forwarding;
+    await watch.done;
     // The last state may pass the limit after the execution has already ended.
-    if (dataLimitFailure) throw new Error(dataLimitFailure.Cause);
+    const stopped = watch.failure();
+    if (stopped) throw new Error(stopped.Cause);
     emit({ type: 'execution', phase: 'succeeded', executionName });
     return { status: 'SUCCEEDED', executionName, executionArn, output, ...injected() };
   } catch (error) {
-    await forwarding;
-    const failure = dataLimitFailure ?? executionFailure(error);
+    await watch.done;
+    const failure = watch.failure() ?? executionFailure(error);
     emit({ type: 'execution', phase: 'failed', executionName, error: failure.Error });
     return { status: 'FAILED', executionName, executionArn, error: failure, ...injected() };
   } finally {
     batch.killAll();
-    await pool?.close();
+    await functions.close();
     await accessServer?.close();
   }
+}
+
+/** The execution's ARN and the `$$` context object its states see. */
+function executionContext(
+  pipeline: string,
+  executionName: string,
+  input: JsonValue,
+): { executionArn: string; context: JsonObject } {
+  const stateMachineName = `vlmflow-${pipeline}`;
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${stateMachineName}:${executionName}`;
+  return {
+    executionArn,
+    context: {
+      Execution: {
+        Id: executionArn,
+        Name: executionName,
+        Input: input,
+        StartTime: new Date().toISOString(),
+      },
+      StateMachine: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`,
+        Name: stateMachineName,
+      },
+    },
+  };
+}
+
+/** The local handler of each task the rewrite left: Lambda invokes, Batch jobs, Distributed Maps. */
+function taskHandlersFor(
+  prepared: PreparedMachine,
+  by: {
+    readonly lambdaInvoke: TaskHandler;
+    readonly batch: (state: string) => TaskHandler;
+    readonly map: (state: string, mapState: AslState) => TaskHandler;
+  },
+): Record<string, TaskHandler> {
+  const handlers: Record<string, TaskHandler> = {};
+  for (const [name, task] of prepared.tasks) {
+    if (task.kind === 'lambda') handlers[name] = by.lambdaInvoke;
+    else if (task.kind === 'batch') handlers[name] = by.batch(name);
+    else {
+      const mapState = prepared.distributedMaps.get(name);
+      if (!mapState) throw new Error(`internal: no Distributed Map definition for "${name}"`);
+      handlers[name] = by.map(name, mapState);
+    }
+  }
+  return handlers;
 }
