@@ -25,6 +25,8 @@ import { findPipeline } from './pipelines';
 
 export interface CostFlags {
   readonly samples?: number;
+  /** Samples per shard in a projection; default: the measured run's. */
+  readonly shardSize?: number;
   readonly workdir: string;
   readonly from?: string;
   readonly prices?: string;
@@ -53,7 +55,12 @@ export async function resolveCostEstimate(
   const runRoot = await measuredRunRoot(target, flags);
   const estimate = estimateCost(measureRun(await gatherRunData(runRoot)), prices);
   return {
-    estimate: flags.samples === undefined ? estimate : projectCost(estimate, flags.samples),
+    estimate:
+      flags.samples === undefined
+        ? estimate
+        : projectCost(estimate, flags.samples, {
+            ...(flags.shardSize ? { samplesPerShard: flags.shardSize } : {}),
+          }),
     runRoot,
   };
 }
@@ -114,13 +121,20 @@ async function largestSucceededRun(pipeline: string, dataRoot: string): Promise<
   return best.runRoot;
 }
 
+const perShard = (samples: number, shards: number): string =>
+  shards > 0 ? String(Math.round(samples / shards)) : '?';
+
 export function formatCostTable(estimate: CostEstimate, runRoot: string): string {
   const rows = estimate.lines.map((l) => [
     l.service,
     l.item,
     l.quantity === undefined ? 'not measured' : `${round(l.quantity)} ${l.unit}`,
     `$${l.usd.toFixed(6)}`,
-    l.scales === 'samples' ? 'grows with samples' : 'per run',
+    l.scales === 'samples'
+      ? 'grows with samples'
+      : l.scales === 'shards'
+        ? 'grows with shards'
+        : 'per run',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) =>
@@ -135,8 +149,9 @@ export function formatCostTable(estimate: CostEstimate, runRoot: string): string
   const projected = estimate.samples !== estimate.measuredSamples;
   return [
     projected
-      ? `projected cost for ${estimate.samples} input samples, measured on ${estimate.measuredSamples} (${runRoot})`
+      ? `projected cost for ${estimate.samples} input samples in ${estimate.shards} shards of ${perShard(estimate.samples, estimate.shards)} samples (--shard-size)`
       : `estimated cost of ${runRoot} (${estimate.samples} input samples)`,
+    `rates measured on ${runRoot}: ${estimate.measuredSamples} samples in ${estimate.measuredShards} shards of ${perShard(estimate.measuredSamples, estimate.measuredShards)}, with the models and parameters that run used (a test run with tiny models or shards measures those, not production ones)`,
     ...lines,
     `total  $${estimate.totalUsd.toFixed(4)}  (${estimate.prices.region} list prices as of ${estimate.prices.asOf})`,
   ].join('\n');

@@ -31,6 +31,11 @@ export function registerReportCommands(program: Command): void {
       'estimate what a run cost on AWS from its stats, or (with a pipeline name and --samples N) project it from a measured run',
     )
     .option('--samples <n>', 'project to N input samples', (v) => parseSamples(v))
+    .option(
+      '--shard-size <n>',
+      'samples per shard in the projection (default: the measured run’s)',
+      (v) => parseSamples(v),
+    )
     .option('--workdir <dir>', 'data root holding runs/<pipeline>/ (for a pipeline name)', 'work')
     .option('--from <run>', 'the measured run to project from (default: the largest succeeded run)')
     .option('--prices <file>', 'price file (default: the dated one shipped)')
@@ -44,6 +49,7 @@ export function registerReportCommands(program: Command): void {
         target: string,
         flags: {
           samples?: number;
+          shardSize?: number;
           workdir: string;
           from?: string;
           prices?: string;

@@ -74,7 +74,11 @@ export interface RunMeasurements {
   }[];
 }
 
-export type CostScaling = 'samples' | 'run';
+/**
+ * How a line grows in a projection: with samples (compute), with shards (requests and
+ * transitions: one set per shard task, so shard size matters), or not at all (per run).
+ */
+export type CostScaling = 'samples' | 'shards' | 'run';
 
 export interface CostLine {
   readonly service: 'Lambda' | 'Step Functions' | 'S3' | 'Batch';
@@ -91,6 +95,9 @@ export interface CostEstimate {
   readonly prices: { readonly region: string; readonly asOf: string; readonly source: string };
   readonly measuredSamples: number;
   readonly samples: number;
+  /** Shards of the measured run, and of the projection. */
+  readonly measuredShards: number;
+  readonly shards: number;
   readonly lines: readonly CostLine[];
   readonly totalUsd: number;
 }
@@ -142,7 +149,7 @@ export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES
       m.shardTasks,
       'requests',
       prices.lambda.usdPerMillionRequests / 1e6,
-      'samples',
+      'shards',
     ),
     line(
       'Lambda',
@@ -158,7 +165,7 @@ export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES
       m.shardTasks,
       'transitions',
       prices.stepFunctions.usdPerThousandStateTransitions / 1000,
-      'samples',
+      'shards',
     ),
     line(
       'Step Functions',
@@ -174,7 +181,7 @@ export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES
       shardPuts(m),
       'requests',
       prices.s3.usdPerThousandPutCopyPostList / 1000,
-      'samples',
+      'shards',
     ),
     line(
       'S3',
@@ -182,7 +189,7 @@ export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES
       shardGets(m),
       'requests',
       prices.s3.usdPerThousandGet / 1000,
-      'samples',
+      'shards',
     ),
     line(
       'S3',
@@ -210,23 +217,40 @@ export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES
     prices: { region: prices.region, asOf: prices.asOf, source: prices.source },
     measuredSamples: m.inputSamples,
     samples: m.inputSamples,
+    measuredShards: m.shards,
+    shards: m.shards,
     lines,
     totalUsd: lines.reduce((total, l) => total + l.usd, 0),
   };
 }
 
-/** The same run at `samples` input samples: lines that scale with samples grow linearly. */
-export function projectCost(estimate: CostEstimate, samples: number): CostEstimate {
-  if (estimate.measuredSamples <= 0)
+/**
+ * The same run at `samples` input samples: compute grows with samples, requests and transitions
+ * with shards — the measured run's shard size unless `samplesPerShard` is given (a tiny test
+ * run's shards would otherwise multiply the per-shard costs). Counted units stay whole numbers.
+ */
+export function projectCost(
+  estimate: CostEstimate,
+  samples: number,
+  options: { readonly samplesPerShard?: number } = {},
+): CostEstimate {
+  if (estimate.measuredSamples <= 0 || estimate.measuredShards <= 0)
     throw new Error('the measured run has no input samples to scale from');
   const factor = samples / estimate.measuredSamples;
-  const lines = estimate.lines.map((l) =>
-    l.scales === 'run' || l.quantity === undefined
-      ? l
-      : { ...l, quantity: l.quantity * factor, usd: l.usd * factor },
-  );
-  return { ...estimate, samples, lines, totalUsd: lines.reduce((t, l) => t + l.usd, 0) };
+  const perShard = options.samplesPerShard ?? estimate.measuredSamples / estimate.measuredShards;
+  const shards = Math.ceil(samples / perShard);
+  const shardFactor = shards / estimate.measuredShards;
+  const lines = estimate.lines.map((l) => {
+    if (l.scales === 'run' || l.quantity === undefined) return l;
+    const scaled = l.quantity * (l.scales === 'shards' ? shardFactor : factor);
+    const quantity = COUNTED_UNITS.has(l.unit) ? Math.ceil(scaled) : scaled;
+    return { ...l, quantity, usd: quantity * l.unitPriceUsd };
+  });
+  return { ...estimate, samples, shards, lines, totalUsd: lines.reduce((t, l) => t + l.usd, 0) };
 }
+
+/** Units that count events: a projection never bills a fraction of a request. */
+const COUNTED_UNITS = new Set(['requests', 'transitions']);
 
 /** Plan and Summary once, Finalize per stage, Mix per mixture. */
 function controlInvocations(m: RunMeasurements): Record<string, number> {

@@ -86,10 +86,22 @@ describe('estimateCost', () => {
     expect(line('map child transitions').quantity).toBeCloseTo(15_000, 9);
     expect(line('control requests').quantity).toBe(5);
     expect(line('training connector').usd).toBe(1);
-    const growing = estimate.lines
-      .filter((l) => l.scales === 'samples')
-      .reduce((t, l) => t + l.usd, 0);
+    const growing = estimate.lines.filter((l) => l.scales !== 'run').reduce((t, l) => t + l.usd, 0);
     expect(projected.totalUsd).toBeCloseTo(estimate.totalUsd + 99 * growing, 9);
+  });
+
+  it('projects per-shard lines with the shard size asked for, in whole requests', () => {
+    const measuredPerShard = estimate.measuredSamples / estimate.measuredShards;
+    const projected = projectCost(estimate, 1_000_000, { samplesPerShard: measuredPerShard * 4 });
+    const ratio = (item: string) =>
+      projected.lines.find((l) => l.item === item)!.quantity! /
+      estimate.lines.find((l) => l.item === item)!.quantity!;
+    // Shards 4× larger: a quarter of the shard tasks; compute still grows with samples.
+    expect(ratio('map child transitions')).toBeCloseTo(25, 1);
+    expect(ratio('shard tasks compute')).toBeCloseTo(100, 9);
+    for (const l of projected.lines)
+      if (l.unit === 'requests' || l.unit === 'transitions')
+        expect(Number.isInteger(l.quantity)).toBe(true);
   });
 
   it('ships a dated default whose Lambda memory matches the deployed functions', () => {
