@@ -23,8 +23,23 @@ interface Statement {
 }
 
 /** Every statement of every identity policy in the template (policies and inline role policies). */
+/**
+ * CDK's BucketDeployment handler (it copies the default model folders at deploy time): a
+ * Python function with the grants aws-cdk-lib gives it, acknowledged one by one in
+ * infra/cdk/nag-suppressions.ts. The pipeline's own resources are what these tests hold to
+ * the rules.
+ */
+const isModelDeployment = (logicalId: string): boolean =>
+  logicalId.startsWith('CustomCDKBucketDeployment');
+
+function ownResources(template: Template, type: string): ReturnType<Template['findResources']> {
+  return Object.fromEntries(
+    Object.entries(template.findResources(type)).filter(([id]) => !isModelDeployment(id)),
+  );
+}
+
 function allStatements(template: Template): Statement[] {
-  const fromPolicies = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+  const fromPolicies = Object.values(ownResources(template, 'AWS::IAM::Policy')).flatMap(
     (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
   );
   const fromRoles = Object.values(template.findResources('AWS::IAM::Role')).flatMap((role) =>
@@ -116,7 +131,7 @@ describe.each(PIPELINES.map((found) => [found.pipeline.name, found] as const))(
         },
         BucketEncryption: Match.anyValue(),
       });
-      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      const functions = Object.values(ownResources(template, 'AWS::Lambda::Function'));
       expect(functions.length).toBeGreaterThanOrEqual(4);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
