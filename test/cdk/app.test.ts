@@ -12,12 +12,13 @@ describe('pipeline discovery', () => {
     expect(found.map(({ pipeline, file }) => [pipeline.name, path.basename(file)])).toEqual([
       ['cdk-curate', 'curate-custom.ts'],
       ['cdk-train', 'mix-train.ts'],
+      ['cdk-urls', 'urls.ts'],
     ]);
     expect(selectPipelines(found, 'cdk-train').map(({ pipeline }) => pipeline.name)).toEqual([
       'cdk-train',
     ]);
     expect(() => selectPipelines(found, 'nope')).toThrow(
-      'no pipeline named "nope" (available: cdk-curate, cdk-train)',
+      'no pipeline named "nope" (available: cdk-curate, cdk-train, cdk-urls)',
     );
   });
 
