@@ -1,6 +1,7 @@
 /**
  * The built-in operator declarations: the `ops` namespace pipelines use
- * (`ops.image.size({ minSide: 150 })`) and kind → declaration for the compiler and Plan. Each
+ * (`ops.image.size({ minSide: 150 })`) and, read from it, kind → declaration for the compiler
+ * and Plan. Each
  * declaration's implementation is the file of the same name in lambdas/ops, paired with it
  * there (lambdas/ops/index.ts); adding an operator is one declaration here plus that file.
  */
@@ -50,28 +51,23 @@ export const ops = {
   caption: { generate: captionGenerate },
 } as const;
 
-export const BUILTIN_DECLARATIONS = {
-  [imageDecode.kind]: imageDecode,
-  [imageSize.kind]: imageSize,
-  [imageResize.kind]: imageResize,
-  [imageBlur.kind]: imageBlur,
-  [imageLowInformation.kind]: imageLowInformation,
-  [textLength.kind]: textLength,
-  [textLanguage.kind]: textLanguage,
-  [textUtf8.kind]: textUtf8,
-  [textRepetition.kind]: textRepetition,
-  [textSpecialChars.kind]: textSpecialChars,
-  [textFlaggedWords.kind]: textFlaggedWords,
-  [optout.kind]: optout,
-  [dedupExact.kind]: dedupExact,
-  [dedupPhash.kind]: dedupPhash,
-  [docFilter.kind]: docFilter,
-  [docTextDensity.kind]: docTextDensity,
-  [docSplit.kind]: docSplit,
-  [modelClassify.kind]: modelClassify,
-  [modelClipScore.kind]: modelClipScore,
-  [captionGenerate.kind]: captionGenerate,
-} as const satisfies Readonly<Record<string, OperatorDeclaration>>;
+/** The declarations in a namespace like `ops`, one or two levels deep. */
+type Leaves<T> = {
+  [K in keyof T]: T[K] extends OperatorDeclaration ? T[K] : T[K][keyof T[K]];
+}[keyof T];
+
+/** kind → declaration, typed by each declaration's literal kind. */
+export type ByKind<D extends OperatorDeclaration> = { readonly [X in D as X['kind']]: X };
+
+const declarationsIn = (namespace: object): OperatorDeclaration[] =>
+  Object.values(namespace).flatMap((value: OperatorDeclaration | object) =>
+    typeof value === 'function' ? [value as OperatorDeclaration] : declarationsIn(value),
+  );
+
+/** Every built-in declaration by kind, read from `ops`: the namespace is the one list. */
+export const BUILTIN_DECLARATIONS = Object.fromEntries(
+  declarationsIn(ops).map((declaration) => [declaration.kind, declaration]),
+) as ByKind<Leaves<typeof ops>>;
 
 /** kind → declaration of every built-in operator. */
 export const builtinDeclarations: OperatorRegistry = declarationsByKind(

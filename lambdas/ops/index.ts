@@ -22,7 +22,7 @@ import { textLength } from './text-length';
 import { textRepetition } from './text-repetition';
 import { textSpecialChars } from './text-special-chars';
 import { textUtf8 } from './text-utf8';
-import { BUILTIN_DECLARATIONS } from '../../core/ops/index';
+import { BUILTIN_DECLARATIONS, type ByKind } from '../../core/ops/index';
 import {
   declarationsByKind,
   isImplemented,
@@ -54,29 +54,36 @@ export {
   textUtf8,
 };
 
-/** Every built-in implementation, keyed like BUILTIN_DECLARATIONS (the type checker pairs them). */
-export const BUILTIN_OPERATORS = {
-  [imageDecode.kind]: imageDecode,
-  [imageSize.kind]: imageSize,
-  [imageResize.kind]: imageResize,
-  [imageBlur.kind]: imageBlur,
-  [imageLowInformation.kind]: imageLowInformation,
-  [textLength.kind]: textLength,
-  [textLanguage.kind]: textLanguage,
-  [textUtf8.kind]: textUtf8,
-  [textRepetition.kind]: textRepetition,
-  [textSpecialChars.kind]: textSpecialChars,
-  [textFlaggedWords.kind]: textFlaggedWords,
-  [optout.kind]: optout,
-  [dedupExact.kind]: dedupExact,
-  [dedupPhash.kind]: dedupPhash,
-  [docFilter.kind]: docFilter,
-  [docTextDensity.kind]: docTextDensity,
-  [docSplit.kind]: docSplit,
-  [modelClassify.kind]: modelClassify,
-  [modelClipScore.kind]: modelClipScore,
-  [captionGenerate.kind]: captionGenerate,
-} as const satisfies { readonly [K in keyof typeof BUILTIN_DECLARATIONS]: Operator };
+/** Every built-in implementation: one per declaration in core/ops (the type checker checks). */
+const IMPLEMENTATIONS = [
+  imageDecode,
+  imageSize,
+  imageResize,
+  imageBlur,
+  imageLowInformation,
+  textLength,
+  textLanguage,
+  textUtf8,
+  textRepetition,
+  textSpecialChars,
+  textFlaggedWords,
+  optout,
+  dedupExact,
+  dedupPhash,
+  docFilter,
+  docTextDensity,
+  docSplit,
+  modelClassify,
+  modelClipScore,
+  captionGenerate,
+] as const;
+
+/** kind → implementation, keyed like BUILTIN_DECLARATIONS. */
+export const BUILTIN_OPERATORS = Object.fromEntries(
+  IMPLEMENTATIONS.map((operator) => [operator.kind, operator]),
+) as ByKind<(typeof IMPLEMENTATIONS)[number]> satisfies {
+  readonly [K in keyof typeof BUILTIN_DECLARATIONS]: Operator;
+};
 
 /** kind → operator a handler can create. */
 export type OperatorRegistry = Registry<Operator>;
