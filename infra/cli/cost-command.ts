@@ -147,6 +147,12 @@ export function formatCostTable(estimate: CostEstimate, runRoot: string): string
     ].join('  '),
   );
   const projected = estimate.samples !== estimate.measuredSamples;
+  const unmeasured = estimate.lines
+    .filter((l) => l.quantity === undefined)
+    .map(
+      (l) =>
+        `warning: ${l.item} is not measured (no wall time or samples/s in its metrics.json): $0 in the total`,
+    );
   return [
     projected
       ? `projected cost for ${estimate.samples} input samples in ${estimate.shards} shards of ${perShard(estimate.samples, estimate.shards)} samples (--shard-size)`
@@ -154,6 +160,7 @@ export function formatCostTable(estimate: CostEstimate, runRoot: string): string
     `rates measured on ${runRoot}: ${estimate.measuredSamples} samples in ${estimate.measuredShards} shards of ${perShard(estimate.measuredSamples, estimate.measuredShards)}, with the models and parameters that run used (a test run with tiny models or shards measures those, not production ones)`,
     ...lines,
     `total  $${estimate.totalUsd.toFixed(4)}  (${estimate.prices.region} list prices as of ${estimate.prices.asOf})`,
+    ...unmeasured,
   ].join('\n');
 }
 

@@ -69,6 +69,7 @@ export interface RunMeasurements {
   readonly tarPutRequests: number;
   readonly trainings: readonly {
     readonly name: string;
+    /** GPU seconds: the job's wall time, else samples trained ÷ its measured samples/s. */
     readonly seconds?: number;
     readonly instanceType?: string;
   }[];
@@ -115,10 +116,17 @@ export function measureRun(run: RunData): RunMeasurements {
     tarPutRequests: sum((s) => s.tarPutRequests),
     trainings: run.training.map((t) => ({
       name: t.name,
-      ...(t.wallSeconds !== undefined ? { seconds: t.wallSeconds } : {}),
+      ...trainingSecondsOf(t),
       ...(t.instanceType !== undefined ? { instanceType: t.instanceType } : {}),
     })),
   };
+}
+
+function trainingSecondsOf(t: RunData['training'][number]): { seconds?: number } {
+  if (t.wallSeconds !== undefined) return { seconds: t.wallSeconds };
+  if (t.samplesPerSecond !== undefined && t.trainedSamples !== undefined)
+    return { seconds: t.trainedSamples / t.samplesPerSecond };
+  return {};
 }
 
 export function estimateCost(m: RunMeasurements, prices: Prices = DEFAULT_PRICES): CostEstimate {

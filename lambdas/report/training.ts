@@ -33,6 +33,22 @@ export function parseTrainingMetrics(name: string, uri: string, value: unknown):
     totalPoints: all.length,
     ...(wallSeconds !== undefined ? { wallSeconds } : {}),
     ...(typeof instanceType === 'string' ? { instanceType } : {}),
+    ...throughputOf(record),
+  };
+}
+
+/** The job's measured samples/s and samples trained, which price its GPU time. */
+function throughputOf(
+  record: Record<string, unknown>,
+): Pick<TrainingCurve, 'samplesPerSecond' | 'trainedSamples'> {
+  const rate = record.samples_per_second;
+  const steps = record.steps;
+  const perStep = record.samples_per_step;
+  return {
+    ...(typeof rate === 'number' && rate > 0 ? { samplesPerSecond: rate } : {}),
+    ...(typeof steps === 'number' && typeof perStep === 'number'
+      ? { trainedSamples: steps * perStep }
+      : {}),
   };
 }
 

@@ -41,6 +41,9 @@ export interface TrainingCurve {
   readonly totalPoints: number;
   readonly wallSeconds?: number;
   readonly instanceType?: string;
+  /** Measured throughput and samples trained (metrics.json `samples_per_second`, steps × `samples_per_step`). */
+  readonly samplesPerSecond?: number;
+  readonly trainedSamples?: number;
 }
 
 export type Manifest = DatasetManifest | MixtureManifest;

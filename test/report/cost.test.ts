@@ -1,5 +1,12 @@
 /** Cost arithmetic on a fixed set of measurements and a fixed price file. */
-import { estimateCost, projectCost, DEFAULT_PRICES, type Prices } from '../../lambdas/report';
+import {
+  estimateCost,
+  measureRun,
+  projectCost,
+  DEFAULT_PRICES,
+  type Prices,
+} from '../../lambdas/report';
+import { parseTrainingMetrics } from '../../lambdas/report/training';
 import type { RunMeasurements } from '../../lambdas/report/cost';
 import { STAGE_FUNCTIONS } from '../../infra/cdk/stage-functions';
 
@@ -113,5 +120,23 @@ describe('estimateCost', () => {
     expect(
       DEFAULT_PRICES.ec2UsdPerInstanceHour[DEFAULT_PRICES.assumptions.gpuInstanceType],
     ).toBeGreaterThan(0);
+  });
+
+  it('prices training from the measured samples/s when the job recorded no wall time', () => {
+    const curve = parseTrainingMetrics('connector', 'file:///m/metrics.json', {
+      steps: 100,
+      loss: [1, 0.5],
+      samples_per_step: 36,
+      samples_per_second: 20,
+    });
+    const measured = measureRun({
+      runRoot: 'file:///r',
+      pipeline: 'p',
+      runId: 'r',
+      stages: [],
+      manifests: {},
+      training: [curve],
+    });
+    expect(measured.trainings).toEqual([{ name: 'connector', seconds: 180 }]);
   });
 });
