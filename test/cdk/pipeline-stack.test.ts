@@ -199,7 +199,7 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     ]);
   });
 
-  test('input readers list and get under inputs/ and runs/; later stages only runs/', () => {
+  test('plan lists and gets under runs/, inputs/ and models/ (it checks model folders); later stages only runs/', () => {
     const bucket = logicalIdOf(stack, stack.dataBucket.bucket);
     const objects = (suffix: string) => ({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, suffix]],
@@ -213,12 +213,14 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
         Action: 's3:ListBucket',
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
-        Condition: { StringLike: { 's3:prefix': ['runs/*', 'inputs', 'inputs/*'] } },
+        Condition: {
+          StringLike: { 's3:prefix': ['runs/*', 'inputs', 'inputs/*', 'models', 'models/*'] },
+        },
       },
       {
         Action: 's3:GetObject',
         Effect: 'Allow',
-        Resource: [objects('/runs/*'), objects('/inputs/*')],
+        Resource: [objects('/runs/*'), objects('/inputs/*'), objects('/models/*')],
       },
     ]);
     expect(s3Statements('finalize')).toEqual([
