@@ -134,7 +134,7 @@ describe('ResultSpool', () => {
     const failures = await readMapFailures(output);
     const failedIndices = Array.from({ length: ITEMS }, (_, i) => i).filter((i) => i % 3 === 2);
     expect([...failures.keys()].sort()).toEqual(failedIndices.map((i) => `shard-${i}`).sort());
-    expect(failures.get('shard-5')).toEqual({ error: 'ShardReadError', cause: 'bad 5' });
+    expect(failures.get('shard-5')).toMatchObject({ error: 'ShardReadError', cause: 'bad 5' });
   });
 });
 
