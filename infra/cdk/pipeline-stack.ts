@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { isBareKey } from '../../core/uri';
 import { functionOfPlaceholder } from '../../core/functions';
 import { compile, PLACEHOLDERS, type Placeholder } from '../compiler';
 import { exampleInput, renderInputSchema, type JsonSchema } from '../compiler/input-schema';
@@ -190,7 +191,7 @@ export class PipelineStack extends Stack {
 export function inputPrefixesOf(pipeline: Pipeline): string[] {
   const bare = pipeline.graph.sources
     .map((source) => source.uri)
-    .filter((uri) => !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !/^[./]/.test(uri))
+    .filter(isBareKey)
     .map((uri) => uri.split('/')[0] ?? '')
     .filter((segment) => segment.length > 0 && segment !== 'runs');
   return [...new Set([INPUTS_PREFIX, ...bare])].sort();

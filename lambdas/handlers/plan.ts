@@ -6,7 +6,14 @@
 import { posix } from 'node:path';
 import { writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
-import { joinUri, normaliseUri, parseUri, toLocation, toPrefixLocation } from '../../core/uri';
+import {
+  isBareKey,
+  joinUri,
+  normaliseUri,
+  parseUri,
+  toLocation,
+  toPrefixLocation,
+} from '../../core/uri';
 import { longestShardKey, nameProblem } from '../../core/aws-names';
 import { isRandomWeightModel } from '../models/check-folder';
 import type { PlanEvent, RunContext, ShardItem, StagePlan } from '../../core/contracts';
@@ -211,9 +218,7 @@ function checkParamsSize(params: Readonly<Record<string, unknown>>): void {
  * ./relative paths are taken as they are.
  */
 export function resolveSourceUri(uri: string, dataRoot: string): string {
-  const bare =
-    !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !uri.startsWith('/') && !uri.startsWith('.');
-  return bare ? joinUri(dataRoot, uri) : uri;
+  return isBareKey(uri) ? joinUri(dataRoot, uri) : uri;
 }
 
 function checkMaxShards(maxShards: unknown): number | undefined {
