@@ -6,7 +6,7 @@
  * Either way the copy is left on the sample (Sample.grey) for the next quality operator.
  */
 import sharp from 'sharp';
-import type { DecodedPixels, GreyCopy, Sample } from '../../core/ops/sample';
+import { imagePart, type DecodedPixels, type GreyCopy, type Sample } from '../../core/ops/sample';
 
 /** Longest side of the copy is at most this, px: about one scale, so scores compare across sizes. */
 export const GREY_SIDE = 256;
@@ -94,4 +94,30 @@ export function laplacianVariance(grey: GreyCopy): number {
   const n = (width - 2) * (height - 2);
   const mean = sum / n;
   return squares / n - mean * mean;
+}
+
+/**
+ * What both quality operators do around their statistic: the sample's grey copy, or the
+ * reject for a sample without an image or with one that does not decode; `judge` returns a
+ * reject or undefined (keep, with the copy left on the sample for the next operator).
+ */
+export async function judgeGreyCopy<R extends string>(
+  sample: Sample,
+  judge: (grey: GreyCopy) => { readonly reason: R; readonly detail: string } | undefined,
+): Promise<
+  | { keep: true; sample: Sample }
+  | { keep: false; reason: R | 'missing' | 'undecodable'; detail?: string }
+> {
+  const part = imagePart(sample);
+  if (!part) return { keep: false, reason: 'missing' };
+  let grey: GreyCopy;
+  try {
+    grey = await greyCopyOf(sample, part.bytes);
+  } catch (error) {
+    const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return { keep: false, reason: 'undecodable', detail };
+  }
+  const rejected = judge(grey);
+  if (rejected) return { keep: false, ...rejected };
+  return { keep: true, sample: sample.grey ? sample : { ...sample, grey } };
 }
