@@ -103,6 +103,15 @@ def exists(uri: str) -> bool:
         return False
 
 
+def _replace_atomically(path: Path, write) -> None:
+    """Writes through a temp file beside `path`, then renames it over: readers never see a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        write(f)
+    os.replace(tmp, path)
+
+
 def write_bytes(uri: str, data: bytes) -> None:
     """Writes atomically on a local disk (temp file + rename), so a reader never sees half."""
     authorize("s3:PutObject", uri)
@@ -112,11 +121,7 @@ def write_bytes(uri: str, data: bytes) -> None:
             bucket, key = _bucket_key(uri)
             _s3().put_object(Bucket=bucket, Key=key, Body=data)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        _replace_atomically(path, lambda f: f.write(data))
     except Exception as e:  # noqa: BLE001
         raise StorageError(f"cannot write {uri}: {e}") from e
 
@@ -130,11 +135,11 @@ def upload_file(uri: str, source: Path) -> None:
             bucket, key = _bucket_key(uri)
             _s3().upload_file(str(source), bucket, key, Config=_transfer_config())
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        os.close(fd)
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, path)
+        def copy(out: IO[bytes]) -> None:
+            with source.open("rb") as src:
+                shutil.copyfileobj(src, out)
+
+        _replace_atomically(path, copy)
     except Exception as e:  # noqa: BLE001
         raise StorageError(f"cannot write {uri}: {e}") from e
 
