@@ -4,7 +4,7 @@
  * logic, conditions included), with the request context AWS builds for such a call. A denial
  * becomes the error the AWS SDK raises, with AWS's message naming principal, action and resource.
  */
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { Simulation } from '@cloud-copilot/iam-simulate';
 import type { DeployedAccess, PrincipalName } from './access';
 
 export interface AccessRequest {
@@ -77,6 +77,8 @@ export async function isAllowed(access: DeployedAccess, request: AccessRequest):
     resourceControlPolicies: [],
     ...(s3Resource && access.bucketPolicy ? { resourcePolicy: access.bucketPolicy } : {}),
   };
+  // Loaded on the first request, so only as-deployed runs load the evaluator (AGPL-3.0).
+  const { runSimulation } = await import('@cloud-copilot/iam-simulate');
   const result = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (result.resultType === 'error')
     throw new Error(
