@@ -9,6 +9,7 @@
  * holding it in memory; `curate` runs the real curate handler (text.length) over it and prints
  * one JSON line: {shardBytes, peakRssMiB, in, kept, seconds}.
  */
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +35,21 @@ async function build(file: string, mib: number): Promise<void> {
   await writer.close();
 }
 
+/**
+ * This process's true peak RSS, not a sampled value. Linux keeps getrusage's maxRSS across
+ * execve, so a child of a big jest worker would report the worker's peak; VmHWM belongs to the
+ * new address space and starts fresh at exec. Other systems fall back to maxRSS.
+ */
+function peakRssMiB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Math.round(Number(hwm[1]) / 1024);
+  } catch {
+    // no procfs
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
 async function curate(file: string, workdir: string): Promise<void> {
   const handler = createShardHandler([ops.text.length]);
   const started = performance.now();
@@ -51,8 +67,7 @@ async function curate(file: string, workdir: string): Promise<void> {
   });
   const line = {
     shardBytes: (await stat(file)).size,
-    // resourceUsage().maxRSS is in KiB and is the process's true peak, not a sampled value.
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: peakRssMiB(),
     in: result.in,
     kept: result.kept,
     seconds: Math.round((performance.now() - started) / 10) / 100,
