@@ -23,6 +23,28 @@ export type RunDedupOptions =
       readonly maxDistance?: Arg<number>;
       /** Hash partitions per band (maxDistance + 1 bands), one resolve task each. @default 64 */
       readonly partitions?: Arg<number>;
+    }
+  | {
+      /** Every sample whose URL (or image) occurs more than `maxOccurrences` times in the run (OBELICS). */
+      readonly mode: 'frequency';
+      /** `url`: json `url` or a `url` member; `image`: the image's content hash. @default 'url' */
+      readonly key?: Arg<'url' | 'image'>;
+      /** OBELICS: 10. @default 10 */
+      readonly maxOccurrences?: Arg<number>;
+      /** Hash partitions, one resolve task each. @default 64 */
+      readonly partitions?: Arg<number>;
+    }
+  | {
+      /** Near-duplicate texts (caption, or a document's paragraphs): MinHash LSH over word n-grams. */
+      readonly mode: 'minhash';
+      /** Words per shingle (datatrove). @default 5 */
+      readonly ngram?: Arg<number>;
+      /** LSH bands (datatrove's buckets). @default 14 */
+      readonly bands?: Arg<number>;
+      /** Hashes per band. @default 8 */
+      readonly rows?: Arg<number>;
+      /** Hash partitions per band, one resolve task each. @default 64 */
+      readonly partitions?: Arg<number>;
     };
 
 interface SourceState {
@@ -53,7 +75,9 @@ export class SourceBuilder {
 
   /**
    * Drops duplicates across the whole run, keeping the sample with the smallest (shard, key);
-   * the others are rejected as `dedup.exact:duplicate` or `dedup.phash:near_duplicate`.
+   * the others are rejected as `dedup.exact:duplicate`, `dedup.phash:near_duplicate` or
+   * `dedup.minhash:near_duplicate_text`. Mode `frequency` keeps none of a too-frequent URL or
+   * image: `dedup.frequency:frequent_url` / `frequent_image`.
    */
   dedup(options: RunDedupOptions): SourceBuilder {
     return this.apply(runDedup, options);

@@ -10,7 +10,7 @@ import {
   type OperatorRegistry,
 } from '../../core/ops/validate-use';
 import type { Arg, PipelineGraph } from '../../core/ir';
-import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
+import { DEDUP_MODES, RUN_DEDUP_KIND } from '../../core/dedup-spec';
 
 /**
  * Whole-graph checks, run once the pipeline is built. Returns every problem found; each message
@@ -51,7 +51,7 @@ export function validateGraph(
     for (const use of source.ops) {
       if (use.op === RUN_DEDUP_KIND && isParamRef(use.args.mode))
         problems.push(
-          `${at(source.name)}, dedup: mode must be "exact" or "phash", not a parameter (it shapes the compiled stages)`,
+          `${at(source.name)}, dedup: mode must be one of "${DEDUP_MODES.join('", "')}", not a parameter (it shapes the compiled stages)`,
         );
     }
     source.ops.forEach((use, i) => {

@@ -8,13 +8,22 @@ import { joinUri } from '../../core/uri';
 import { compareKeys } from './dedup-records';
 import { dedupGenerationUri } from '../../core/layout';
 
-export interface Drop {
+/** A duplicate (exact, phash, minhash), or a sample whose key is too frequent (frequency). */
+export type Drop = DuplicateDrop | FrequentDrop;
+
+export interface DuplicateDrop {
   readonly key: string;
   /** The sample that stays: the smallest (shard, key) it duplicates. */
   readonly keptShard: string;
   readonly keptKey: string;
   /** phash only: Hamming distance to the kept sample. */
   readonly distance?: number;
+}
+
+export interface FrequentDrop {
+  readonly key: string;
+  /** How many samples of the run share its URL or image. */
+  readonly occurrences: number;
 }
 
 export interface DropList {
@@ -61,6 +70,8 @@ export function mergeDrops(lists: readonly DropList[]): Map<string, Drop> {
 }
 
 function better(a: Drop, b: Drop): boolean {
+  // A frequency dedup decides each sample in one partition only: nothing to choose between.
+  if ('occurrences' in a || 'occurrences' in b) return false;
   const order = compareOrigin(
     { shard: a.keptShard, key: a.keptKey },
     { shard: b.keptShard, key: b.keptKey },

@@ -4,10 +4,12 @@
  * then the partition's `resolved` marker (written last: a resumed run skips it).
  *
  * The rule depends only on pairs, never on the order of work: a sample goes when a sample with
- * a smaller (shard, key) has the same content hash (exact) or a perceptual hash within
- * maxDistance bits (phash). Records arrive in (shard, key) order, so the first match is the
- * smallest. For phash, each band's partitions see every pair that agrees on that band; the
- * filter takes the union over bands (docs/dedup.md, "Chains").
+ * a smaller (shard, key) has the same content hash (exact), a perceptual hash within
+ * maxDistance bits (phash) or the same MinHash band digest (minhash). Records arrive in
+ * (shard, key) order, so the first match is the smallest. For phash and minhash, each band's
+ * partitions see every pair that agrees on that band; the filter takes the union over bands
+ * (docs/dedup.md, "Chains"). A frequency dedup counts: every record of a digest seen more than
+ * maxOccurrences times goes, none is kept (OBELICS).
  */
 import { readJson, writeJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
@@ -51,9 +53,11 @@ export async function resolvePartition(event: DedupResolveEvent): Promise<DedupR
   const records = perShard.flat();
 
   const drops =
-    config.mode === 'exact'
-      ? exactDrops(records)
-      : nearDrops(records, bandLayout(config.bands)[item.band]!, config.maxDistance);
+    config.mode === 'phash'
+      ? nearDrops(records, bandLayout(config.bands)[item.band]!, config.maxDistance)
+      : config.mode === 'frequency'
+        ? frequentDrops(records, config.maxOccurrences!)
+        : exactDrops(records);
   const byShard = new Map<string, Drop[]>();
   for (const { shard, drop } of drops) byShard.set(shard, [...(byShard.get(shard) ?? []), drop]);
   await mapLimit([...byShard], READ_CONCURRENCY, ([shard, list]) =>
@@ -88,6 +92,27 @@ export function exactDrops(records: readonly OriginRecord[]): { shard: string; d
       });
   }
   return out;
+}
+
+/**
+ * Every record of a digest that occurs more than `maxOccurrences` times in the run goes, the
+ * first included: OBELICS removes "all images that appear more than ten times", not the extras.
+ */
+export function frequentDrops(
+  records: readonly OriginRecord[],
+  maxOccurrences: number,
+): { shard: string; drop: Drop }[] {
+  const counts = new Map<string, number>();
+  for (const record of records) {
+    const hex = record.hash.toString('hex');
+    counts.set(hex, (counts.get(hex) ?? 0) + 1);
+  }
+  return records.flatMap((record) => {
+    const occurrences = counts.get(record.hash.toString('hex'))!;
+    return occurrences > maxOccurrences
+      ? [{ shard: record.shard, drop: { key: record.key, occurrences } }]
+      : [];
+  });
 }
 
 /**

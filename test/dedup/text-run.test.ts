@@ -1,0 +1,147 @@
+/**
+ * Frequency and MinHash dedups end to end through the CLI: three real shards → `vlmflow run
+ * <fixture> --local` → every sample of a too-frequent URL rejected (none kept), each
+ * near-duplicate caption rejected naming the earlier one, balances per shard and per run, and
+ * the same datasets from another run id.
+ */
+import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { RunSummary, ShardStats } from '../../core/contracts';
+import { rejectShardsOf } from '../../core/manifests';
+import { readShard } from '../../lambdas/shards/tar-reader';
+import { makeTextShards } from './text-shards';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'vlmflow');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'pipelines', 'dedup-text.ts');
+
+async function runFixture(
+  input: string,
+  workdir: string,
+  runId: string,
+  extra: readonly string[] = [],
+): Promise<RunSummary> {
+  const { stdout } = await promisify(execFile)(
+    CLI,
+    [
+      'run',
+      FIXTURE,
+      '--local',
+      ...['--input', `frequent=${input}`, '--input', `captions=${input}`],
+      ...['--workdir', workdir, '--run-id', runId, '--json', ...extra],
+    ],
+    { cwd: ROOT, maxBuffer: 16 << 20 },
+  );
+  return JSON.parse(stdout) as RunSummary;
+}
+
+const sum = (counts: Readonly<Record<string, number>>) =>
+  Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** key → "op:reason detail" of every rejected sample of a stage, checking each shard's balance. */
+async function rejectsOf(runRoot: string, stage: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const file of await readdir(path.join(runRoot, 'stats', stage))) {
+    const stats = JSON.parse(
+      await readFile(path.join(runRoot, 'stats', stage, file), 'utf8'),
+    ) as ShardStats;
+    expect(stats.in).toBe(stats.kept + sum(stats.rejected));
+    for (const shard of rejectShardsOf(stats)) {
+      for await (const record of readShard(createReadStream(new URL(shard.uri)))) {
+        if (record.kind !== 'sample') continue;
+        const { reject } = JSON.parse(record.sample.parts.json!.toString('utf8')) as {
+          reject: { op: string; reason: string; detail?: string };
+        };
+        out[`${stats.shard}/${record.sample.key}`] =
+          `${reject.op}:${reject.reason} ${reject.detail ?? ''}`.trim();
+      }
+    }
+  }
+  return out;
+}
+
+describe('frequency and MinHash dedups, vlmflow run --local', () => {
+  let dir: string;
+  let input: string;
+  let summary: RunSummary;
+  let runRoot: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vlmflow-dedup-text-'));
+    input = path.join(dir, 'input');
+    await makeTextShards(input);
+    summary = await runFixture(input, path.join(dir, 'work'), 'r1');
+    runRoot = path.join(dir, 'work', 'runs', 'dedup-text', 'r1');
+  }, 300_000);
+
+  it('counts every sample once: in = kept + Σ rejected per stage', () => {
+    expect(summary.status).toBe('SUCCEEDED');
+    expect(summary.stages.frequent).toEqual({
+      in: 10,
+      kept: 6,
+      rejected: {
+        'dedup.frequency:frequent_url': 3,
+        'text.special_chars:too_many_special_chars': 1,
+      },
+    });
+    expect(summary.stages.captions).toEqual({
+      in: 10,
+      kept: 7,
+      rejected: {
+        'dedup.minhash:near_duplicate_text': 2,
+        'text.special_chars:too_many_special_chars': 1,
+      },
+    });
+  });
+
+  it('frequency: every sample of a URL seen more than maxOccurrences times goes, the first included', async () => {
+    expect(await rejectsOf(runRoot, 'frequent')).toEqual({
+      'shard-0/s0-lake': 'dedup.frequency:frequent_url url occurs 3 times in the run (max 2)',
+      'shard-1/s1-lake-sunset':
+        'dedup.frequency:frequent_url url occurs 3 times in the run (max 2)',
+      'shard-2/s2-market-copy':
+        'dedup.frequency:frequent_url url occurs 3 times in the run (max 2)',
+      'shard-2/s2-symbols': expect.stringMatching(/^text\.special_chars:too_many_special_chars/),
+    });
+  });
+
+  it('minhash: a caption that differs by a word from an earlier one goes, naming it', async () => {
+    expect(await rejectsOf(runRoot, 'captions')).toEqual({
+      'shard-1/s1-lake-sunset': 'dedup.minhash:near_duplicate_text kept shard-0/s0-lake',
+      'shard-2/s2-market-copy': 'dedup.minhash:near_duplicate_text kept shard-0/s0-market',
+      'shard-2/s2-symbols': expect.stringMatching(/^text\.special_chars:too_many_special_chars/),
+    });
+  });
+
+  it('takes maxOccurrences from a run parameter, and another run id gives byte-identical datasets', async () => {
+    const other = await runFixture(input, path.join(dir, 'work'), 'r2', [
+      '--param',
+      'maxUrlOccurrences=3',
+    ]);
+    expect(other.stages.frequent?.rejected['dedup.frequency:frequent_url']).toBeUndefined();
+    expect(other.stages.captions).toEqual(summary.stages.captions);
+    const manifest = async (runId: string) =>
+      JSON.parse(
+        await readFile(
+          path.join(
+            dir,
+            'work',
+            'runs',
+            'dedup-text',
+            runId,
+            'datasets',
+            'captions',
+            'manifest.json',
+          ),
+          'utf8',
+        ),
+      ) as { shards: { sha256: string }[] };
+    expect((await manifest('r2')).shards.map((s) => s.sha256)).toEqual(
+      (await manifest('r1')).shards.map((s) => s.sha256),
+    );
+  }, 300_000);
+});
