@@ -62,7 +62,10 @@ export const CONTEXT_KEYS = {
   tmpExpireDays: 'vlmflow:tmpExpireDays',
   /** Days after which Distributed Map manifests (`vlmflow:kind=manifest`) expire; 0 keeps them. Default 30. */
   manifestsExpireDays: 'vlmflow:manifestsExpireDays',
-  /** Folder of the pipelines the app deploys, relative to the repository (default pipelines). */
+  /**
+   * Folder of the pipelines the app deploys, relative to the folder cdk runs in (the one
+   * holding cdk.json: this repository or a project of its own). Default `pipelines`.
+   */
   pipelinesDir: 'vlmflow:pipelinesDir',
   /** Limits the app to one pipeline. */
   pipeline: 'pipeline',

@@ -13,6 +13,10 @@ export interface DiscoveredPipeline {
 }
 
 export function discoverPipelines(directory: string): DiscoveredPipeline[] {
+  if (!fs.existsSync(directory))
+    throw new Error(
+      `no pipelines folder ${directory}: run cdk in a project's folder (\`vlmflow init\` makes one) or set -c vlmflow:pipelinesDir=<folder>`,
+    );
   const files = fs
     .readdirSync(directory)
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))

@@ -8,6 +8,7 @@ import { registerAwsCommands } from './aws-commands';
 import { registerReportCommands } from './report-commands';
 import { renderRunRows, runRows } from './runs-command';
 import { registerPackCommand } from './pack-command';
+import { registerInitCommand } from './init-command';
 import { version } from '../../package.json';
 
 const program = new Command('vlmflow')
@@ -16,7 +17,7 @@ const program = new Command('vlmflow')
 
 program
   .command('list')
-  .description('list the pipelines in pipelines/')
+  .description("list the pipelines in ./pipelines (else vlmflow's own examples)")
   .option('--json', 'print JSON')
   .action((o: { json?: boolean }) => {
     const rows = listPipelineFiles().map((file) => {
@@ -139,6 +140,7 @@ program
 registerAwsCommands(program);
 registerReportCommands(program);
 registerPackCommand(program);
+registerInitCommand(program);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

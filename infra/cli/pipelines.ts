@@ -2,8 +2,17 @@ import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isPipeline, type Pipeline } from '../dsl';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
-export const PIPELINES_DIR = join(REPO_ROOT, 'pipelines');
+/** vlmflow's own example pipelines: this package's pipelines/. */
+export const PACKAGE_PIPELINES_DIR = resolve(__dirname, '..', '..', 'pipelines');
+
+/**
+ * Where a command finds pipelines by name: `pipelines/` of the folder it runs in (a project of
+ * its own, or this repository), else vlmflow's own examples.
+ */
+export function pipelinesDir(cwd = process.cwd()): string {
+  const own = join(cwd, 'pipelines');
+  return existsSync(own) ? own : PACKAGE_PIPELINES_DIR;
+}
 
 export interface LoadedPipeline {
   readonly pipeline: Pipeline;
@@ -22,16 +31,16 @@ export function loadPipelineModule(modulePath: string): LoadedPipeline {
   return { pipeline: mod.default, modulePath };
 }
 
-/** Every pipeline in pipelines/, by file name order. */
-export function listPipelineFiles(dir = PIPELINES_DIR): string[] {
+/** Every pipeline in a folder, by file name order. */
+export function listPipelineFiles(dir = pipelinesDir()): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .sort()
     .map((f) => join(dir, f));
 }
 
-/** A pipeline by name (from pipelines/) or by path to its file. */
-export function findPipeline(nameOrPath: string, dir = PIPELINES_DIR): LoadedPipeline {
+/** A pipeline by name (from the pipelines folder) or by path to its file. */
+export function findPipeline(nameOrPath: string, dir = pipelinesDir()): LoadedPipeline {
   const asPath = isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath);
   if (/\.[cm]?[jt]s$/.test(nameOrPath) && existsSync(asPath)) return loadPipelineModule(asPath);
   const byFile = join(dir, `${nameOrPath}.ts`);
@@ -40,7 +49,7 @@ export function findPipeline(nameOrPath: string, dir = PIPELINES_DIR): LoadedPip
   const found = all.find((p) => p.pipeline.name === nameOrPath);
   if (!found) {
     throw new Error(
-      `no pipeline "${nameOrPath}" (known: ${all.map((p) => p.pipeline.name).join(', ') || 'none'})`,
+      `no pipeline "${nameOrPath}" in ${dir} (known: ${all.map((p) => p.pipeline.name).join(', ') || 'none'})`,
     );
   }
   return found;
