@@ -17,12 +17,17 @@ import type { RunSummary } from '../../core/contracts';
 
 const execFileAsync = promisify(execFile);
 /** The checkout's Node 24 first, as npm scripts have it. */
-const ENV = {
+const ENV: NodeJS.ProcessEnv = {
   ...process.env,
   PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
 };
 
-async function exec(file: string, args: readonly string[], cwd: string, env = ENV) {
+async function exec(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = ENV,
+) {
   return execFileAsync(file, [...args], { cwd, env, maxBuffer: 16 << 20 });
 }
 
