@@ -9,6 +9,8 @@ import type { DedupConfig } from './dedup-spec';
 export interface DedupUse {
   /** Index of the filter segment in `ShardTask.segments`; the hash step reads what segment - 1 kept. */
   readonly segment: number;
+  /** Its storage name (`dedup/<name>/`): the stage's, or `<stage>_<n>` for its n-th dedup. */
+  readonly name: string;
   readonly args: Readonly<Record<string, unknown>>;
 }
 
@@ -16,6 +18,8 @@ export interface DedupUse {
 export interface DedupRun {
   readonly config: DedupConfig;
   readonly generation: string;
+  /** DedupUse's name. */
+  readonly name: string;
 }
 
 /** Map 1, after the stage's earlier segments: hash what they kept, one file per partition. */

@@ -12,12 +12,13 @@ export function renderMermaid(graph: PipelineGraph): string {
     let prev = src;
     const layout = stageLayoutOf(source);
     layout.segments.forEach((segment, i) => {
-      if (layout.dedup?.segment === i) {
+      const dedup = layout.dedups.find((d) => d.segment === i);
+      if (dedup) {
         // Run-scoped dedup: a barrier across every shard of the run.
-        const hash = `${id(source.name)}_hash`;
-        const resolve = `${id(source.name)}_resolve`;
+        const hash = `${id(dedup.name)}_hash`;
+        const resolve = `${id(dedup.name)}_resolve`;
         lines.push(
-          `  ${hash}["dedup: hash (${layout.dedup.mode})"]`,
+          `  ${hash}["dedup: hash (${dedup.mode})"]`,
           `  ${prev} --> ${hash}`,
           `  ${resolve}{{"resolve duplicates<br/>per hash partition"}}`,
           `  ${hash} --> ${resolve}`,

@@ -1,8 +1,9 @@
 /**
- * A stage with a run-scoped dedup (docs/dedup.md) compiles to three Distributed Maps:
- * Curate (the segments before the dedup, then Hash) → Plan dedup → Resolve duplicates (one
- * item per hash partition) → Filter duplicates (drop the losers, then the rest of the chain)
- * → Finalize, unchanged: the last segment's stats marker merges every segment's counts.
+ * A stage with run-scoped dedups (docs/dedup.md) compiles, for each dedup, to a barrier:
+ * Curate (the segments before the first dedup, then Hash) → Plan dedup → Resolve duplicates
+ * (one item per hash partition) → Filter duplicates (drop the losers, the segments up to the
+ * next dedup, and its Hash) → … → Finalize, unchanged: the last segment's stats marker merges
+ * every segment's counts.
  */
 import type { SourceNode } from '../../core/ir';
 import type {
@@ -48,90 +49,113 @@ export function renderSourceStates(
     ...(o.finalizeOutputPath ? { outputPath: o.finalizeOutputPath } : {}),
   });
   const layout = stageLayoutOf(source);
-  if (!layout.dedup) {
+  if (layout.dedups.length === 0) {
     const map = renderCurateMap(pipeline, source, next(finalize), o.catchers);
     return {
       state: { [STATE_NAMES.map(source.name)]: map.state, [finalize]: finalizeState },
       problems: map.problems,
     };
   }
-  const maps = renderDedupMaps(pipeline, source, layout, layout.dedup, next(finalize), o.catchers);
+  const maps = renderDedupMaps(pipeline, source, layout, next(finalize), o.catchers);
   return { state: { ...maps.state, [finalize]: finalizeState }, problems: maps.problems };
 }
 
 /** Names of a source's states in execution order (the machine's top-level order needs them). */
 export function sourceStateNames(source: SourceNode): string[] {
   const stage = source.name;
-  return stageLayoutOf(source).dedup
-    ? [
-        STATE_NAMES.map(stage),
-        STATE_NAMES.dedupPlan(stage),
-        STATE_NAMES.resolveMap(stage),
-        STATE_NAMES.filterMap(stage),
-        STATE_NAMES.finalize(stage),
-      ]
-    : [STATE_NAMES.map(stage), STATE_NAMES.finalize(stage)];
+  return [
+    STATE_NAMES.map(stage),
+    ...stageLayoutOf(source).dedups.flatMap(({ name }) => [
+      STATE_NAMES.dedupPlan(name),
+      STATE_NAMES.resolveMap(name),
+      STATE_NAMES.filterMap(name),
+    ]),
+    STATE_NAMES.finalize(stage),
+  ];
+}
+
+const useOf = (dedup: DedupSplit): JsonObject => ({
+  segment: dedup.segment,
+  name: dedup.name,
+  args: dedup.args as JsonObject,
+});
+
+function hashStep(dedup: DedupSplit): ShardStep {
+  return {
+    name: STATE_NAMES.hashTask(dedup.name),
+    fn: 'dedup',
+    payload: { action: 'hash', 'task.$': '$', dedup: useOf(dedup) },
+    comment: `Hash what the earlier segments kept (${dedup.mode}), one record file per partition`,
+  };
 }
 
 function renderDedupMaps(
   pipeline: string,
   source: SourceNode,
   layout: StageLayout,
-  dedup: DedupSplit,
   transition: Transition,
   catchers: readonly Catcher[],
 ): Rendered<Record<string, State>> {
   const stage = source.name;
-  const use: JsonObject = { segment: dedup.segment, args: dedup.args as JsonObject };
-  const hash: ShardStep = {
-    name: STATE_NAMES.hashTask(stage),
-    fn: 'dedup',
-    payload: { action: 'hash', 'task.$': '$', dedup: use },
-    comment: `Hash what the earlier segments kept (${dedup.mode}), one record file per partition`,
-  };
-  const filter: ShardStep = {
-    name: STATE_NAMES.filterTask(stage),
-    fn: 'dedup',
-    payload: { action: 'filter', 'task.$': '$', segment: dedup.segment },
-    comment: `Drop the duplicates resolve decided against (${pipeline}/${stage})`,
-  };
+  const { dedups } = layout;
+  const first = dedups[0]!;
   const curate = renderShardMap(pipeline, source, layout, {
     comment: `One item per shard of source "${stage}": the operators before the dedup, then hashing`,
     label: `Curate${stage}`,
-    steps: [...segmentSteps(pipeline, source, layout, 0, dedup.segment), hash],
-    transition: next(STATE_NAMES.dedupPlan(stage)),
+    steps: [...segmentSteps(pipeline, source, layout, 0, first.segment), hashStep(first)],
+    transition: next(STATE_NAMES.dedupPlan(first.name)),
     catchers,
   });
-  const resolve = renderResolveMap(stage, catchers);
-  const filterMap = renderShardMap(pipeline, source, layout, {
-    comment: `One item per shard of source "${stage}": drop duplicates, then the operators after the dedup`,
-    label: `Filter${stage}`,
-    steps: [
-      filter,
-      ...segmentSteps(pipeline, source, layout, dedup.segment + 1, layout.segments.length),
-    ],
-    extraSelector: { 'dedup.$': `$.dedup.${stage}` },
-    transition,
-    catchers,
+  const states: Record<string, State> = { [STATE_NAMES.map(stage)]: curate.state };
+  const problems = [...curate.problems];
+  dedups.forEach((dedup, i) => {
+    const following = dedups[i + 1];
+    const filter: ShardStep = {
+      name: STATE_NAMES.filterTask(dedup.name),
+      fn: 'dedup',
+      payload: { action: 'filter', 'task.$': '$', segment: dedup.segment },
+      comment: `Drop the duplicates resolve decided against (${pipeline}/${stage})`,
+    };
+    const end = following ? following.segment : layout.segments.length;
+    const resolve = renderResolveMap(stage, dedup.name, catchers);
+    const filterMap = renderShardMap(pipeline, source, layout, {
+      comment: following
+        ? `One item per shard of source "${stage}": drop duplicates, the operators up to the next dedup, then hashing`
+        : `One item per shard of source "${stage}": drop duplicates, then the operators after the dedup`,
+      label: `Filter${dedup.name}`,
+      steps: [
+        filter,
+        ...segmentSteps(pipeline, source, layout, dedup.segment + 1, end),
+        ...(following ? [hashStep(following)] : []),
+      ],
+      extraSelector: { 'dedup.$': `$.dedup.${dedup.name}` },
+      transition: following ? next(STATE_NAMES.dedupPlan(following.name)) : transition,
+      catchers,
+    });
+    states[STATE_NAMES.dedupPlan(dedup.name)] = renderDedupPlan(pipeline, stage, dedup, catchers);
+    states[STATE_NAMES.resolveMap(dedup.name)] = resolve.state;
+    states[STATE_NAMES.filterMap(dedup.name)] = filterMap.state;
+    problems.push(...resolve.problems, ...filterMap.problems);
   });
-  return {
-    state: {
-      [STATE_NAMES.map(stage)]: curate.state,
-      [STATE_NAMES.dedupPlan(stage)]: renderDedupPlan(pipeline, stage, use, catchers),
-      [STATE_NAMES.resolveMap(stage)]: resolve.state,
-      [STATE_NAMES.filterMap(stage)]: filterMap.state,
-    },
-    problems: [...curate.problems, ...resolve.problems, ...filterMap.problems],
-  };
+  return { state: states, problems };
 }
 
 function renderDedupPlan(
   pipeline: string,
   stage: string,
-  use: JsonObject,
+  dedup: DedupSplit,
   catchers: readonly Catcher[],
 ): TaskState {
-  const fields = ['config', 'generation', 'manifest', 'results', 'shards', 'partitions', 'pending'];
+  const fields = [
+    'config',
+    'generation',
+    'name',
+    'manifest',
+    'results',
+    'shards',
+    'partitions',
+    'pending',
+  ];
   return renderLambdaTask(
     'dedup',
     {
@@ -141,14 +165,14 @@ function renderDedupPlan(
       'runRoot.$': '$.runRoot',
       'params.$': '$.params',
       'allShards.$': `$.stages.${stage}.allShards`,
-      dedup: use,
+      dedup: useOf(dedup),
     },
     {
-      comment: `Hashed shards, their generation and the partitions still to resolve for "${stage}"`,
+      comment: `Hashed shards, their generation and the partitions still to resolve for "${dedup.name}"`,
       resultSelector: Object.fromEntries(fields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
-      resultPath: `$.dedup.${stage}`,
+      resultPath: `$.dedup.${dedup.name}`,
       ...(catchers.length > 0 ? { catch: catchers } : {}),
-      transition: next(STATE_NAMES.resolveMap(stage)),
+      transition: next(STATE_NAMES.resolveMap(dedup.name)),
     },
   );
 }
@@ -159,10 +183,11 @@ function renderDedupPlan(
  */
 function renderResolveMap(
   stage: string,
+  name: string,
   catchers: readonly Catcher[],
 ): Rendered<DistributedMapState> {
-  const plan = `$.dedup.${stage}`;
-  const task = STATE_NAMES.resolveTask(stage);
+  const plan = `$.dedup.${name}`;
+  const task = STATE_NAMES.resolveTask(name);
   const payload: Record<string, JsonValue> = {
     action: 'resolve',
     'stage.$': '$.stage',
@@ -171,8 +196,8 @@ function renderResolveMap(
     'item.$': '$.item',
   };
   return renderDistributedMap({
-    comment: `One item per hash partition of "${stage}": decide which samples are duplicates`,
-    label: `Resolve${stage}`,
+    comment: `One item per hash partition of "${name}": decide which samples are duplicates`,
+    label: `Resolve${name}`,
     from: plan,
     itemSelector: {
       stage,
@@ -185,6 +210,6 @@ function renderResolveMap(
     toleratedFailure: { percentage: 0 },
     resultPath: `${plan}.resolveMap`,
     catchers,
-    transition: next(STATE_NAMES.filterMap(stage)),
+    transition: next(STATE_NAMES.filterMap(name)),
   });
 }

@@ -5,17 +5,27 @@ import type { SourceNode } from '../../core/ir';
 
 /** Where a run-scoped dedup splits a stage (docs/dedup.md). */
 export interface DedupSplit {
-  /** Index of the filter segment; segments before it run (and are hashed) in the first map. */
+  /** Index of the filter segment; segments before it run (and are hashed) in the map before. */
   readonly segment: number;
   readonly mode: DedupMode;
+  /**
+   * Names its storage (`dedup/<name>/`), its plan's place in the state and its states: the
+   * stage's name for its first dedup, `<stage>_<n>` for the n-th (no stage name has `_`).
+   */
+  readonly name: string;
   /** The `.dedup()` arguments as written (literals or `$param` references). */
   readonly args: OperatorUse['args'];
 }
 
 export interface StageLayout {
-  /** Every segment of the stage's ShardTask, the dedup filter included. */
+  /** Every segment of the stage's ShardTask, the dedup filters included. */
   readonly segments: readonly Segment[];
-  readonly dedup?: DedupSplit;
+  /** The stage's run-scoped dedups in chain order; empty without any. */
+  readonly dedups: readonly DedupSplit[];
+}
+
+export function dedupNameOf(stage: string, index: number): string {
+  return index === 0 ? stage : `${stage}_${index + 1}`;
 }
 
 /**
@@ -26,23 +36,26 @@ export interface StageLayout {
  */
 export function stageLayoutOf(source: SourceNode): StageLayout {
   // A URL list is downloaded first, by the download function (a segment without operators).
-  const download: Segment[] = source.format === 'urls' ? [{ fn: 'download', ops: [] }] : [];
-  const at = source.ops.findIndex((use) => use.op === RUN_DEDUP_KIND);
-  if (at < 0) {
-    const segments = [...download, ...fuse(source.ops)];
-    return { segments: segments.length > 0 ? segments : [{ fn: 'curate', ops: [] }] };
+  const segments: Segment[] = source.format === 'urls' ? [{ fn: 'download', ops: [] }] : [];
+  const dedups: DedupSplit[] = [];
+  let run: OperatorUse[] = [];
+  for (const use of source.ops) {
+    if (use.op !== RUN_DEDUP_KIND) {
+      run.push(use);
+      continue;
+    }
+    segments.push(...fuse(run));
+    run = [];
+    const mode = use.args.mode as DedupMode;
+    const name = dedupNameOf(source.name, dedups.length);
+    dedups.push({ segment: segments.length, mode, name, args: use.args });
+    segments.push({
+      fn: 'curate',
+      ops: [{ op: DEDUP_REJECTS[mode].op, fn: 'curate', args: { stage: name } }],
+    });
   }
-  const use = source.ops[at]!;
-  const mode = use.args.mode as DedupMode;
-  const before = [...download, ...fuse(source.ops.slice(0, at))];
-  const filter: Segment = {
-    fn: 'curate',
-    ops: [{ op: DEDUP_REJECTS[mode].op, fn: 'curate', args: { stage: source.name } }],
-  };
-  return {
-    segments: [...before, filter, ...fuse(source.ops.slice(at + 1))],
-    dedup: { segment: before.length, mode, args: use.args },
-  };
+  segments.push(...fuse(run));
+  return { segments: segments.length > 0 ? segments : [{ fn: 'curate', ops: [] }], dedups };
 }
 
 export function segmentsOf(source: SourceNode): Segment[] {

@@ -43,11 +43,6 @@ export function validateGraph(
   for (const source of graph.sources) {
     if (!source.uri) problems.push(`${at(source.name)}: uri is empty`);
     if (!source.pattern) problems.push(`${at(source.name)}: pattern is empty`);
-    const dedups = source.ops.filter((use) => use.op === RUN_DEDUP_KIND).length;
-    if (dedups > 1)
-      problems.push(
-        `${at(source.name)}: ${dedups} run-scoped dedups (.dedup()); use at most one per source`,
-      );
     for (const use of source.ops) {
       if (use.op === RUN_DEDUP_KIND && isParamRef(use.args.mode))
         problems.push(

@@ -27,7 +27,7 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   const { task, dedup } = event;
   const { runRoot, stage, item } = task;
   const where = `stage "${stage}" shard "${item.key}" dedup hash`;
-  const marker = dedupHashedUri(runRoot, stage, item.key);
+  const marker = dedupHashedUri(runRoot, dedup.name, item.key);
   const done = await readIfExists<DedupHashResult>(marker);
   if (done) return done;
 
@@ -46,7 +46,7 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   }
   const { byPartition, samples, hashed } = hashedShard;
   await mapLimit([...byPartition], WRITE_CONCURRENCY, async ([partition, records]) => {
-    const uri = dedupRecordsUri(runRoot, stage, partition, item.key);
+    const uri = dedupRecordsUri(runRoot, dedup.name, partition, item.key);
     await storageFor(uri).write(
       uri,
       encodeRecords(records, HASH_BYTES[config.mode]),

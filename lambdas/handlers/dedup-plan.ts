@@ -22,17 +22,18 @@ import { taggedAs } from '../../core/object-tags';
 
 export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
   const { runRoot, stage } = event;
+  const { name } = event.dedup;
   const config = resolveDedupConfig(event.dedup.args, event.params, `stage "${stage}" dedup plan`);
   const items = await readJson<ShardItem[]>(
     fromLocation(event.allShards.Bucket, event.allShards.Key),
   );
-  const hashed = new Set(await listNames(dedupHashedPrefixUri(runRoot, stage), '.json'));
+  const hashed = new Set(await listNames(dedupHashedPrefixUri(runRoot, name), '.json'));
   const shards = items
     .map((item) => item.key)
     .filter((key) => hashed.has(key))
     .sort(compareKeys);
   const generation = generationOf(config, shards);
-  const generationUri = dedupGenerationUri(runRoot, stage, generation);
+  const generationUri = dedupGenerationUri(runRoot, name, generation);
   await writeJson(joinUri(generationUri, 'shards.json'), shards, taggedAs('tmp'));
 
   const resolved = new Set(await listNames(joinUri(generationUri, 'resolved/'), '.json'));
@@ -42,13 +43,14 @@ export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
       all.push({ band, partition, name: partitionName(band, partition) });
   }
   const pending = all.filter((item) => !resolved.has(item.name));
-  const manifest = dedupPartitionsManifestUri(runRoot, stage);
+  const manifest = dedupPartitionsManifestUri(runRoot, name);
   await writeJson(manifest, pending, taggedAs('manifest'));
   return {
     config,
     generation,
+    name,
     manifest: toLocation(manifest),
-    results: toPrefixLocation(dedupResultsPrefixUri(runRoot, stage)),
+    results: toPrefixLocation(dedupResultsPrefixUri(runRoot, name)),
     shards: shards.length,
     partitions: all.length,
     pending: pending.length,

@@ -35,8 +35,8 @@ export interface OriginRecord {
 
 export async function resolvePartition(event: DedupResolveEvent): Promise<DedupResolveResult> {
   const { runRoot, stage, item } = event;
-  const { config, generation } = event.dedup;
-  const generationUri = dedupGenerationUri(runRoot, stage, generation);
+  const { config, generation, name } = event.dedup;
+  const generationUri = dedupGenerationUri(runRoot, name, generation);
   const marker = joinUri(generationUri, 'resolved', `${item.name}.json`);
   const done = await readIfExists<DedupResolveResult>(marker);
   if (done) return done;
@@ -44,7 +44,7 @@ export async function resolvePartition(event: DedupResolveEvent): Promise<DedupR
   // Only the shards of this generation: a shard that crashed after writing some records but
   // before its marker is not part of it.
   const members = new Set(await readJson<string[]>(joinUri(generationUri, 'shards.json')));
-  const prefix = dedupRecordsPrefixUri(runRoot, stage, item.name);
+  const prefix = dedupRecordsPrefixUri(runRoot, name, item.name);
   const shards = (await listNames(prefix, '.bin')).filter((s) => members.has(s)).sort(compareKeys);
   const perShard = await mapLimit(shards, READ_CONCURRENCY, async (shard) => {
     const uri = joinUri(prefix, `${shard}.bin`);
@@ -62,7 +62,7 @@ export async function resolvePartition(event: DedupResolveEvent): Promise<DedupR
   for (const { shard, drop } of drops) byShard.set(shard, [...(byShard.get(shard) ?? []), drop]);
   await mapLimit([...byShard], READ_CONCURRENCY, ([shard, list]) =>
     writeJson(
-      dropListUri(runRoot, stage, generation, shard, item.name),
+      dropListUri(runRoot, name, generation, shard, item.name),
       { partition: item.name, drops: list.sort((a, b) => compareKeys(a.key, b.key)) },
       taggedAs('tmp'),
     ),

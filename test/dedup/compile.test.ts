@@ -75,7 +75,7 @@ describe('compiled run-scoped dedup', () => {
       Payload: {
         action: 'hash',
         'task.$': '$',
-        dedup: { segment: 1, args: { mode: 'phash', maxDistance: { $param: 'k' } } },
+        dedup: { segment: 1, name: 'web', args: { mode: 'phash', maxDistance: { $param: 'k' } } },
       },
     });
     const resolve = def.States['Resolve duplicates web'] as DistributedMapState;
@@ -117,16 +117,41 @@ describe('compiled run-scoped dedup', () => {
 });
 
 describe('.dedup() at definition time', () => {
-  const define = (build: Parameters<typeof pipeline>[1]) => () => pipeline('x', build);
 
-  it('accepts one run-scoped dedup per source, and rejects a second', () => {
-    expect(
-      define((p) =>
-        p.source('web', { uri: 'inputs/web' }, (s) =>
-          s.dedup({ mode: 'exact' }).dedup({ mode: 'phash' }),
-        ),
+  it('chains several run-scoped dedups in one source, each a barrier of its own', () => {
+    const two = pipeline('x', (p) =>
+      p.source('web', { uri: 'inputs/web' }, (s) =>
+        s
+          .dedup({ mode: 'frequency' })
+          .apply(ops.text.length)
+          .dedup({ mode: 'minhash' })
+          .apply(ops.text.repetition),
       ),
-    ).toThrow(/stage "web": 2 run-scoped dedups \(\.dedup\(\)\); use at most one per source/);
+    );
+    const definition = compile(two.graph).definition;
+    const result = aslValidator(structuredClone(definition), { checkArn: false, checkPaths: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(Object.keys(definition.States).slice(1, 9)).toEqual([
+      'Curate web',
+      'Plan dedup web',
+      'Resolve duplicates web',
+      'Filter duplicates web',
+      'Plan dedup web_2',
+      'Resolve duplicates web_2',
+      'Filter duplicates web_2',
+      'Finalize web',
+    ]);
+    const filter = definition.States['Filter duplicates web'] as DistributedMapState;
+    expect(Object.keys(filter.ItemProcessor.States)).toEqual([
+      'Filter web shard',
+      'Curate web shard 2 of 4',
+      'Hash web_2 shard',
+    ]);
+    const last = definition.States['Filter duplicates web_2'] as DistributedMapState;
+    expect(Object.keys(last.ItemProcessor.States)).toEqual([
+      'Filter web_2 shard',
+      'Curate web shard 4 of 4',
+    ]);
   });
 
   it('checks the arguments with the same schema as the handlers', () => {

@@ -31,7 +31,7 @@ async function runFixture(
       'run',
       FIXTURE,
       '--local',
-      ...['--input', `frequent=${input}`, '--input', `captions=${input}`],
+      ...['frequent', 'captions', 'both'].flatMap((stage) => ['--input', `${stage}=${input}`]),
       ...['--workdir', workdir, '--run-id', runId, '--json', ...extra],
     ],
     { cwd: ROOT, maxBuffer: 16 << 20 },
@@ -81,18 +81,27 @@ describe('frequency and MinHash dedups, vlmflow run --local', () => {
   it('counts every sample once: in = kept + Σ rejected per stage', () => {
     expect(summary.status).toBe('SUCCEEDED');
     expect(summary.stages.frequent).toEqual({
-      in: 10,
-      kept: 6,
+      in: 11,
+      kept: 7,
       rejected: {
         'dedup.frequency:frequent_url': 3,
         'text.special_chars:too_many_special_chars': 1,
       },
     });
     expect(summary.stages.captions).toEqual({
-      in: 10,
+      in: 11,
       kept: 7,
       rejected: {
-        'dedup.minhash:near_duplicate_text': 2,
+        'dedup.minhash:near_duplicate_text': 3,
+        'text.special_chars:too_many_special_chars': 1,
+      },
+    });
+    expect(summary.stages.both).toEqual({
+      in: 11,
+      kept: 6,
+      rejected: {
+        'dedup.frequency:frequent_url': 3,
+        'dedup.minhash:near_duplicate_text': 1,
         'text.special_chars:too_many_special_chars': 1,
       },
     });
@@ -113,8 +122,24 @@ describe('frequency and MinHash dedups, vlmflow run --local', () => {
     expect(await rejectsOf(runRoot, 'captions')).toEqual({
       'shard-1/s1-lake-sunset': 'dedup.minhash:near_duplicate_text kept shard-0/s0-lake',
       'shard-2/s2-market-copy': 'dedup.minhash:near_duplicate_text kept shard-0/s0-market',
+      'shard-2/s2-kitten-again': 'dedup.minhash:near_duplicate_text kept shard-1/s1-kitten',
       'shard-2/s2-symbols': expect.stringMatching(/^text\.special_chars:too_many_special_chars/),
     });
+  });
+
+  it('both in one source: the MinHash dedup sees only what the frequency dedup kept', async () => {
+    const rejects = await rejectsOf(runRoot, 'both');
+    expect(Object.keys(rejects).sort()).toEqual([
+      'shard-0/s0-lake',
+      'shard-1/s1-lake-sunset',
+      'shard-2/s2-kitten-again',
+      'shard-2/s2-market-copy',
+      'shard-2/s2-symbols',
+    ]);
+    expect(rejects['shard-2/s2-market-copy']).toMatch(/^dedup\.frequency:frequent_url /);
+    expect(rejects['shard-2/s2-kitten-again']).toBe(
+      'dedup.minhash:near_duplicate_text kept shard-1/s1-kitten',
+    );
   });
 
   it('takes maxOccurrences from a run parameter, and another run id gives byte-identical datasets', async () => {

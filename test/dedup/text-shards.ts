@@ -21,6 +21,7 @@ const LAKE =
   'A wooden rowing boat tied to a weathered jetty on a calm mountain lake at sunrise, with pine forest and snowy peaks reflected in the still water';
 const MARKET =
   'Crates of oranges, lemons and limes stacked under a striped awning at a busy street market, a vendor weighing fruit on an old brass scale';
+const KITTEN = 'A kitten asleep in a cardboard box on a sunny windowsill next to a basil plant';
 const LOGO = 'https://cdn.example.com/assets/logo.png';
 const BANNER = 'https://cdn.example.com/assets/banner.jpg';
 
@@ -56,6 +57,12 @@ export const TEXT_CASES: readonly TextCase[] = [
     caption: 'Close-up of a bowl of ramen with a soft-boiled egg and spring onions',
     url: '  ',
   },
+  {
+    shard: 'shard-1',
+    key: 's1-kitten',
+    caption: KITTEN,
+    url: 'https://photos.example.org/kitten.jpg',
+  },
   { shard: 'shard-2', key: 's2-market-copy', caption: `${MARKET} at noon`, url: LOGO },
   {
     shard: 'shard-2',
@@ -65,9 +72,9 @@ export const TEXT_CASES: readonly TextCase[] = [
   },
   {
     shard: 'shard-2',
-    key: 's2-kitten',
-    caption: 'A kitten asleep in a cardboard box on a sunny windowsill next to a basil plant',
-    url: 'https://photos.example.org/kitten.jpg',
+    key: 's2-kitten-again',
+    caption: `${KITTEN} again`,
+    url: 'https://photos.example.org/kitten-2.jpg',
   },
 ];
 
