@@ -117,7 +117,6 @@ describe('compiled run-scoped dedup', () => {
 });
 
 describe('.dedup() at definition time', () => {
-
   it('chains several run-scoped dedups in one source, each a barrier of its own', () => {
     const two = pipeline('x', (p) =>
       p.source('web', { uri: 'inputs/web' }, (s) =>
