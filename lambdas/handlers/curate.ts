@@ -5,7 +5,12 @@
  */
 import { BUILTIN_OPERATORS, registryFrom } from '../ops/index';
 import type { OperatorDeclaration } from '../../core/ops/operator';
-import { inFlightFromEnv, paceGcForShards, useThreadsFor } from '../runtime/shard-runtime';
+import {
+  inFlightFromEnv,
+  paceGcForSegment,
+  paceGcForShards,
+  useThreadsFor,
+} from '../runtime/shard-runtime';
 import type { ShardEvent, ShardResult } from '../../core/contracts';
 import { runSegment } from './segment';
 
@@ -23,6 +28,8 @@ export function createShardHandler(
   const inFlight = options.inFlight ?? inFlightFromEnv();
   paceGcForShards();
   return (event) => {
+    const segment = event.task.segments[event.segment];
+    if (segment) paceGcForSegment(segment.fn);
     useThreadsFor(inFlight);
     return runSegment(event, registry, { inFlight });
   };

@@ -59,27 +59,35 @@ export function phashOfPixels(pixels: DecodedPixels): bigint {
   const planes = channels === 3 ? 3 : 1;
   const sums = new Float64Array(cells * planes);
   const counts = new Uint32Array(cells);
-  const columnBox = Int32Array.from({ length: width }, (_, x) => Math.floor((x * SIDE) / width));
   // Every `stride`-th pixel of every `stride`-th row, still at least SAMPLES_PER_SIDE² per box.
   const stride = Math.max(1, Math.floor(Math.min(width, height) / (SIDE * SAMPLES_PER_SIDE)));
+  const runs = columnRuns(width, stride);
+  const step = stride * channels;
   for (let y = 0; y < height; y += stride) {
     const rowBox = Math.floor((y * SIDE) / height) * SIDE;
-    let i = y * width * channels;
-    if (planes === 3) {
-      for (let x = 0; x < width; x += stride, i += 3 * stride) {
-        const box = rowBox + columnBox[x]!;
-        const at = box * 3;
-        sums[at]! += data[i]!;
-        sums[at + 1]! += data[i + 1]!;
-        sums[at + 2]! += data[i + 2]!;
-        counts[box]! += 1;
-      }
-    } else {
-      for (let x = 0; x < width; x += stride, i += channels * stride) {
-        const box = rowBox + columnBox[x]!;
-        sums[box]! += lumaAt(data, i, channels);
-        counts[box]! += 1;
-      }
+    const row = y * width;
+    // A run of sampled columns in one box is summed in locals, then added to the box once.
+    // Colour sums are of whole numbers, exact in any order; luma (fractional, with alpha) is
+    // added pixel by pixel in the same order as ever, so the hash does not change.
+    for (let r = 0; r < runs.length; r += 3) {
+      const box = rowBox + runs[r]!;
+      const end = (row + runs[r + 2]!) * channels;
+      let i = (row + runs[r + 1]!) * channels;
+      let n = 0;
+      if (planes === 3) {
+        let red = 0;
+        let green = 0;
+        let blue = 0;
+        for (; i < end; i += step, n++) {
+          red += data[i]!;
+          green += data[i + 1]!;
+          blue += data[i + 2]!;
+        }
+        sums[box * 3]! += red;
+        sums[box * 3 + 1]! += green;
+        sums[box * 3 + 2]! += blue;
+      } else for (; i < end; i += step, n++) sums[box]! += lumaAt(data, i, channels);
+      counts[box]! += n;
     }
   }
   const grey = new Float64Array(cells);
@@ -96,6 +104,20 @@ export function phashOfPixels(pixels: DecodedPixels): bigint {
     } else grey[box] = sums[box]! / n;
   }
   return phashOfGrey(grey);
+}
+
+/**
+ * The sampled columns (0, stride, 2·stride …) grouped by the grid column their box is in, as
+ * flat triples [box column, first x, end x (exclusive)]; empty grid columns have no triple.
+ */
+function columnRuns(width: number, stride: number): Int32Array {
+  const runs: number[] = [];
+  for (let x = 0; x < width; x += stride) {
+    const column = Math.floor((x * SIDE) / width);
+    if (runs.length > 0 && runs[runs.length - 3] === column) runs[runs.length - 1] = x + 1;
+    else runs.push(column, x, x + 1);
+  }
+  return Int32Array.from(runs);
 }
 
 /** Rec. 601 luma of the pixel at byte `i`, alpha composited over white. */

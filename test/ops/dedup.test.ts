@@ -84,6 +84,62 @@ describe('hashes', () => {
     expect(phashOfPixels(white)).toBe(phashOfPixels(opaque));
   });
 
+  it('phashOfPixels is the hash of every sampled pixel averaged into its box, at any shape', () => {
+    // The definition written plainly: the stride, the box of each sampled pixel, its mean
+    // colour (luma of the mean for RGB; mean luma over white when there is alpha), then the DCT
+    // hash of the 32×32 grid.
+    const reference = ({ width, height, channels, data }: Parameters<typeof phashOfPixels>[0]) => {
+      const stride = Math.max(1, Math.floor(Math.min(width, height) / 192));
+      const luma = (i: number) => {
+        const v =
+          channels >= 3 ? 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! : data[i]!;
+        if (channels === 1 || channels === 3) return v;
+        const alpha = data[i + channels - 1]! / 255;
+        return v * alpha + 255 * (1 - alpha);
+      };
+      const sums = Array.from({ length: 1024 }, () => [0, 0, 0]);
+      const counts = new Float64Array(1024);
+      for (let y = 0; y < height; y += stride)
+        for (let x = 0; x < width; x += stride) {
+          const box = Math.floor((y * 32) / height) * 32 + Math.floor((x * 32) / width);
+          const i = (y * width + x) * channels;
+          const sum = sums[box]!;
+          if (channels === 3) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
+          else sum[0]! += luma(i);
+          counts[box]! += 1;
+        }
+      const grey = sums.map(([r, g, b], box) => {
+        const n = counts[box]!;
+        if (n > 0) return channels === 3 ? (0.299 * r! + 0.587 * g! + 0.114 * b!) / n : r! / n;
+        const x = Math.floor((((box % 32) + 0.5) * width) / 32);
+        const y = Math.floor(((Math.floor(box / 32) + 0.5) * height) / 32);
+        return luma((y * width + x) * channels);
+      });
+      return phashOfGrey(grey);
+    };
+    const shapes = [
+      [1, 1],
+      [33, 17],
+      [512, 384],
+      [1000, 40],
+      [50, 600],
+    ] as const;
+    for (const [width, height] of shapes) {
+      for (const channels of [1, 2, 3, 4] as const) {
+        // Smooth structure plus noise, so that coefficients sit on both sides of the median.
+        const wave = Array.from({ length: width * channels }, (_, i) =>
+          Math.round(128 + 100 * Math.sin((i * 6) / (width * channels))),
+        );
+        const data = Buffer.alloc(width * height * channels);
+        for (let i = 0; i < data.length; i++)
+          data[i] = wave[i % wave.length]! + (Math.imul(i, 2654435761) >>> 27);
+        const pixels = { width, height, channels, data };
+        // Colour sums may be taken in another order (they are whole numbers), luma's may not.
+        expect(phashOfPixels(pixels)).toBe(reference(pixels));
+      }
+    }
+  });
+
   it('phashOfGrey ignores a uniform change of brightness', () => {
     const grey = Uint8Array.from({ length: 1024 }, (_, i) => 100 + ((i * 7919) % 41));
     const brighter = grey.map((v) => v + 10);
