@@ -14,8 +14,13 @@ import {
 } from '../../core/functions';
 
 export interface EntryOptions {
-  /** Repository root (holds package-lock.json and lambdas/). */
+  /** vlmflow's package folder (holds lambdas/). */
   readonly projectRoot: string;
+  /**
+   * Where entries are generated: the install that holds vlmflow's node_modules
+   * (install-root.ts). @default projectRoot
+   */
+  readonly installRoot?: string;
   readonly pipelineName: string;
   /** Absolute path of the module whose default export is the pipeline. */
   readonly pipelineFile: string;
@@ -74,7 +79,7 @@ export function entrySource(functionName: LambdaFunctionName, options: EntryOpti
  */
 export function entryFor(functionName: LambdaFunctionName, options: EntryOptions): string {
   const file = path.join(
-    generatedEntriesDir(options.projectRoot),
+    generatedEntriesDir(options.installRoot ?? options.projectRoot),
     options.pipelineName,
     `${functionName}.ts`,
   );

@@ -58,6 +58,11 @@ export function addNagSuppressions(subjects: NagSubjects): void {
     REASONS.lambdaLogs,
   );
   ack(functions, 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
+  ack(
+    functions,
+    'AwsSolutions-L1',
+    "Node 24: the runtime vlmflow's handlers are tested on (its `node` package). A project that installs vlmflow may get an aws-cdk-lib that knows newer runtimes, which these handlers have not been tested on.",
+  );
   ack(functions, `AwsSolutions-IAM5[${runObjects}]`, REASONS.runObjects);
   for (const prefix of subjects.inputPrefixes)
     ack(functions, `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}/*]`, REASONS.inputObjects);

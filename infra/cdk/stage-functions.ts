@@ -27,6 +27,7 @@ import {
   type LambdaFunctionSpec,
 } from '../../core/functions';
 import { entryFor } from './handler-entries';
+import { installRootOf, LOCK_FILE } from './install-root';
 import { messageOf } from '../../core/errors';
 import { samplesInFlightFor } from '../../core/lambda-vcpus';
 import {
@@ -87,7 +88,10 @@ export function sizingWithOverrides(
 }
 
 export interface StageFunctionsProps {
-  /** Repository root: holds package-lock.json, lambdas/ and node_modules/. */
+  /**
+   * vlmflow's package folder (lambdas/). The bundles are built from the install that holds its
+   * dependencies (install-root.ts): this folder in a checkout, else the project above it.
+   */
   readonly projectRoot: string;
   readonly pipelineName: string;
   /** Absolute path of the module whose default export is the pipeline (for custom operators). */
@@ -164,8 +168,10 @@ export class StageFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: StageFunctionsProps) {
     super(scope, id);
+    const installRoot = installRootOf(props.projectRoot);
     const entryOptions = {
       projectRoot: props.projectRoot,
+      installRoot,
       pipelineName: props.pipelineName,
       pipelineFile: props.pipelineFile,
     };
@@ -184,8 +190,8 @@ export class StageFunctions extends Construct {
         description: `vlmflow ${props.pipelineName}: ${name}`,
         entry: entryFor(name, entryOptions),
         handler: 'handler',
-        projectRoot: props.projectRoot,
-        depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+        projectRoot: installRoot,
+        depsLockFilePath: path.join(installRoot, LOCK_FILE),
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture:
           platform.cpu === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
@@ -211,7 +217,7 @@ export class StageFunctions extends Construct {
         },
         tracing: lambda.Tracing.ACTIVE,
         logGroup,
-        bundling: bundlingOptions(props.projectRoot, { withOnnxruntime: readsModels, platform }),
+        bundling: bundlingOptions(installRoot, { withOnnxruntime: readsModels, platform }),
       });
       const readsInputs = reads(name, 'inputs');
       grantRunAccess(fn, props.bucket, {
@@ -249,7 +255,7 @@ const FASTTEXT_ENTRY =
   'fasttext.wasm.js/dist/models/language-identification/assets/languages.json.cjs';
 
 function bundlingOptions(
-  projectRoot: string,
+  installRoot: string,
   options: { readonly withOnnxruntime: boolean; readonly platform: TargetPlatform },
 ): BundlingOptions {
   return {
@@ -264,7 +270,7 @@ function bundlingOptions(
       beforeBundling: (): string[] => [],
       beforeInstall: (): string[] => [],
       afterBundling: (_inputDir: string, outputDir: string): string[] =>
-        nativeCopyCommands(projectRoot, outputDir, options),
+        nativeCopyCommands(installRoot, outputDir, options),
     },
   };
 }
@@ -274,7 +280,7 @@ function bundlingOptions(
  * target platform; a missing platform binary becomes a command that fails with its message.
  */
 export function nativeCopyCommands(
-  projectRoot: string,
+  installRoot: string,
   outputDir: string,
   options: { readonly withOnnxruntime: boolean; readonly platform: TargetPlatform },
 ): string[] {
@@ -282,27 +288,27 @@ export function nativeCopyCommands(
   let dirs: string[];
   let pdfDirs: string[];
   try {
-    dirs = platformRuntimeDirs(projectRoot, 'sharp', platform);
+    dirs = platformRuntimeDirs(installRoot, 'sharp', platform);
     // PDF sources: PDF.js (ES modules only) and the prebuilt canvas binding it renders with.
-    pdfDirs = platformRuntimeDirs(projectRoot, 'pdfjs-dist', platform);
+    pdfDirs = platformRuntimeDirs(installRoot, 'pdfjs-dist', platform);
   } catch (error) {
     // CDK builds these commands even for stacks it does not bundle (tests, other
     // stacks): a missing binary fails the bundling that needs it, with the message.
     return [`echo ${shellQuote(messageOf(error))} >&2`, 'exit 1'];
   }
   // onnxruntime-node: the target platform's binding only (onnxruntime-files.ts).
-  const onnxPaths = options.withOnnxruntime ? onnxruntimeRuntimePaths(projectRoot, platform) : [];
+  const onnxPaths = options.withOnnxruntime ? onnxruntimeRuntimePaths(installRoot, platform) : [];
   return [
-    ...copyCommandsIfRequired(projectRoot, dirs, 'sharp', outputDir),
-    ...copyCommandsIfRequired(projectRoot, pdfDirs, PDFJS_ENTRY, outputDir),
+    ...copyCommandsIfRequired(installRoot, dirs, 'sharp', outputDir),
+    ...copyCommandsIfRequired(installRoot, pdfDirs, PDFJS_ENTRY, outputDir),
     ...copyCommandsIfRequired(
-      projectRoot,
+      installRoot,
       [path.join('node_modules', FASTTEXT_PACKAGE)],
       FASTTEXT_ENTRY,
       outputDir,
     ),
     ...(onnxPaths.length > 0
-      ? copyCommandsIfRequired(projectRoot, onnxPaths, ONNXRUNTIME_PACKAGE, outputDir)
+      ? copyCommandsIfRequired(installRoot, onnxPaths, ONNXRUNTIME_PACKAGE, outputDir)
       : []),
   ];
 }

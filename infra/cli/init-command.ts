@@ -20,8 +20,8 @@ export function registerInitCommand(program: Command): void {
     .option('--name <name>', 'npm package name (default: the folder name)')
     .option('--pipeline <name>', 'pipeline name (default: from the package name)')
     .option(
-      '--from <checkout>',
-      'depend on vlmflow from this checkout (a file: dependency); default: the checkout this command runs from, or ^<version> from the npm registry when vlmflow was installed from there',
+      '--from <checkout-or-tgz>',
+      'depend on vlmflow from this checkout or npm pack tarball (a file: dependency); default: the checkout this command runs from, or ^<version> from the npm registry when vlmflow was installed from there',
     )
     .option(
       '--force',

@@ -17,8 +17,11 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const TEMPLATE_DIR = path.join(PACKAGE_ROOT, 'templates', 'project');
 /** The pipeline name the templates are written with; replaced by the project's. */
 const TEMPLATE_PIPELINE = 'my-pipeline';
-/** npm leaves `.gitignore` out of published packages, so the template holds it as `gitignore`. */
-const RENAMED = new Map([['gitignore', '.gitignore']]);
+/** npm leaves `.gitignore` and `.npmrc` out of published packages: the template drops the dot. */
+const RENAMED = new Map([
+  ['gitignore', '.gitignore'],
+  ['npmrc', '.npmrc'],
+]);
 export const SAMPLE_DATA_DIR = path.join('sample-data', 'pairs');
 
 export interface InitOptions {
@@ -103,21 +106,12 @@ export function pipelineNameOf(packageName: string): string {
 /**
  * How the project depends on vlmflow. `--from <checkout>`, or this vlmflow when it runs from a
  * checkout: a `file:` dependency (npm links the folder; its own node_modules serve vlmflow's
- * dependencies). A vlmflow installed under node_modules came from a registry: `^<version>`.
+ * dependencies). `--from <vlmflow-x.y.z.tgz>`: npm installs the tarball and vlmflow's
+ * dependencies into the project. A vlmflow installed under node_modules came from a registry:
+ * `^<version>`.
  */
 export function vlmflowDependency(projectDir: string, from: string | undefined): string {
-  if (from !== undefined) {
-    const folder = path.resolve(from);
-    const manifest = path.join(folder, 'package.json');
-    const found: unknown = existsSync(manifest)
-      ? (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name
-      : undefined;
-    if (found !== vlmflowPackage.name)
-      throw new Error(
-        `--from ${from}: expected a vlmflow checkout (a folder whose package.json is named "vlmflow")`,
-      );
-    return `file:${path.relative(projectDir, realpathSync(folder)) || '.'}`;
-  }
+  if (from !== undefined) return `file:${path.relative(projectDir, checkedFrom(from)) || '.'}`;
   const root = realpathSync(PACKAGE_ROOT);
   if (root.split(path.sep).includes('node_modules')) return `^${vlmflowPackage.version}`;
   return `file:${path.relative(projectDir, root)}`;
@@ -154,6 +148,22 @@ function packageJson(name: string, pipeline: string, dependency: string): string
     null,
     2,
   )}\n`;
+}
+
+/** `--from`: a vlmflow checkout, or the tarball `npm pack` writes from one; its real path. */
+function checkedFrom(from: string): string {
+  const resolved = path.resolve(from);
+  if (/^vlmflow-\d+\.\d+\.\d+.*\.tgz$/.test(path.basename(resolved)) && existsSync(resolved))
+    return realpathSync(resolved);
+  const manifest = path.join(resolved, 'package.json');
+  const name: unknown = existsSync(manifest)
+    ? (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name
+    : undefined;
+  if (name !== vlmflowPackage.name)
+    throw new Error(
+      `--from ${from}: expected a vlmflow checkout (a folder whose package.json is named "vlmflow") or the vlmflow-<version>.tgz that npm pack writes`,
+    );
+  return realpathSync(resolved);
 }
 
 async function templateFiles(): Promise<string[]> {

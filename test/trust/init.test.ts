@@ -115,7 +115,7 @@ describe('vlmflow init', () => {
       'vlmflow: --pipeline: invalid pipeline name "9lives": use 1-40 characters',
     );
     expect(badFrom?.stderr).toBe(
-      `vlmflow: --from ${tmpdir()}: expected a vlmflow checkout (a folder whose package.json is named "vlmflow")\n`,
+      `vlmflow: --from ${tmpdir()}: expected a vlmflow checkout (a folder whose package.json is named "vlmflow") or the vlmflow-<version>.tgz that npm pack writes\n`,
     );
     expect(refusals.every((r) => r.code === 1)).toBe(true);
     expect(existsSync(path.join(dir, 'other'))).toBe(false);
@@ -126,6 +126,7 @@ describe('vlmflow init', () => {
     expect((await readdir(project)).sort()).toEqual(
       [
         '.gitignore',
+        '.npmrc',
         'README.md',
         'cdk.json',
         'node_modules',
