@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pipelineNameOf, vlmflowDependency } from '../../infra/cli/project-scaffold';
+import { initProject, pipelineNameOf, vlmflowDependency } from '../../infra/cli/project-scaffold';
 import { ROOT } from '../helpers/cli';
 
 describe('vlmflow init: names and the vlmflow dependency', () => {
@@ -27,6 +27,25 @@ describe('vlmflow init: names and the vlmflow dependency', () => {
       expect(() => vlmflowDependency(project, path.join(dir, 'other.tgz'))).toThrow(
         'expected a vlmflow checkout',
       );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a bad package name, pipeline name or --from is refused before anything is written', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'vlmflow-init-refused-')));
+    const target = path.join(dir, 'project');
+    try {
+      await expect(initProject(target, { name: 'My Project' })).rejects.toThrow(
+        '"My Project" is not a valid npm package name (name can only contain URL-friendly characters; name can no longer contain capital letters): pass --name <name>',
+      );
+      await expect(initProject(target, { pipeline: '9lives' })).rejects.toThrow(
+        '--pipeline: invalid pipeline name "9lives": use 1-40 characters',
+      );
+      await expect(initProject(target, { from: dir })).rejects.toThrow(
+        `--from ${dir}: expected a vlmflow checkout (a folder whose package.json is named "vlmflow") or the vlmflow-<version>.tgz that npm pack writes`,
+      );
+      expect(fs.existsSync(target)).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

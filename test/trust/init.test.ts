@@ -76,7 +76,7 @@ describe('vlmflow init', () => {
   let project: string;
   let initOutput: string;
   let manifest: PackageManifest;
-  let refusals: { code: number; stderr: string }[];
+  let notEmpty: { code: number; stderr: string };
   let help: string;
 
   beforeAll(async () => {
@@ -84,13 +84,8 @@ describe('vlmflow init', () => {
     project = path.join(dir, 'my-project');
     await mkdir(project);
     await writeFile(path.join(project, 'notes.txt'), 'mine\n');
-    [refusals, help] = await Promise.all([
-      Promise.all([
-        failing(['init', 'my-project'], dir),
-        failing(['init', 'other', '--name', 'My Project'], dir),
-        failing(['init', 'other', '--pipeline', '9lives'], dir),
-        failing(['init', 'other', '--from', tmpdir()], dir),
-      ]),
+    [notEmpty, help] = await Promise.all([
+      failing(['init', 'my-project'], dir),
       exec(CLI, ['--help'], dir).then((r) => r.stdout),
     ]);
     initOutput = (await exec(CLI, ['init', 'my-project', '--force'], dir)).stdout;
@@ -101,24 +96,12 @@ describe('vlmflow init', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('is listed in --help and refuses a folder that is not empty, a bad name or a bad --from', () => {
+  it('is listed in --help and refuses a folder that is not empty', () => {
     expect(help).toMatch(/^ {2}init \[options\] <dir> +make a project of your own/m);
-    const [notEmpty, badName, badPipeline, badFrom] = refusals;
     expect(notEmpty).toEqual({
       code: 1,
       stderr: `vlmflow: ${project} is not empty (notes.txt): choose a new folder, or pass --force to write into it (files of the same name are replaced)\n`,
     });
-    expect(badName?.stderr).toBe(
-      'vlmflow: "My Project" is not a valid npm package name (name can only contain URL-friendly characters; name can no longer contain capital letters): pass --name <name>\n',
-    );
-    expect(badPipeline?.stderr).toContain(
-      'vlmflow: --pipeline: invalid pipeline name "9lives": use 1-40 characters',
-    );
-    expect(badFrom?.stderr).toBe(
-      `vlmflow: --from ${tmpdir()}: expected a vlmflow checkout (a folder whose package.json is named "vlmflow") or the vlmflow-<version>.tgz that npm pack writes\n`,
-    );
-    expect(refusals.every((r) => r.code === 1)).toBe(true);
-    expect(existsSync(path.join(dir, 'other'))).toBe(false);
   });
 
   it('writes the project, keeps what was there with --force, and prints next steps', async () => {
