@@ -54,6 +54,17 @@ export default tseslint.config(
     ]),
   },
   {
+    // What `vlmflow init` copies into a project of its own: there only the package root exists.
+    files: ['templates/**/*.ts'],
+    rules: restrict([
+      [
+        '^(?!vlmflow$|node:|\\.)',
+        "a project imports vlmflow's package root and node built-ins only",
+      ],
+      ['^\\.\\./\\.\\.', 'a project file imports only within the project'],
+    ]),
+  },
+  {
     files: ['lambdas/**/*.ts'],
     rules: restrict([
       [into(['infra', 'pipelines']), 'Lambda code imports core and lambdas/ only'],

@@ -16,6 +16,8 @@ const FORBIDDEN: readonly (readonly [file: string, source: string])[] = [
   ['lambdas/handlers/probe.ts', "import { compile } from '../../infra/compiler';"],
   ['lambdas/ops/probe.ts', "import { Stack } from 'aws-cdk-lib';"],
   ['infra/local/probe.ts', "import { handler } from '../../lambdas/handlers/finalize';"],
+  ['templates/project/pipelines/probe.ts', "import { ops } from '../../../core/ops';"],
+  ['templates/project/operators/probe.ts', "import { z } from 'zod';"],
 ];
 const ALLOWED: readonly (readonly [file: string, source: string])[] = [
   ['core/probe.ts', "import { z } from 'zod';"],
@@ -24,6 +26,11 @@ const ALLOWED: readonly (readonly [file: string, source: string])[] = [
   ['infra/compiler/probe.ts', "import { PLACEHOLDERS } from '../../core/placeholders';"],
   ['infra/local/probe.ts', "import { storageFor } from '../../lambdas/shards/storage';"],
   ['lambdas/ops/probe.ts', "import { imageSize } from '../../core/ops/image-size';"],
+  ['templates/project/pipelines/probe.ts', "import { z } from 'vlmflow';"],
+  [
+    'templates/project/test/probe.ts',
+    "import { captionBlocklist } from '../operators/caption-blocklist';",
+  ],
 ];
 
 /** The name an import binds: the probe uses it, so no other rule fires. */
