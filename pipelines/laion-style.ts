@@ -1,8 +1,9 @@
 /**
  * Image–text pairs curated as the peers' recipes curate them (DataComp / LAION / data-juicer's
  * LLaVA recipe / OBELICS), in their order: format, size and aspect → opt-outs → caption
- * quality → language → image quality (near-uniform, blur) → duplicates → NSFW → image–text
- * agreement (CLIP score) → synthetic captions. pairs-basic's curation parameters are inherited
+ * quality → language → image quality (near-uniform, blur) → duplicates (within each shard,
+ * then across the run OBELICS' rule: every pair whose image URL occurs more than 10 times goes:
+ * icons, ads, placeholders) → NSFW → image–text agreement (CLIP score) → synthetic captions. pairs-basic's curation parameters are inherited
  * (pairs-basic stays the model-free subset).
  *
  * Models: the NSFW classifier is real (nsfwjs' MobileNetV2, models/nsfw-mobilenet-v2); the
@@ -43,6 +44,20 @@ export default pipeline('laion-style', (p) =>
         min: 0,
         max: 100_000,
         description: 'Blur: smallest variance of the Laplacian (≤ 256 px grey copy)',
+      }),
+      maxUrlOccurrences: param.integer({
+        default: 10,
+        min: 1,
+        max: 1_000_000_000,
+        description:
+          'Across the run: pairs whose image URL occurs more than this many times are all dropped (OBELICS: 10)',
+      }),
+      dedupPartitions: param.integer({
+        default: 64,
+        min: 1,
+        max: 4096,
+        description:
+          'Across the run: URL hash partitions, one resolve task each (docs/dedup.md: ≥ 256 for 10^8 pairs)',
       }),
       nsfwModel: param.location({
         default: DEFAULT_NSFW_MODEL,
@@ -112,6 +127,12 @@ export default pipeline('laion-style', (p) =>
         .apply(ops.image.blur, { minVariance: params.blurMinVariance })
         .apply(ops.dedup.exact, { of: 'image' })
         .apply(ops.dedup.phash, { maxDistance: params.phashMaxDistance })
+        .dedup({
+          mode: 'frequency',
+          key: 'url',
+          maxOccurrences: params.maxUrlOccurrences,
+          partitions: params.dedupPartitions,
+        })
         .apply(ops.model.classify, {
           model: params.nsfwModel,
           thresholds: { porn: 0.85, hentai: 0.9 },

@@ -3,7 +3,8 @@
  * folder: every unzipped asset is under Lambda's 250 MB, the caption function carries
  * onnxruntime-node's linux-x64 binaries and no other platform's, no function carries a model,
  * and the bundled handlers run a shard from outside this checkout — curate without
- * onnxruntime-node, caption with the copy beside its bundle and the fixture models.
+ * onnxruntime-node, the run-wide URL frequency dedup (hash, plan, resolve, filter), caption with
+ * the copy beside its bundle and the fixture models.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,11 +13,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { ShardEvent, ShardResult, ShardTask } from '../../core/contracts';
+import type { ShardResult, ShardTask } from '../../core/contracts';
+import type { DedupEvent, DedupPlan } from '../../core/dedup-contracts';
+import { toLocation } from '../../core/uri';
 import { LAMBDA_X86_64 } from '../../infra/cdk/native-modules';
 import { ONNXRUNTIME_BINDING, onnxruntimeRuntimePaths } from '../../infra/cdk/onnxruntime-files';
 import { PipelineStack, stackNameOf } from '../../infra/cdk/pipeline-stack';
-import { segmentsOf } from '../../infra/compiler';
+import { stageLayoutOf } from '../../infra/compiler';
 import cauldron from '../../pipelines/cauldron';
 import { readShard } from '../../lambdas/shards/tar-reader';
 import { makeSampleShards } from '../fixtures/sample-shards';
@@ -84,7 +87,14 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
 
   test('every unzipped asset is under 250 MB, and none carries a model', () => {
     const found = assets();
-    expect([...found.keys()].sort()).toEqual(['caption', 'curate', 'finalize', 'plan', 'summary']);
+    expect([...found.keys()].sort()).toEqual([
+      'caption',
+      'curate',
+      'dedup',
+      'finalize',
+      'plan',
+      'summary',
+    ]);
     for (const [name, asset] of found) {
       expect([name, bytesUnder(asset) < LAMBDA_UNZIPPED_LIMIT]).toEqual([name, true]);
       expect([name, filesUnder(asset).filter((f) => f.endsWith('.onnx'))]).toEqual([name, []]);
@@ -116,7 +126,7 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
     expect(fs.existsSync(path.join(curate, 'node_modules', 'onnxruntime-node'))).toBe(false);
   });
 
-  test('the bundled curate and caption handlers run a shard from outside this checkout', async () => {
+  test('the bundled curate, dedup and caption handlers run a shard from outside this checkout', async () => {
     const input = path.join(dir, 'input');
     const { paths, sampleKinds } = await makeSampleShards(input, {
       shards: 1,
@@ -125,6 +135,8 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
       broken: false,
     });
     const [source] = cauldron.graph.sources;
+    const layout = stageLayoutOf(source!);
+    const [frequency] = layout.dedups;
     const params = Object.fromEntries(
       Object.entries(cauldron.graph.params).map(([name, spec]) => [name, spec.default]),
     );
@@ -143,16 +155,58 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
         // scores noise: this test is about the bundles, so those filters let everything by.
         blurMinVariance: 0,
         clipMinScore: -1,
+        // One resolve task rather than 64 bundled processes.
+        dedupPartitions: 1,
       },
       item: { key: 'pairs-000000', uri: `file://${paths[0]}` },
-      segments: segmentsOf(source!),
+      segments: layout.segments,
     };
-    expect(task.segments.map((s) => s.fn)).toEqual(['curate', 'caption']);
+    expect(task.segments.map((s) => s.fn)).toEqual(['curate', 'curate', 'caption']);
 
-    const results = task.segments.map((segment, index) =>
-      invokeBundled(assets().get(segment.fn)!, { task, segment: index }, dir),
+    // What the compiled maps do for one shard: curate, hash, plan, resolve, filter, caption.
+    const curated = invokeBundled<ShardResult>(assets().get('curate')!, { task, segment: 0 }, dir);
+    const dedup = assets().get('dedup')!;
+    const use = { segment: frequency!.segment, name: frequency!.name, args: frequency!.args };
+    invokeBundled(dedup, { action: 'hash', task, dedup: use }, dir);
+    const allShards = path.join(dir, 'all-shards.json');
+    fs.writeFileSync(allShards, JSON.stringify([task.item]));
+    const plan = invokeBundled<DedupPlan>(
+      dedup,
+      {
+        action: 'plan',
+        pipeline: task.pipeline,
+        stage: task.stage,
+        runRoot: task.runRoot,
+        params: task.params,
+        allShards: toLocation(`file://${allShards}`),
+        dedup: use,
+      },
+      dir,
     );
-    const [curated, captioned] = results;
+    expect(plan).toMatchObject({ shards: 1, partitions: 1, pending: 1 });
+    const run = { config: plan.config, generation: plan.generation, name: plan.name };
+    invokeBundled(
+      dedup,
+      {
+        action: 'resolve',
+        stage: task.stage,
+        runRoot: task.runRoot,
+        dedup: run,
+        item: { band: 0, partition: 0, name: 'b00-p0000' },
+      },
+      dir,
+    );
+    const filtered = invokeBundled<ShardResult>(
+      dedup,
+      { action: 'filter', task: { ...task, dedup: run }, segment: 1 },
+      dir,
+    );
+    expect(filtered.in).toBe(curated.kept);
+    const captioned = invokeBundled<ShardResult>(
+      assets().get('caption')!,
+      { task, segment: 2 },
+      dir,
+    );
     const ok = Object.values(sampleKinds).filter((kind) => kind === 'ok').length;
     expect(curated).toMatchObject({ in: 8 });
     expect(captioned).toMatchObject({ in: 8, stage: 'pairs' });
@@ -191,8 +245,12 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
  * Runs `handler` of `<asset>/index.js` in a fresh Node whose working directory is the asset
  * (no NODE_PATH): only what the asset carries can load.
  */
-function invokeBundled(asset: string, event: ShardEvent, tmp: string): ShardResult {
-  const out = path.join(tmp, `result-${event.segment}.json`);
+function invokeBundled<T = unknown>(
+  asset: string,
+  event: { segment: number } | DedupEvent,
+  tmp: string,
+): T {
+  const out = path.join(tmp, `result-${'action' in event ? event.action : event.segment}.json`);
   const script = [
     "const fs = require('node:fs');",
     "const { handler } = require('./index.js');",
@@ -212,5 +270,5 @@ function invokeBundled(asset: string, event: ShardEvent, tmp: string): ShardResu
     },
   });
   if (run.status !== 0) throw new Error(`${path.basename(asset)} failed:\n${run.stderr}`);
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as ShardResult;
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as T;
 }

@@ -90,10 +90,11 @@ describe('pipeline cauldron', () => {
       expect(existsSync(path.join(ROOT, MODEL_ASSETS[String(key)]!, 'SHA256SUMS'))).toBe(true);
   });
 
-  it('runs the model operators in one caption task per shard, after the curation', () => {
-    const [curation, models, ...more] = segmentsOf(cauldron.graph.sources[0]!);
+  it('runs the model operators in one caption task per shard, after the curation and the run-wide URL frequency dedup', () => {
+    const [curation, frequency, models, ...more] = segmentsOf(cauldron.graph.sources[0]!);
     expect(more).toEqual([]);
     expect([curation?.fn, curation?.ops.at(-1)?.op]).toEqual(['curate', 'dedup.phash']);
+    expect(frequency?.ops.map((use) => use.op)).toEqual(['dedup.frequency']);
     expect([models?.fn, models?.ops.map((use) => use.op)]).toEqual([
       'caption',
       ['model.classify', 'model.clip_score', 'caption.generate'],
@@ -261,11 +262,15 @@ describe('vlmflow run cauldron --local', () => {
     const failed = JSON.parse(result.stdout) as RunSummary;
     expect(failed.status).toBe('FAILED');
     expect(failed.failedShards).toEqual({ pairs: ['pairs-000000', 'pairs-000001'] });
-    // Each failed shard's error, as the Distributed Map's ResultWriter records it.
+    // Each failed shard's error, as the Distributed Map's ResultWriter records it: the map
+    // that runs the captioner is the second (after the run-wide dedup), the first has none.
     const results = path.join(runRootOf('corrupt'), 'results', 'pairs');
-    const [mapRun] = await readdir(results);
+    const failedRuns = (await readdir(results)).filter((run) =>
+      existsSync(path.join(results, run, 'FAILED_0.json')),
+    );
+    expect(failedRuns).toHaveLength(1);
     const items = JSON.parse(
-      await readFile(path.join(results, mapRun!, 'FAILED_0.json'), 'utf8'),
+      await readFile(path.join(results, failedRuns[0]!, 'FAILED_0.json'), 'utf8'),
     ) as { Cause: string }[];
     expect(items).toHaveLength(2);
     for (const item of items) {
