@@ -46,7 +46,7 @@ export function renderNextSteps(result: InitResult): string {
   const sample = SAMPLE_DATA_DIR.split(path.sep).join('/');
   const steps: [string, string][] = [
     ...(relative === '' ? [] : [[`cd ${relative}`, ''] as [string, string]]),
-    ['npm install', `vlmflow (${result.dependency}), TypeScript, tsx, the CDK CLI`],
+    ['npm install', `vlmflow (${result.dependency}), Node 24, TypeScript, tsx, the CDK CLI`],
     [
       `npx vlmflow run ${result.pipeline} --local --input ${sample}`,
       'run it on this machine (npm run sample)',

@@ -119,15 +119,17 @@ export function vlmflowDependency(projectDir: string, from: string | undefined):
 
 /**
  * The project's package.json. Its tools are devDependencies at the versions vlmflow is tested
- * with: TypeScript, tsx (the test runner's loader), the CDK CLI, and esbuild, with which
- * `cdk deploy` bundles the Lambda functions (without it, CDK bundles in Docker).
+ * with: Node 24 (the `node` package: npm scripts, npx and so vlmflow and the CDK app run on it,
+ * whatever Node the system has), TypeScript, tsx (the test runner's loader), the CDK CLI, and
+ * esbuild, with which `cdk deploy` bundles the Lambda functions (without it, CDK bundles in
+ * Docker).
  */
 function packageJson(name: string, pipeline: string, dependency: string): string {
   const versions: Record<string, string> = {
     ...vlmflowPackage.devDependencies,
     ...vlmflowPackage.dependencies,
   };
-  const tools = ['@types/node', 'aws-cdk', 'esbuild', 'tsx', 'typescript'];
+  const tools = ['@types/node', 'aws-cdk', 'esbuild', 'node', 'tsx', 'typescript'];
   return `${JSON.stringify(
     {
       name,

@@ -16,17 +16,11 @@ import { CLI, ROOT } from '../helpers/cli';
 import type { RunSummary } from '../../core/contracts';
 
 const execFileAsync = promisify(execFile);
-/** The checkout's Node 24 first, as npm scripts have it. */
-const ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
-};
-
 async function exec(
   file: string,
   args: readonly string[],
   cwd: string,
-  env: NodeJS.ProcessEnv = ENV,
+  env: NodeJS.ProcessEnv = process.env,
 ) {
   return execFileAsync(file, [...args], { cwd, env, maxBuffer: 16 << 20 });
 }
@@ -144,7 +138,7 @@ describe('vlmflow init', () => {
     // the environment (bundling off: the CLI refuses aws: context keys, and bundling is
     // covered by test/cdk/assets.test.ts).
     await exec('/bin/sh', ['-c', app], project, {
-      ...ENV,
+      ...process.env,
       CDK_OUTDIR: outdir,
       CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
     });
@@ -181,8 +175,13 @@ describe('vlmflow init', () => {
     });
   });
 
-  it('passes its own test', async () => {
-    const { stdout } = await exec('npm', ['test'], project);
+  it('passes its own test, on its own Node 24 whatever Node is first on PATH', async () => {
+    // No node_modules/.bin of this checkout on PATH: npm puts the project's own first.
+    const PATH = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((dir) => !dir.includes('node_modules'))
+      .join(path.delimiter);
+    const { stdout } = await exec('npm', ['test'], project, { ...process.env, PATH });
     expect(stdout).toMatch(/^ℹ pass 2$/m);
     expect(stdout).toMatch(/^ℹ fail 0$/m);
   });
