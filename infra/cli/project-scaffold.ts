@@ -29,7 +29,7 @@ export interface InitOptions {
   readonly name?: string;
   /** @default derived from the package name */
   readonly pipeline?: string;
-  /** A vlmflow checkout to depend on (`file:`). @default see vlmflowDependency */
+  /** A vlmflow checkout or `npm pack` tarball to depend on (`file:`). @default see vlmflowDependency */
   readonly from?: string;
   /** Write into a folder that is not empty. */
   readonly force?: boolean;
@@ -41,7 +41,6 @@ export interface InitResult {
   readonly pipeline: string;
   /** The package.json spec of the vlmflow dependency. */
   readonly dependency: string;
-  readonly files: readonly string[];
 }
 
 export async function initProject(dirArg: string, options: InitOptions): Promise<InitResult> {
@@ -53,7 +52,6 @@ export async function initProject(dirArg: string, options: InitOptions): Promise
   checkName('pipeline', pipeline, options.pipeline ? '--pipeline' : `pipeline name from "${name}"`);
   const dependency = vlmflowDependency(dir, options.from);
 
-  const files: string[] = [];
   for (const template of await templateFiles()) {
     const relative = path
       .relative(TEMPLATE_DIR, template)
@@ -62,13 +60,10 @@ export async function initProject(dirArg: string, options: InitOptions): Promise
       .join(path.sep);
     const text = (await readFile(template, 'utf8')).replaceAll(TEMPLATE_PIPELINE, pipeline);
     await writeInto(dir, relative, text);
-    files.push(relative);
   }
   await writeInto(dir, 'package.json', packageJson(name, pipeline, dependency));
-  files.push('package.json');
   await writeSamplePairs(path.join(dir, SAMPLE_DATA_DIR));
-  files.push(SAMPLE_DATA_DIR);
-  return { dir, name, pipeline, dependency, files: files.sort() };
+  return { dir, name, pipeline, dependency };
 }
 
 function checkTargetFolder(dir: string, force: boolean): void {
