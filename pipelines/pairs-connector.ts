@@ -19,11 +19,13 @@ export default pipeline('pairs-connector', (p) =>
     .params(inheritedParams(pairsBasic))
     .params({
       train: param.boolean({ default: true, description: 'Train the connector' }),
+      // The console's `{}` trains the random-weight default models on sample shards: a few
+      // steps show the loss falling; a real run sets its own.
       trainSteps: param.integer({
-        default: 200,
+        default: 5,
         min: 1,
         max: 1_000_000,
-        description: 'Optimizer steps',
+        description: 'Optimizer steps (default sized for the default test models and sample data)',
       }),
       batchSize: param.integer({ default: 8, min: 1, max: 4096, description: 'Samples per step' }),
       learningRate: param.number({ default: 1e-3, min: 0, max: 1, description: 'Peak AdamW lr' }),

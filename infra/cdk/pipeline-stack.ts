@@ -136,6 +136,9 @@ export class PipelineStack extends Stack {
       value: `https://console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${arn}`,
     });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    // vlmflow doctor reads the queue's instance types for the GPU quota check.
+    if (this.training)
+      new CfnOutput(this, 'JobQueueArn', { value: this.training.jobQueue.jobQueueArn });
     new CfnOutput(this, 'ExampleInput', {
       value: '{}',
       description: 'Starts a run with every parameter at its default',

@@ -26,6 +26,7 @@ import { nameProblem } from '../../core/aws-names';
 import type { DeployedAccess } from './deployed/access';
 import { copyModelAssets, type ModelAsset } from '../cdk/model-assets';
 import { deployedChecks } from './deployed/checks';
+import { loadEvaluator } from './deployed/authorizer';
 import { ACCESS_CHECK_ENV, startAccessServer } from './deployed/access-server';
 import { LOCAL_ACCOUNT, LOCAL_REGION, roleOfFunction, substitutePlaceholders } from './substitute';
 import { type WorkerMode } from './workers';
@@ -123,6 +124,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
     ? nameProblem('executionName', executionName, 'execution name')
     : undefined;
   if (badName) throw new Error(`InvalidName: ${badName}`);
+  // Before any work: says what to install when the IAM evaluator is missing.
+  if (options.asDeployed) await loadEvaluator();
   const emit = (event: RunEvent): void => options.onEvent?.(event);
   const raw =
     typeof options.definition === 'string'

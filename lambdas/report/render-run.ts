@@ -22,8 +22,21 @@ export function renderHeader(run: RunData, links: readonly ConsoleLink[]): SafeH
     </p>
     ${error ? html`<p class="error"><strong>${error.error}</strong>: ${error.cause}</p>` : ''}
     ${renderCauses(run.summary?.causes ?? [])}
+    ${renderRandomWeightModels(run.summary?.randomWeightModels ?? {})}
     ${links.length > 0 ? html`<p class="links">${links.map((l) => html`<a href="${l.href}">${l.label}</a> `)}</p>` : ''}
   </header>`;
+}
+
+/** Models whose config.json says `random_weights: true`: what they scored, captioned or trained is noise. */
+function renderRandomWeightModels(models: Readonly<Record<string, string>>): SafeHtml | '' {
+  const entries = Object.entries(models);
+  if (entries.length === 0) return '';
+  return html`<p class="warning" id="random-weight-models">
+    <strong>Random-weight test models</strong>
+    ${entries.map(([param, uri]) => html`<code data-random-model="${param}">${param}</code> = <code>${uri}</code> `)}:
+    their outputs (scores, captions, a trained connector) are noise. Set these parameters to real
+    model folders for real results.
+  </p>`;
 }
 
 /** Why the run failed, first cause first, each with where it happened and a job's last log lines. */

@@ -12,7 +12,7 @@ section{background:#fff;border:1px solid #e1e5eb;border-radius:8px;padding:4px 1
 .numbers .label{display:block;font-size:12px;color:#5b6573}.numbers .value{font-size:20px;font-weight:600}
 table{border-collapse:collapse;margin:6px 0 10px}th,td{text-align:left;padding:3px 10px;border-bottom:1px solid #edf0f4;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.muted{color:#6b7583}.error{color:#a3332c}.status-SUCCEEDED{color:#2e7d4a}.status-FAILED{color:#a3332c}
+.muted{color:#6b7583}.error{color:#a3332c}.warning{background:#fff6dd;border-left:4px solid #d9a400;padding:4px 8px}.status-SUCCEEDED{color:#2e7d4a}.status-FAILED{color:#a3332c}
 figure{margin:0}.chart svg{max-width:100%;height:auto}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:10px}
 .card{background:#fafbfc;border:1px solid #e4e8ee;border-radius:6px;padding:8px;overflow:hidden}

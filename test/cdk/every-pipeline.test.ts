@@ -212,6 +212,10 @@ describe.each(PIPELINES.map((found) => [found.pipeline.name, found] as const))(
         'ExampleInputWithEveryField',
       ])
         template.hasOutput(output, {});
+      // vlmflow doctor reads the queue's instance types from it.
+      expect(Object.keys(template.findOutputs('JobQueueArn'))).toEqual(
+        pipeline.graph.trains.length > 0 ? ['JobQueueArn'] : [],
+      );
       expect(stack.inputSchema).toEqual(renderInputSchema(pipeline.graph));
     });
   },

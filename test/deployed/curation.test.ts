@@ -9,12 +9,19 @@ import * as path from 'node:path';
 import { docsShard } from '../fixtures/docs-shard';
 import { makeDocumentFixtures } from '../fixtures/pdfs';
 import { makeSampleShards } from '../fixtures/sample-shards';
-import { accessFor, runAsDeployed } from './helpers';
+import type { DeployedAccess } from '../../infra/local/deployed/access';
+import { accessFor, runAsDeployed, unneededStatements, type RecordedRun } from './helpers';
 
 async function bucketWithInputs(name: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), `vlmflow-deployed-${name}-`));
   const inputs = path.join(dir, 'inputs');
-  await makeSampleShards(path.join(inputs, 'pairs'), { shards: 1, samplesPerShard: 8, seed: 3 });
+  await makeSampleShards(path.join(inputs, 'pairs'), {
+    shards: 1,
+    samplesPerShard: 8,
+    seed: 3,
+    // Photo-like samples: laion-style's blur filter rejects the smooth default pictures.
+    curationCases: name === 'laion-style',
+  });
   await docsShard(path.join(inputs, 'docs'));
   const { pdfDir, jsonlDir } = await makeDocumentFixtures(path.join(dir, 'made'), {
     manyPages: 3,
@@ -24,11 +31,39 @@ async function bucketWithInputs(name: string): Promise<string> {
   return dir;
 }
 
-describe.each(['obelics', 'cauldron-mixture'])('%s as deployed, {}', (name) => {
-  it('succeeds under the synthesized policies', async () => {
-    const dir = await bucketWithInputs(name);
-    const { result } = await runAsDeployed(name, accessFor(name, dir));
-    expect(result.error).toBeUndefined();
-    expect(result.status).toBe('SUCCEEDED');
+/**
+ * Statements this pipeline's run does not need, each needed elsewhere or kept on purpose:
+ * finalize lists only to tell a failed shard's missing stats from a denial (S3's 403 for a key
+ * a prefix-conditioned ListBucket may not cover), which pairs-basic's tolerated-failure run
+ * exercises; mix lists only to say that a dataset manifest is missing rather than denied,
+ * which a run that reaches mix never meets. Every other statement of every role is needed.
+ */
+const GRANTED_UNUSED: Readonly<Record<string, readonly string[]>> = {
+  obelics: ['finalize s3:ListBucket'],
+  'cauldron-mixture': ['finalize s3:ListBucket', 'mix s3:ListBucket'],
+  'laion-style': ['finalize s3:ListBucket'],
+};
+
+describe.each([
+  ['obelics', 'in-process'],
+  ['cauldron-mixture', 'in-process'],
+  // Model operators: onnxruntime-node needs worker processes.
+  ['laion-style', 'processes'],
+] as const)('%s as deployed, {}', (name, workerMode) => {
+  let access: DeployedAccess;
+  let run: RecordedRun;
+
+  beforeAll(async () => {
+    access = accessFor(name, await bucketWithInputs(name));
+    run = await runAsDeployed(name, access, {}, workerMode);
   }, 600_000);
+
+  it('succeeds under the synthesized policies', () => {
+    expect(run.result.error).toBeUndefined();
+    expect(run.result.status).toBe('SUCCEEDED');
+  });
+
+  it('needs every statement of every role: without any one, a request the run made is denied', async () => {
+    expect(await unneededStatements(access, run.allowed)).toEqual(GRANTED_UNUSED[name]);
+  });
 });

@@ -1,14 +1,18 @@
 /** Runs a shipped pipeline as deployed: synthesized policies, the workdir as the bucket. */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compile } from '../../infra/compiler';
 import type { Pipeline } from '../../infra/dsl';
 import { STATE_MACHINE, type DeployedAccess } from '../../infra/local/deployed/access';
 import {
+  ACCESS_LOG_ENV,
   isAllowed,
-  onAccessRequest,
   type AccessRequest,
+  type LoggedRequest,
 } from '../../infra/local/deployed/authorizer';
 import { deployedAccessOf } from '../../infra/local/deployed/stack-template';
+import type { LambdaHandlers } from '../../infra/local/handlers';
 import { runLocal, type RunLocalResult } from '../../infra/local/runner';
 import { modelAssetsOf } from '../../infra/cdk/model-assets';
 import { createPlanHandler } from '../../lambdas/handlers/plan';
@@ -34,22 +38,22 @@ export interface RecordedRun {
   readonly allowed: readonly AccessRequest[];
 }
 
-/** `{}` (or the given input) as the console would start it, in-process so requests are seen. */
+/**
+ * `{}` (or the given input) as the console would start it. Every request the run's principals
+ * make (the shard workers' and the training job's included) is read back from the access log.
+ */
 export async function runAsDeployed(
   name: string,
   access: DeployedAccess,
   input: JsonValue = {},
-  /**
-   * In-process (the default) records the shard functions' requests too; model operators need
-   * worker processes, as onnxruntime-node's tensors do not take jest's typed arrays.
-   */
+  /** Model operators need worker processes: onnxruntime-node's tensors do not take jest's typed arrays. */
   workerMode: 'in-process' | 'processes' = 'in-process',
+  /** Handlers standing in for functions (each still runs under its function's role). */
+  handlers: LambdaHandlers = {},
 ): Promise<RecordedRun> {
   const { pipeline, file } = loadShipped(name);
-  const allowed: AccessRequest[] = [];
-  onAccessRequest((request, ok) => {
-    if (ok) allowed.push(request);
-  });
+  const log = path.join(await mkdtemp(path.join(tmpdir(), 'vlmflow-access-')), 'requests.jsonl');
+  process.env[ACCESS_LOG_ENV] = log;
   const planWith = createPlanHandler(pipeline.operators);
   try {
     const result = await runLocal({
@@ -62,13 +66,25 @@ export async function runAsDeployed(
       concurrency: 2,
       asDeployed: access,
       modelAssets: modelAssetsOf(pipeline.graph, path.resolve(__dirname, '..', '..')),
-      handlers: { plan: (event) => planWith(event as unknown as PlanEvent) },
+      handlers: { plan: (event) => planWith(event as unknown as PlanEvent), ...handlers },
     });
-    return { result, allowed };
+    const logged = (await readFile(log, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as LoggedRequest);
+    const allowed = logged.filter((r) => r.allowed).map(({ allowed: _, ...request }) => request);
+    return { result, allowed: unique(allowed) };
   } finally {
-    onAccessRequest(undefined);
+    delete process.env[ACCESS_LOG_ENV];
   }
 }
+
+/** One of each (principal, action, resource, context). */
+export const unique = (requests: readonly AccessRequest[]): AccessRequest[] => [
+  ...new Map(
+    requests.map((r) => [JSON.stringify([r.principal, r.action, r.resource, r.context]), r]),
+  ).values(),
+];
 
 export interface StatementRef {
   readonly principal: string;
@@ -125,3 +141,26 @@ export async function firstDenied(
 }
 
 export { STATE_MACHINE };
+
+/** Actions the local run never makes (CloudWatch Logs, X-Ray, Map Run bookkeeping, `.sync` polling). */
+export const NOT_MADE_LOCALLY =
+  /^(xray|logs|events):|^states:(Describe|Stop|Redrive)Execution$|^batch:(DescribeJobs|TerminateJob)$/;
+
+/**
+ * The statements of every role that no recorded request needs: without each of the others,
+ * a request the run made is denied (so a run would fail with AccessDenied naming it).
+ * Labelled `<principal> <actions>`; statements whose every action the local run never makes
+ * are left out.
+ */
+export async function unneededStatements(
+  access: DeployedAccess,
+  requests: readonly AccessRequest[],
+): Promise<string[]> {
+  const unneeded: string[] = [];
+  for (const ref of statementsOf(access)) {
+    if (ref.actions.every((action) => NOT_MADE_LOCALLY.test(action))) continue;
+    if (!(await firstDenied(withoutStatement(access, ref), requests)))
+      unneeded.push(`${ref.principal} ${ref.actions.join(',')}`);
+  }
+  return unneeded;
+}

@@ -46,6 +46,31 @@ describe('reports of partial runs', () => {
     expect(page).toContain('No stage has finished a shard yet.');
   });
 
+  it('says which models are random-weight test models, naming each parameter', async () => {
+    const root = path.join(dir, 'runs', 'p', 'random-models');
+    await mkdir(root, { recursive: true });
+    await writeFile(
+      path.join(root, 'summary.json'),
+      JSON.stringify({
+        runId: 'random-models',
+        pipeline: 'p',
+        status: 'SUCCEEDED',
+        stages: {},
+        outputs: {},
+        failedShards: {},
+        randomWeightModels: { textModel: 's3://b/models/tiny-lm', clipModel: 'models/clip-tiny' },
+      }),
+    );
+    const page = await buildReport(`file://${root}`);
+    expect(page).toContain('id="random-weight-models"');
+    expect(page).toContain(
+      'data-random-model="textModel">textModel</code> = <code>s3://b/models/tiny-lm<',
+    );
+    expect(page).toContain('data-random-model="clipModel"');
+    const plain = await buildReport(`file://${path.join(dir, 'runs', 'p', 'failed')}`);
+    expect(plain).not.toContain('random-weight-models');
+  });
+
   it('never fails the Summary handler: an unwritable run root is logged', async () => {
     const blocker = path.join(dir, 'not-a-folder');
     await writeFile(blocker, 'x');

@@ -19,10 +19,21 @@ class AccessDenied(PermissionError):
 
 
 def authorize(action: str, uri: str) -> None:
+    _ask({"action": action, "uri": uri})
+
+
+def answer_missing(uri: str) -> None:
+    """What S3 answers a GetObject/HeadObject on a missing key: returns for 404 (the role may
+    list the key), raises AccessDenied for 403 (it may not). Only asked as deployed."""
+    _ask({"action": "s3:GetObject", "uri": uri, "missing": True})
+
+
+def _ask(question: dict) -> None:
     url = os.environ.get(ACCESS_CHECK_ENV)
     if not url:
         return
-    body = json.dumps({"action": action, "uri": uri}).encode()
+    action, uri = question["action"], question["uri"]
+    body = json.dumps(question).encode()
     request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:

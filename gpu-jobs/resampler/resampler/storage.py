@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlparse
 
-from .access_check import authorize
+from .access_check import AccessDenied, answer_missing, authorize
 
 
 class StorageError(Exception):
@@ -76,6 +76,8 @@ def open_read(uri: str) -> IO[bytes]:
     """A binary stream of the object; StorageError when it cannot be opened."""
     authorize("s3:GetObject", uri)
     path = local_path(uri)
+    if path is not None and not path.exists():
+        answer_missing(uri)  # as deployed: S3's 403 for a key the role may not list
     try:
         if path is not None:
             return open(path, "rb")
@@ -91,16 +93,51 @@ def read_bytes(uri: str) -> bytes:
 
 
 def exists(uri: str) -> bool:
+    """HeadObject. S3 answers a missing key with 404 only to a role that may list it, else 403:
+    a 403 means "absent" only when listing the exact key finds nothing (docs/deploy.md,
+    "Missing objects"); a real denial raises."""
     authorize("s3:GetObject", uri)
     path = local_path(uri)
     if path is not None:
-        return path.exists()
+        if path.exists():
+            return True
+        try:
+            answer_missing(uri)
+        except AccessDenied as denied:
+            return _absent_after_listing(uri, denied)
+        return False
+    from botocore.exceptions import ClientError
+
     bucket, key = _bucket_key(uri)
     try:
         _s3().head_object(Bucket=bucket, Key=key)
         return True
-    except Exception:  # noqa: BLE001 - missing or unreadable both mean "not there"
-        return False
+    except ClientError as e:
+        status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 404 or e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        if status != 403:
+            raise StorageError(f"cannot read {uri}: {e}") from e
+        return _absent_after_listing(uri, StorageError(f"cannot read {uri}: {e}"))
+
+
+def _absent_after_listing(uri: str, denied: Exception) -> bool:
+    """False when a listing with the exact key as prefix (which the runs/ and input grants
+    cover) does not find it; the 403 stands when the listing is denied too or finds the key."""
+    try:
+        authorize("s3:ListBucket", uri)
+        path = local_path(uri)
+        if path is not None:
+            present = path.exists()
+        else:
+            bucket, key = _bucket_key(uri)
+            page = _s3().list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+            present = any(obj["Key"] == key for obj in page.get("Contents", []))
+    except Exception:  # noqa: BLE001 - a denied or failed listing leaves the 403 as the answer
+        raise denied from None
+    if present:
+        raise denied
+    return False
 
 
 def _replace_atomically(path: Path, write) -> None:

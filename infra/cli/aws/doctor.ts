@@ -5,6 +5,11 @@
  * training, Lambda concurrency against maxConcurrency, and its bucket. Clients are injected so
  * tests answer for AWS.
  */
+import {
+  BatchClient,
+  DescribeComputeEnvironmentsCommand,
+  DescribeJobQueuesCommand,
+} from '@aws-sdk/client-batch';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +20,8 @@ import type { PipelineGraph } from '../../../core/ir';
 import { compile } from '../../compiler';
 import { smallestFit } from '../../cdk/gpu-instances';
 import { stackNameOf } from '../../cdk/pipeline-stack';
+import { definitionDifferences } from './definition-diff';
+import { ec2QuotasFor } from './ec2-quotas';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 
@@ -31,6 +38,7 @@ export interface DoctorClients {
   readonly quotas: ServiceQuotasClient;
   readonly lambda: LambdaClient;
   readonly s3: S3Client;
+  readonly batch: BatchClient;
 }
 
 export function defaultDoctorClients(): DoctorClients {
@@ -41,11 +49,35 @@ export function defaultDoctorClients(): DoctorClients {
     quotas: new ServiceQuotasClient({}),
     lambda: new LambdaClient({}),
     s3: new S3Client({}),
+    batch: new BatchClient({}),
   };
 }
 
-/** EC2 quota "Running On-Demand G and VT instances" (vCPUs). */
-export const GPU_ON_DEMAND_QUOTA = 'L-DB2E81BA';
+/** What the stack's training deploys on when its job queue cannot be read (Training's default). */
+const DEFAULT_GPU_TYPES = ['g5'];
+
+/** Instance types and purchase option of each compute environment behind the job queue. */
+async function queueInstances(
+  batch: BatchClient,
+  jobQueueArn: string,
+): Promise<{ types: string[]; spot: boolean }[]> {
+  const [queue] =
+    (await batch.send(new DescribeJobQueuesCommand({ jobQueues: [jobQueueArn] }))).jobQueues ?? [];
+  if (!queue) throw new Error(`job queue ${jobQueueArn} not found`);
+  const environments = (queue.computeEnvironmentOrder ?? []).flatMap(
+    (e) => e.computeEnvironment ?? [],
+  );
+  const described =
+    (
+      await batch.send(
+        new DescribeComputeEnvironmentsCommand({ computeEnvironments: environments }),
+      )
+    ).computeEnvironments ?? [];
+  return described.map((e) => ({
+    types: e.computeResources?.instanceTypes ?? [],
+    spot: e.computeResources?.type === 'SPOT',
+  }));
+}
 const CDK_TOOLKIT_STACK = 'CDKToolkit';
 
 const message = (error: unknown): string =>
@@ -119,19 +151,27 @@ export async function runDoctor(
     return checks;
   }
 
-  const local = compile(graph);
-  const localFrom = compiledFrom(local.definition);
+  const local = compile(graph).definition;
+  const localFrom = compiledFrom(local);
   try {
     const { definition } = await clients.sfn.send(
       new DescribeStateMachineCommand({ stateMachineArn: outputs.StateMachineArn }),
     );
     const deployedFrom = compiledFrom(definition);
+    const differences = deployedFrom === localFrom ? [] : safeDifferences(definition, local);
+    const shown = differences.slice(0, MAX_DIFFERENCES).join('; ');
+    const more =
+      differences.length > MAX_DIFFERENCES
+        ? ` and ${differences.length - MAX_DIFFERENCES} more`
+        : '';
     add(
       'state machine',
       deployedFrom === localFrom ? 'ok' : 'fail',
       deployedFrom === localFrom
         ? `runs the local definition ${localFrom}`
-        : `deployed from ${deployedFrom ?? 'an unknown definition'}, local is ${localFrom}: run npx cdk deploy ${stackName}`,
+        : `deployed from ${deployedFrom ?? 'an unknown definition'}, local is ${localFrom}` +
+            (shown ? ` (differs at ${shown}${more})` : '') +
+            `: run npx cdk deploy ${stackName}`,
     );
   } catch (error) {
     add('state machine', 'fail', message(error));
@@ -145,27 +185,7 @@ export async function runDoctor(
     }),
     { vcpus: 0, memoryMiB: 0, gpus: 0 },
   );
-  if (graph.trains.length > 0) {
-    const fit = smallestFit(['g5'], largest);
-    try {
-      const value = (
-        await clients.quotas.send(
-          new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: GPU_ON_DEMAND_QUOTA }),
-        )
-      ).Quota?.Value;
-      const needed = fit?.vcpus ?? largest.vcpus;
-      add(
-        'GPU vCPU quota',
-        value !== undefined && value >= needed ? 'ok' : 'fail',
-        `Running On-Demand G and VT instances: ${value ?? 'unknown'} vCPUs; the training job needs ${needed}${fit ? ` (${fit.type})` : ''}` +
-          (value !== undefined && value >= needed
-            ? ''
-            : `: request ${GPU_ON_DEMAND_QUOTA} ≥ ${needed} in Service Quotas`),
-      );
-    } catch (error) {
-      add('GPU vCPU quota', 'warn', `cannot read quota ${GPU_ON_DEMAND_QUOTA}: ${message(error)}`);
-    }
-  }
+  if (graph.trains.length > 0) await checkGpuQuotas(clients, outputs.JobQueueArn, largest, add);
 
   const maxConcurrency = Number(graph.params.maxConcurrency?.default ?? 0);
   try {
@@ -191,6 +211,70 @@ export async function runDoctor(
     add('bucket', 'fail', `s3://${outputs.BucketName ?? '?'}/: ${message(error)}`);
   }
   return checks;
+}
+
+const MAX_DIFFERENCES = 5;
+
+/** Differences, or none when the deployed definition is not JSON (the hashes still say). */
+function safeDifferences(deployed: unknown, local: unknown): string[] {
+  try {
+    return definitionDifferences(deployed, local);
+  } catch {
+    return [];
+  }
+}
+
+type Add = (check: string, verdict: Verdict, detail: string) => void;
+
+/**
+ * Each vCPU quota the job queue's instance types count against (G and VT, P …, On-Demand or
+ * Spot as the compute environment buys them) against the vCPUs of the smallest instance that
+ * fits the largest train stage.
+ */
+async function checkGpuQuotas(
+  clients: DoctorClients,
+  jobQueueArn: string | undefined,
+  largest: { vcpus: number; memoryMiB: number; gpus: number },
+  add: Add,
+): Promise<void> {
+  let environments: { types: string[]; spot: boolean }[];
+  let assumed = '';
+  try {
+    if (!jobQueueArn) throw new Error('the stack has no JobQueueArn output');
+    environments = await queueInstances(clients.batch, jobQueueArn);
+  } catch (error) {
+    environments = [{ types: DEFAULT_GPU_TYPES, spot: false }];
+    assumed = ` (job queue not read: ${message(error)}; assumed ${DEFAULT_GPU_TYPES.join(', ')} On-Demand)`;
+  }
+  for (const { types, spot } of environments) {
+    for (const quota of ec2QuotasFor(types, spot)) {
+      const fit = smallestFit(quota.types, largest);
+      const needed = fit?.vcpus ?? largest.vcpus;
+      try {
+        const answer = (
+          await clients.quotas.send(
+            new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: quota.code }),
+          )
+        ).Quota;
+        const value = answer?.Value;
+        const enough = value !== undefined && value >= needed;
+        add(
+          'GPU vCPU quota',
+          enough ? 'ok' : 'fail',
+          `${answer?.QuotaName ?? quota.name} (${quota.code}, for ${quota.types.join(', ')}): ` +
+            `${value ?? 'unknown'} vCPUs; the training job needs ${needed}${fit ? ` (${fit.type})` : ''}` +
+            (enough ? '' : `: request ${quota.code} ≥ ${needed} in Service Quotas`) +
+            assumed,
+        );
+      } catch (error) {
+        add(
+          'GPU vCPU quota',
+          'warn',
+          `cannot read quota ${quota.code}: ${message(error)}${assumed}`,
+        );
+      }
+    }
+  }
 }
 
 const MARKS: Readonly<Record<Verdict, string>> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };

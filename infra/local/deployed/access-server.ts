@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TRAINING_JOB, type DeployedAccess } from './access';
 import { accessDenied, isAllowed } from './authorizer';
-import { NotOnAwsError, locate } from './authorizing-storage';
+import { NotOnAwsError, locate, missingKeyIsListable } from './authorizing-storage';
 
 export const ACCESS_CHECK_ENV = 'VLMFLOW_ACCESS_CHECK_URL';
 
@@ -17,16 +17,27 @@ export interface AccessServer {
   close(): Promise<void>;
 }
 
-async function bodyOf(request: IncomingMessage): Promise<{ action?: unknown; uri?: unknown }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { action?: unknown; uri?: unknown };
+interface Question {
+  action?: unknown;
+  uri?: unknown;
+  missing?: unknown;
 }
 
+async function bodyOf(request: IncomingMessage): Promise<Question> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Question;
+}
+
+/**
+ * The answer to `{action, uri}`: may the job role make the request. With `missing`, the key is
+ * absent and the question is S3's answer to a GetObject on it: allowed = 404, denied = 403.
+ */
 export async function decide(
   access: DeployedAccess,
   action: string,
   uri: string,
+  missing = false,
 ): Promise<{ allowed: boolean; message?: string }> {
   const caller = { access, principal: TRAINING_JOB };
   let location;
@@ -35,6 +46,11 @@ export async function decide(
   } catch (error) {
     if (error instanceof NotOnAwsError) return { allowed: false, message: error.message };
     throw error;
+  }
+  if (missing) {
+    if (await missingKeyIsListable(caller, uri)) return { allowed: true };
+    const request = { principal: TRAINING_JOB, action, resource: location.objectArn };
+    return { allowed: false, message: accessDenied(access, request).message };
   }
   const request =
     action === 's3:ListBucket'
@@ -52,10 +68,10 @@ export async function decide(
 export async function startAccessServer(access: DeployedAccess): Promise<AccessServer> {
   const server = createServer((request, response) => {
     bodyOf(request)
-      .then(async ({ action, uri }) => {
+      .then(async ({ action, uri, missing }) => {
         if (typeof action !== 'string' || typeof uri !== 'string')
-          throw new Error('expected {"action": "...", "uri": "..."}');
-        return decide(access, action, uri);
+          throw new Error('expected {"action": "...", "uri": "...", "missing"?: true}');
+        return decide(access, action, uri, missing === true);
       })
       .then(
         (answer) =>

@@ -4,6 +4,7 @@
  * logic, conditions included), with the request context AWS builds for such a call. A denial
  * becomes the error the AWS SDK raises, with AWS's message naming principal, action and resource.
  */
+import { appendFileSync } from 'node:fs';
 import type { Simulation } from '@cloud-copilot/iam-simulate';
 import type { DeployedAccess, PrincipalName } from './access';
 
@@ -31,12 +32,21 @@ export class AccessDeniedError extends Error {
   }
 }
 
-export type RequestListener = (request: AccessRequest, allowed: boolean) => void;
-let listener: RequestListener | undefined;
+/**
+ * Set to a file path, every request decided in this process and in the processes it starts
+ * (shard workers inherit it; the training job's are decided here) is appended to it as a JSON
+ * line `{principal, action, resource, context, allowed}`: what each role of a pipeline used.
+ */
+export const ACCESS_LOG_ENV = 'VLMFLOW_ACCESS_LOG';
 
-/** Sees every request decided in this process (tests: which statement grants what). */
-export function onAccessRequest(next: RequestListener | undefined): void {
-  listener = next;
+export interface LoggedRequest extends AccessRequest {
+  readonly allowed: boolean;
+}
+
+function logDecision(request: AccessRequest, allowed: boolean): void {
+  const file = process.env[ACCESS_LOG_ENV];
+  // One short line per O_APPEND write: lines from several processes do not interleave.
+  if (file) appendFileSync(file, `${JSON.stringify({ ...request, allowed })}\n`);
 }
 
 function serviceOf(action: string): string {
@@ -55,6 +65,31 @@ function globalContext(access: DeployedAccess, principal: PrincipalName) {
     'aws:CurrentTime': new Date().toISOString(),
     'aws:EpochTime': String(Math.floor(Date.now() / 1000)),
   };
+}
+
+type Evaluator = typeof import('@cloud-copilot/iam-simulate');
+
+/** What `--as-deployed` needs installed, and why vlmflow does not install it itself. */
+export const EVALUATOR_MISSING =
+  '--as-deployed evaluates IAM policies with @cloud-copilot/iam-simulate, which is AGPL-3.0 and ' +
+  'so not a dependency of vlmflow (Apache-2.0): install it beside vlmflow to run as deployed ' +
+  '(npm install --save-dev @cloud-copilot/iam-simulate); docs/deploy.md, "The IAM evaluator\'s licence"';
+
+/**
+ * The IAM evaluator, imported on first use (a devDependency: only as-deployed runs need it;
+ * the module system caches it). `importer` stands for a project that did not install it in tests.
+ */
+export async function loadEvaluator(
+  importer: () => Promise<Evaluator> = () => import('@cloud-copilot/iam-simulate'),
+): Promise<Evaluator> {
+  try {
+    return await importer();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND')
+      throw new Error(EVALUATOR_MISSING, { cause: error });
+    throw error;
+  }
 }
 
 /** True when allowed; never throws for a denial. */
@@ -77,15 +112,14 @@ export async function isAllowed(access: DeployedAccess, request: AccessRequest):
     resourceControlPolicies: [],
     ...(s3Resource && access.bucketPolicy ? { resourcePolicy: access.bucketPolicy } : {}),
   };
-  // Loaded on the first request, so only as-deployed runs load the evaluator (AGPL-3.0).
-  const { runSimulation } = await import('@cloud-copilot/iam-simulate');
+  const { runSimulation } = await loadEvaluator();
   const result = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (result.resultType === 'error')
     throw new Error(
       `cannot evaluate ${request.action} on ${request.resource}: ${result.errors.message}`,
     );
   const allowed = result.overallResult === 'Allowed';
-  listener?.(request, allowed);
+  logDecision(request, allowed);
   return allowed;
 }
 

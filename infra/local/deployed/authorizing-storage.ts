@@ -199,19 +199,27 @@ export class AuthorizingStorage implements Storage {
    */
   private async missing(caller: Caller | undefined, uri: string, err: unknown): Promise<never> {
     if (!caller || !isNotFound(err)) throw err;
-    const { bucketArn, key, objectArn } = locate(caller, uri);
-    const listable = await isAllowed(caller.access, {
-      principal: caller.principal,
-      action: 's3:ListBucket',
-      resource: bucketArn,
-      context: caller.access.missingKeys === 'prefix-is-key' ? { 's3:prefix': key } : {},
-    });
-    if (listable) throw err;
+    if (await missingKeyIsListable(caller, uri)) throw err;
     const denied = accessDenied(caller.access, {
       principal: caller.principal,
       action: 's3:GetObject',
-      resource: objectArn,
+      resource: locate(caller, uri).objectArn,
     });
     return notFoundIfUnlisted(denied, uri, (prefix) => this.list(prefix));
   }
+}
+
+/**
+ * Whether S3 answers a GetObject/HeadObject on this missing key with 404 (the caller may
+ * ListBucket it) rather than 403; for an `s3:prefix`-conditioned grant the rule is
+ * DeployedAccess.missingKeys.
+ */
+export function missingKeyIsListable(caller: Caller, uri: string): Promise<boolean> {
+  const { bucketArn, key } = locate(caller, uri);
+  return isAllowed(caller.access, {
+    principal: caller.principal,
+    action: 's3:ListBucket',
+    resource: bucketArn,
+    context: caller.access.missingKeys === 'prefix-is-key' ? { 's3:prefix': key } : {},
+  });
 }
