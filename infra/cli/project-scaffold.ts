@@ -117,14 +117,23 @@ export function vlmflowDependency(projectDir: string, from: string | undefined):
  * with: Node 24 (the `node` package: npm scripts, npx and so vlmflow and the CDK app run on it,
  * whatever Node the system has), TypeScript, tsx (the test runner's loader), the CDK CLI, and
  * esbuild, with which `cdk deploy` bundles the Lambda functions (without it, CDK bundles in
- * Docker).
+ * Docker), and the IAM evaluator `--as-deployed` loads (@cloud-copilot/iam-simulate: AGPL-3.0,
+ * so a devDependency of vlmflow, not installed with it; docs/deploy.md).
  */
 function packageJson(name: string, pipeline: string, dependency: string): string {
   const versions: Record<string, string> = {
     ...vlmflowPackage.devDependencies,
     ...vlmflowPackage.dependencies,
   };
-  const tools = ['@types/node', 'aws-cdk', 'esbuild', 'node', 'tsx', 'typescript'];
+  const tools = [
+    '@cloud-copilot/iam-simulate',
+    '@types/node',
+    'aws-cdk',
+    'esbuild',
+    'node',
+    'tsx',
+    'typescript',
+  ];
   return `${JSON.stringify(
     {
       name,
