@@ -2,6 +2,7 @@
  * What the state machine passes to each handler and what each returns. The compiler renders
  * these shapes into ASL; the handlers validate them. Payloads carry URIs and small configs only.
  */
+import type { StatHistogram } from './ops/stats';
 import type { OperatorFunction, OperatorUse } from './ops/operator';
 import type { ParamSpec } from './params';
 import type { FormatOptions, PdfSourceOptions, SourceFormat } from './formats';
@@ -169,6 +170,11 @@ export interface ShardStats {
    * (`rejects` is the first). Absent for a single segment.
    */
   readonly rejectsBySegment?: readonly WrittenShard[];
+  /**
+   * Added: histograms of what the stage's operators measured (core/ops/stats.ts), fixed bins
+   * per stat so the report adds shards together. Absent when no operator measured anything.
+   */
+  readonly histograms?: readonly StatHistogram[];
 }
 
 export type ShardResult = Pick<ShardStats, 'stage' | 'shard' | 'in' | 'kept' | 'rejected'>;

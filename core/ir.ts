@@ -87,10 +87,11 @@ export interface PipelineGraph {
 }
 
 /**
- * Parameters every pipeline has: the Distributed Map reads them through
- * MaxConcurrencyPath / ToleratedFailurePercentagePath, so a run can change them.
+ * How the Distributed Maps run: they read these through MaxConcurrencyPath /
+ * ToleratedFailurePercentagePath, so a run can change them. They say nothing of a shard's
+ * contents, so a resume may change them (lambdas/handlers/run-binding.ts).
  */
-export const RESERVED_PARAMS = {
+export const MAP_SETTINGS = {
   maxConcurrency: {
     type: 'integer',
     default: 40,
@@ -104,5 +105,16 @@ export const RESERVED_PARAMS = {
     min: 0,
     max: 100,
     description: 'Percentage of shards that may fail (after retries) before the run fails',
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+/** Parameters every pipeline has: the map settings and what kept samples carry. */
+export const RESERVED_PARAMS = {
+  ...MAP_SETTINGS,
+  statsInJson: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Kept samples carry what the operators measured (json vlmflow.stats); false leaves json as the operators wrote it',
   },
 } as const satisfies Record<string, ParamSpec>;

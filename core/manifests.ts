@@ -3,6 +3,7 @@
  * by Finalize (a curated dataset) or by Mix (a weighted mixture of datasets). The training job
  * and `vlmflow report` read them.
  */
+import type { StatHistogram } from './ops/stats';
 import type { Lineage, RejectCounts, ShardStats, StageCounts, WrittenShard } from './contracts';
 
 export interface DatasetShard {
@@ -75,6 +76,7 @@ export interface SegmentStats {
   readonly rejected: RejectCounts;
   readonly output: WrittenShard;
   readonly rejects: WrittenShard;
+  readonly histograms?: readonly StatHistogram[];
 }
 
 /** Every rejects shard a shard's stats point at, in segment order. */

@@ -23,4 +23,11 @@ export const imageBlur = declareOperator({
     minVariance: z.number().nonnegative().default(DEFAULT_MIN_LAPLACIAN_VARIANCE),
   }),
   reasons: ['missing', 'undecodable', 'blurry'],
+  stats: {
+    laplacian_variance: {
+      label: 'variance of the Laplacian (grey levels²)',
+      bins: { min: 1, max: 100_000, count: 50, log: true },
+      thresholds: [{ arg: 'minVariance', keeps: 'above' }],
+    },
+  },
 });

@@ -24,4 +24,11 @@ export const imageLowInformation = declareOperator({
     minStd: z.number().nonnegative().default(DEFAULT_MIN_GREY_STD),
   }),
   reasons: ['missing', 'undecodable', 'low_information'],
+  stats: {
+    grey_std: {
+      label: 'standard deviation of grey levels',
+      bins: { min: 0, max: 128, count: 64 },
+      thresholds: [{ arg: 'minStd', keeps: 'above' }],
+    },
+  },
 });

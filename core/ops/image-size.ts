@@ -34,4 +34,18 @@ export const imageSize = declareOperator({
     'too_few_pixels',
     'bad_aspect_ratio',
   ],
+  stats: {
+    width: { label: 'width (px)', bins: { min: 16, max: 16_384, count: 40, log: true } },
+    height: { label: 'height (px)', bins: { min: 16, max: 16_384, count: 40, log: true } },
+    shorter_side: {
+      label: 'shorter side (px)',
+      bins: { min: 16, max: 16_384, count: 40, log: true },
+      thresholds: [{ arg: 'minSide', keeps: 'above' }],
+    },
+    aspect_ratio: {
+      label: 'aspect ratio (longer / shorter side)',
+      bins: { min: 1, max: 8, count: 56 },
+      thresholds: [{ arg: 'maxAspectRatio', keeps: 'below' }],
+    },
+  },
 });

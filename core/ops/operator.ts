@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { LambdaFunctionName } from '../functions';
 import type { Sample } from './sample';
+import type { MeasuredStats, StatSpec } from './stats';
 
 /** Which Lambda function runs an operator; consecutive operators of one function are fused. */
 export const OPERATOR_FUNCTIONS = {
@@ -11,9 +12,19 @@ export const OPERATOR_FUNCTIONS = {
 } as const satisfies Record<string, LambdaFunctionName>;
 export type OperatorFunction = keyof typeof OPERATOR_FUNCTIONS;
 
+/**
+ * What an operator decided about a sample. Either way it may report what it measured (`stats`,
+ * names declared in OperatorSpec.stats): the shard loop counts them into histograms and writes
+ * a kept sample's into its json.
+ */
 export type Outcome<R extends string> =
-  | { readonly keep: true; readonly sample: Sample }
-  | { readonly keep: false; readonly reason: R; readonly detail?: string };
+  | { readonly keep: true; readonly sample: Sample; readonly stats?: MeasuredStats }
+  | {
+      readonly keep: false;
+      readonly reason: R;
+      readonly detail?: string;
+      readonly stats?: MeasuredStats;
+    };
 
 /** Keep the sample (possibly a new one: operators never mutate their input). */
 export const keep = (sample: Sample): { readonly keep: true; readonly sample: Sample } => ({
@@ -72,6 +83,11 @@ export interface OperatorSpec<K extends string, S extends z.ZodType, R extends s
    * object; an empty string means none).
    */
   readonly storageArgs?: Readonly<Record<string, StorageArgKind>>;
+  /**
+   * Added, optional: the numbers it measures per sample (Outcome.stats), each with fixed
+   * histogram bins and the argument that thresholds it, for the report's histograms.
+   */
+  readonly stats?: Readonly<Record<string, StatSpec>>;
 }
 
 export type StorageArgKind = 'model' | 'file';
@@ -126,7 +142,7 @@ export interface Operator<
 export function declareOperator<K extends string, S extends z.ZodType, const R extends string>(
   spec: OperatorSpec<K, S, R>,
 ): OperatorDeclaration<K, S, R> {
-  const { kind, fn, description, params, reasons, storageArgs } = spec;
+  const { kind, fn, description, params, reasons, storageArgs, stats } = spec;
   const use = (args: Partial<ArgsOf<S>> = {}): OperatorUse => ({
     op: kind,
     fn,
@@ -139,6 +155,7 @@ export function declareOperator<K extends string, S extends z.ZodType, const R e
     params,
     reasons,
     ...(storageArgs ? { storageArgs } : {}),
+    ...(stats ? { stats } : {}),
   });
   return Object.freeze(declaration);
 }
@@ -151,7 +168,7 @@ export function implementOperator<K extends string, S extends z.ZodType, R exten
   declaration: OperatorDeclaration<K, S, R>,
   implementation: { readonly create: CreateOperator<NoInfer<S>, NoInfer<R>> },
 ): Operator<K, S, R> {
-  const { kind, fn, description, params, reasons, storageArgs } = declaration;
+  const { kind, fn, description, params, reasons, storageArgs, stats } = declaration;
   const use = (args?: Partial<ArgsOf<S>>): OperatorUse => declaration(args);
   const operator: Operator<K, S, R> = Object.assign(use, {
     kind,
@@ -160,6 +177,7 @@ export function implementOperator<K extends string, S extends z.ZodType, R exten
     params,
     reasons,
     ...(storageArgs ? { storageArgs } : {}),
+    ...(stats ? { stats } : {}),
     declaration,
     create: implementation.create,
   });

@@ -20,4 +20,22 @@ export const textLength = declareOperator({
     maxChars: z.number().int().positive().optional(),
   }),
   reasons: ['missing', 'invalid_utf8', 'too_short', 'too_long'],
+  stats: {
+    words: {
+      label: 'words',
+      bins: { min: 0, max: 80, count: 80 },
+      thresholds: [
+        { arg: 'minWords', keeps: 'above' },
+        { arg: 'maxWords', keeps: 'below' },
+      ],
+    },
+    chars: {
+      label: 'characters',
+      bins: { min: 1, max: 10_000, count: 40, log: true },
+      thresholds: [
+        { arg: 'minChars', keeps: 'above' },
+        { arg: 'maxChars', keeps: 'below' },
+      ],
+    },
+  },
 });

@@ -2,15 +2,16 @@
  * A pipeline built on another one (pairs-connector on pairs-basic, cauldron on pairs-connector):
  * its run parameters and a source's operator chain, reused as they are, so the two never drift.
  */
+import { RESERVED_PARAMS } from '../../core/ir';
 import type { ParamDef } from './params';
 import type { Pipeline } from './pipeline';
 import type { SourceBuilder } from './source-builder';
 
-/** The base pipeline's parameters with their types, defaults and bounds (settings excluded). */
+/** The base pipeline's parameters with their types, defaults and bounds (reserved ones excluded: every pipeline has them). */
 export function inheritedParams(base: Pipeline): Record<string, ParamDef<unknown>> {
   return Object.fromEntries(
     Object.entries(base.graph.params)
-      .filter(([name]) => name !== 'maxConcurrency' && name !== 'toleratedFailurePercentage')
+      .filter(([name]) => !Object.hasOwn(RESERVED_PARAMS, name))
       .map(([name, spec]) => [name, { spec }]),
   );
 }

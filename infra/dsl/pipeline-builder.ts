@@ -79,6 +79,8 @@ export interface TrainOptions<D extends string> {
 export interface MapSettings {
   readonly maxConcurrency?: number;
   readonly toleratedFailurePercentage?: number;
+  /** Kept samples carry their measurements in json (`vlmflow.stats`). @default true */
+  readonly statsInJson?: boolean;
 }
 
 interface BuilderState {
@@ -124,7 +126,7 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
     return new PipelineBuilder({ ...this.state, params });
   }
 
-  /** Defaults of the Distributed Map settings every pipeline has (runs can override them). */
+  /** Defaults of the settings every pipeline has (map settings, statsInJson; runs can override them). */
   settings(settings: MapSettings): PipelineBuilder<P, D> {
     const params: Record<string, ParamSpec> = { ...this.state.params };
     for (const [name, value] of Object.entries(settings)) {
@@ -136,7 +138,7 @@ export class PipelineBuilder<P = unknown, D extends string = never> {
       }
       const spec = params[name] as ParamSpec;
       params[name] = checkedSpec(
-        { ...spec, default: value as number },
+        { ...spec, default: value as number | boolean },
         name,
         `pipeline "${this.state.name}", settings.${name}`,
       );

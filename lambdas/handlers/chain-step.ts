@@ -5,6 +5,7 @@
  */
 import type { Outcome } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
+import type { MeasuredStats } from '../../core/ops/stats';
 import { ShardError, operatorFailure } from '../../core/errors';
 import type { RejectTag } from './reject-tag';
 import type { ChainLink } from './shard-loop';
@@ -14,6 +15,20 @@ export interface InFlight {
   readonly original: Sample;
   current: Sample;
   rejectedBy?: RejectTag;
+  /** What operators measured on it, in chain order, and whether each passed it. */
+  measured?: Measurement[];
+}
+
+export interface Measurement {
+  readonly link: ChainLink;
+  readonly stats: MeasuredStats;
+  readonly passed: boolean;
+}
+
+/** Keeps what an operator measured on the sample, for the histograms and the kept json. */
+export function recordMeasured(item: InFlight, link: ChainLink, outcome: Outcome<string>): void {
+  if (!outcome.stats || Object.keys(outcome.stats).length === 0) return;
+  (item.measured ??= []).push({ link, stats: outcome.stats, passed: outcome.keep });
 }
 
 /** Takes an operator's outcome; a reject first settles deferred work, whose failure comes first. */
@@ -23,6 +38,7 @@ export async function applyOutcome(
   outcome: Outcome<string>,
   timingsMs: Record<string, number>,
 ): Promise<void> {
+  recordMeasured(item, link, outcome);
   if (outcome.keep) {
     item.current = outcome.sample;
     return;

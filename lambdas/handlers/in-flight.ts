@@ -13,7 +13,7 @@
  */
 import type { Outcome } from '../../core/ops/operator';
 import type { Sample } from '../../core/ops/sample';
-import { processOrExplain, settle, type InFlight } from './chain-step';
+import { processOrExplain, recordMeasured, settle, type InFlight } from './chain-step';
 import type { ChainLink } from './shard-loop';
 
 /** A sample's place in line at one ordered link. */
@@ -118,6 +118,7 @@ export function inFlightRunner(
         let outcome: Outcome<string> = await calls.shared(call);
         turn?.leave();
         if (!outcome.keep && again && link.instance.concurrent) outcome = await calls.alone(call);
+        recordMeasured(item, link, outcome);
         if (outcome.keep) {
           item.current = outcome.sample;
           continue;

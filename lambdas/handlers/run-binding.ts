@@ -10,7 +10,7 @@ import { readJson, writeJson } from '../shards/json-io';
 import type { Lineage, RunInput } from '../../core/contracts';
 import { PlanError } from '../../core/errors';
 import { runBindingUri, runRootOf } from '../../core/layout';
-import { RESERVED_PARAMS } from '../../core/ir';
+import { MAP_SETTINGS } from '../../core/ir';
 
 export type RunBinding = Pick<Lineage, 'definitionHash' | 'params' | 'inputs'>;
 
@@ -23,7 +23,7 @@ export interface RunRecord extends RunBinding {
 }
 
 /**
- * The binding of a run's settings: every parameter but the reserved ones, which say how the
+ * The binding of a run's settings: every parameter but the map settings, which say how the
  * maps run (concurrency, tolerated failures), not what a shard contains, so a resume may change
  * them (e.g. rerun with toleratedFailurePercentage 0 to complete the shards that failed).
  */
@@ -31,7 +31,7 @@ export function runBindingOf(lineage: RunBinding): RunBinding {
   return {
     definitionHash: lineage.definitionHash,
     params: Object.fromEntries(
-      Object.entries(lineage.params).filter(([name]) => !Object.hasOwn(RESERVED_PARAMS, name)),
+      Object.entries(lineage.params).filter(([name]) => !Object.hasOwn(MAP_SETTINGS, name)),
     ),
     inputs: lineage.inputs,
   };

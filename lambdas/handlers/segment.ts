@@ -4,7 +4,7 @@
  * The last segment merges every segment's counts into the stats marker, written last.
  */
 import type { OperatorRegistry } from '../ops/index';
-import { instantiate } from '../ops/instantiate';
+import { instantiateUse } from '../ops/instantiate';
 import { implicitPrefixes } from '../../core/implicit-args';
 import { readJson, writeJson } from '../shards/json-io';
 import { isNotFound } from '../shards/not-found';
@@ -90,7 +90,8 @@ export async function runSegment(
       rejectsShardUri(runRoot, stage, item.key, segment),
       await instantiateChain(task, segment, registry),
       where,
-      options,
+      // Kept samples carry their measurements unless the run says not to (docs/report.md).
+      { statsInJson: task.params.statsInJson !== false, ...options },
     ),
   );
   assertBalanced(loop, where);
@@ -119,6 +120,7 @@ export async function runSegment(
     rejected: loop.rejected,
     output: kept,
     rejects,
+    ...(loop.histograms.length > 0 ? { histograms: loop.histograms } : {}),
   };
   if (!last) {
     await writeJson(segmentStatsUri(runRoot, stage, segment, item.key), stats, taggedAs('tmp'));
@@ -142,15 +144,19 @@ async function instantiateChain(
   const chain: ChainLink[] = [];
   for (const [index, use] of uses.entries()) {
     try {
+      const prefix = prefixes[index]!;
+      const { instance, declaration, args } = await instantiateUse(
+        use,
+        registry,
+        task.params,
+        { runRoot: task.runRoot, shardKey: task.item.key },
+        prefix,
+      );
+      const label = prefix.slice(task.stage.length + 1);
       chain.push({
         op: use.op,
-        instance: await instantiate(
-          use,
-          registry,
-          task.params,
-          { runRoot: task.runRoot, shardKey: task.item.key },
-          prefixes[index],
-        ),
+        instance,
+        ...(declaration.stats ? { measures: { label, specs: declaration.stats, args } } : {}),
       });
     } catch (error) {
       throw new ShardError(
@@ -229,9 +235,16 @@ export function mergeSegments(
     output: last.output,
     rejects: first.rejects,
     ...(segments.length > 1 ? { rejectsBySegment: segments.map((s) => s.rejects) } : {}),
+    ...histogramsOf(segments),
   };
   assertBalanced(stats, where);
   return stats;
+}
+
+/** Every segment's histograms: operator labels are unique across a stage's segments. */
+function histogramsOf(segments: readonly SegmentStats[]): Pick<ShardStats, 'histograms'> {
+  const all = segments.flatMap((s) => s.histograms ?? []);
+  return all.length > 0 ? { histograms: all } : {};
 }
 
 /** The intermediate shards are copies of data; once the marker is written nothing reads them. */

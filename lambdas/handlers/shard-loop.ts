@@ -17,10 +17,14 @@ import { inFlightRunner, type SampleRunner } from './in-flight';
 import { operatorLabels } from '../../core/implicit-args';
 import type { SourceRecord } from '../sources/records';
 import { tagRejected, type RejectTag } from './reject-tag';
+import { StatHistograms, withStatsInJson, type MeasuringUse } from './stat-histograms';
+import type { StatHistogram } from '../../core/ops/stats';
 
 export interface ChainLink {
   readonly op: string;
   readonly instance: OperatorInstance<string>;
+  /** The use's label, declared stats and arguments: what its measurements are counted against. */
+  readonly measures?: MeasuringUse;
 }
 
 export interface SampleSink {
@@ -36,6 +40,8 @@ export interface LoopCounts {
 export interface LoopResult extends LoopCounts {
   /** Milliseconds spent in each operator, by op (`op#2` for a second use in the chain). */
   readonly timingsMs: Record<string, number>;
+  /** Histograms of what the operators measured (core/ops/stats.ts), in order first seen. */
+  readonly histograms: StatHistogram[];
 }
 
 /** Rejects found by the tar codec are counted as `tar:<reason>`. */
@@ -47,6 +53,8 @@ export interface LoopOptions {
    * Output is the same bytes whatever the number (lambdas/handlers/in-flight.ts).
    */
   readonly inFlight?: number;
+  /** Write each kept sample's measurements into its json (`vlmflow.stats`); default true. */
+  readonly statsInJson?: boolean;
 }
 
 export async function runShardLoop(
@@ -58,6 +66,7 @@ export async function runShardLoop(
   const labels = operatorLabels(chain.map(({ op }) => op));
   const timingsMs: Record<string, number> = Object.fromEntries(labels.map((label) => [label, 0]));
   const rejected: Record<string, number> = {};
+  const histograms = new StatHistograms();
   let seen = 0;
   let kept = 0;
   // With a batching operator, samples go through the chain a group at a time (as many as the
@@ -71,6 +80,8 @@ export async function runShardLoop(
   // Written in input order, whatever order the operators finished in.
   const write = async (done: readonly InFlight[]): Promise<void> => {
     for (const item of done) {
+      for (const { link, stats, passed } of item.measured ?? [])
+        if (link.measures) histograms.observe(link.measures, stats, passed);
       if (item.rejectedBy) {
         const tag = item.rejectedBy;
         const reason = `${tag.op}:${tag.reason}`;
@@ -79,7 +90,10 @@ export async function runShardLoop(
         await sinks.rejected.add(tagRejected(item.original, tag));
       } else {
         kept++;
-        await sinks.kept.add(item.current);
+        const withStats = item.measured && options.statsInJson !== false;
+        await sinks.kept.add(
+          withStats ? withStatsInJson(item.current, item.measured!) : item.current,
+        );
       }
     }
   };
@@ -100,7 +114,13 @@ export async function runShardLoop(
     } else await write(await runner.add({ original: record.sample, current: record.sample }));
   }
   await write(await runner.finish());
-  return { in: seen, kept, rejected: sortedCounts(rejected), timingsMs };
+  return {
+    in: seen,
+    kept,
+    rejected: sortedCounts(rejected),
+    timingsMs,
+    histograms: histograms.result(),
+  };
 }
 
 function batchSizeOf(instance: OperatorInstance<string>): number {

@@ -10,6 +10,7 @@
  */
 import type { Outcome, OperatorInstance } from '../../core/ops/operator';
 import { imagePart, type Sample } from '../../core/ops/sample';
+import type { MeasuredStats, StatValue } from '../../core/ops/stats';
 
 /** `<position>.<ext>`: an image of a document. */
 const DOCUMENT_IMAGE = /^(\d+)\.([a-z0-9]+)$/;
@@ -78,6 +79,7 @@ export function forEachImage<R extends string>(
       const parts: Record<string, Buffer> = { ...sample.parts };
       const images = [...doc.images];
       const removed: RemovedImage[] = [...(doc.removed_images ?? [])];
+      const measured: { position: number; stats: MeasuredStats }[] = [];
       for (const image of documentImages(sample)) {
         const meta = images[image.position];
         const json = typeof meta === 'string' ? { url: meta } : (meta ?? {});
@@ -86,6 +88,7 @@ export function forEachImage<R extends string>(
           parts: { [image.ext]: parts[image.member]!, json: Buffer.from(JSON.stringify(json)) },
         };
         const outcome = await inner.process(sub);
+        if (outcome.stats) measured.push({ position: image.position, stats: outcome.stats });
         let result: { op: string; reason: string; detail?: string } | Sample;
         if (!outcome.keep) result = { op, reason: outcome.reason, detail: outcome.detail };
         else if (outcome.sample.deferred) {
@@ -105,7 +108,33 @@ export function forEachImage<R extends string>(
       }
       const json = { ...doc, images, ...(removed.length > 0 ? { removed_images: removed } : {}) };
       parts.json = Buffer.from(JSON.stringify(json));
-      return { keep: true, sample: { key: sample.key, parts } };
+      const stats = byPosition(measured, images.length);
+      return { keep: true, sample: { key: sample.key, parts }, ...(stats ? { stats } : {}) };
     },
   };
+}
+
+/**
+ * A document's per-image measurements as one list per stat, by position (null where no image
+ * was measured); a record of numbers (scores per label) becomes a record of such lists.
+ */
+export function byPosition(
+  measured: readonly { readonly position: number; readonly stats: MeasuredStats }[],
+  length: number,
+): MeasuredStats | undefined {
+  if (measured.length === 0) return undefined;
+  const lists: Record<string, (number | null)[] | Record<string, (number | null)[]>> = {};
+  const listOf = (holder: Record<string, unknown>, name: string): (number | null)[] =>
+    (holder[name] ??= new Array<number | null>(length).fill(null)) as (number | null)[];
+  for (const { position, stats } of measured) {
+    for (const [name, value] of Object.entries(stats) as [string, StatValue][]) {
+      if (typeof value === 'number') listOf(lists, name)[position] = value;
+      else if (typeof value === 'object' && !Array.isArray(value)) {
+        const record = (lists[name] ??= {}) as Record<string, (number | null)[]>;
+        for (const [key, v] of Object.entries(value))
+          if (typeof v === 'number') listOf(record, key)[position] = v;
+      }
+    }
+  }
+  return lists;
 }

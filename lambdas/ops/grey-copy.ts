@@ -7,6 +7,7 @@
  */
 import sharp from 'sharp';
 import { imagePart, type DecodedPixels, type GreyCopy, type Sample } from '../../core/ops/sample';
+import type { MeasuredStats } from '../../core/ops/stats';
 
 /** Longest side of the copy is at most this, px: about one scale, so scores compare across sizes. */
 export const GREY_SIDE = 256;
@@ -98,15 +99,19 @@ export function laplacianVariance(grey: GreyCopy): number {
 
 /**
  * What both quality operators do around their statistic: the sample's grey copy, or the
- * reject for a sample without an image or with one that does not decode; `judge` returns a
- * reject or undefined (keep, with the copy left on the sample for the next operator).
+ * reject for a sample without an image or with one that does not decode; `judge` returns what
+ * it measured and a reject, or no reject (keep, with the copy left on the sample for the next
+ * operator).
  */
 export async function judgeGreyCopy<R extends string>(
   sample: Sample,
-  judge: (grey: GreyCopy) => { readonly reason: R; readonly detail: string } | undefined,
+  judge: (grey: GreyCopy) => {
+    readonly stats: MeasuredStats;
+    readonly reject?: { readonly reason: R; readonly detail: string };
+  },
 ): Promise<
-  | { keep: true; sample: Sample }
-  | { keep: false; reason: R | 'missing' | 'undecodable'; detail?: string }
+  | { keep: true; sample: Sample; stats?: MeasuredStats }
+  | { keep: false; reason: R | 'missing' | 'undecodable'; detail?: string; stats?: MeasuredStats }
 > {
   const part = imagePart(sample);
   if (!part) return { keep: false, reason: 'missing' };
@@ -117,7 +122,7 @@ export async function judgeGreyCopy<R extends string>(
     const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     return { keep: false, reason: 'undecodable', detail };
   }
-  const rejected = judge(grey);
-  if (rejected) return { keep: false, ...rejected };
-  return { keep: true, sample: sample.grey ? sample : { ...sample, grey } };
+  const { stats, reject } = judge(grey);
+  if (reject) return { keep: false, ...reject, stats };
+  return { keep: true, sample: sample.grey ? sample : { ...sample, grey }, stats };
 }

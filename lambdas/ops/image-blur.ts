@@ -12,9 +12,10 @@ export const imageBlur = implementOperator(declared, {
       process: (sample) =>
         judgeGreyCopy(sample, (grey) => {
           const variance = laplacianVariance(grey);
-          if (variance >= params.minVariance) return undefined;
+          const stats = { laplacian_variance: variance };
+          if (variance >= params.minVariance) return { stats };
           const detail = `laplacian variance ${variance.toFixed(1)} < ${params.minVariance}`;
-          return { reason: 'blurry' as const, detail };
+          return { stats, reject: { reason: 'blurry' as const, detail } };
         }),
     });
   },

@@ -12,9 +12,10 @@ export const imageLowInformation = implementOperator(declared, {
       process: (sample) =>
         judgeGreyCopy(sample, (grey) => {
           const { std } = greyStats(grey);
-          if (std >= params.minStd) return undefined;
+          const stats = { grey_std: std };
+          if (std >= params.minStd) return { stats };
           const detail = `grey std ${std.toFixed(2)} < ${params.minStd}`;
-          return { reason: 'low_information' as const, detail };
+          return { stats, reject: { reason: 'low_information' as const, detail } };
         }),
     });
   },

@@ -22,13 +22,20 @@ export const imageSize = implementOperator(declared, {
         const detail = `${width}x${height}`;
         const shorter = Math.min(width, height);
         const longer = Math.max(width, height);
-        if (shorter < params.minSide) return { keep: false, reason: 'too_small', detail };
-        if (longer > params.maxSide) return { keep: false, reason: 'too_large', detail };
+        const aspect = shorter > 0 ? longer / shorter : Infinity;
+        const stats = {
+          width,
+          height,
+          shorter_side: shorter,
+          ...(Number.isFinite(aspect) ? { aspect_ratio: aspect } : {}),
+        };
+        if (shorter < params.minSide) return { keep: false, reason: 'too_small', detail, stats };
+        if (longer > params.maxSide) return { keep: false, reason: 'too_large', detail, stats };
         if (width * height < params.minPixels)
-          return { keep: false, reason: 'too_few_pixels', detail };
-        if (longer / shorter > params.maxAspectRatio)
-          return { keep: false, reason: 'bad_aspect_ratio', detail };
-        return { keep: true, sample };
+          return { keep: false, reason: 'too_few_pixels', detail, stats };
+        if (aspect > params.maxAspectRatio)
+          return { keep: false, reason: 'bad_aspect_ratio', detail, stats };
+        return { keep: true, sample, stats };
       },
     });
   },

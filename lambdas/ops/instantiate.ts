@@ -18,6 +18,25 @@ export async function instantiate(
   ctx: OperatorContext,
   implicitPrefix?: string,
 ): Promise<OperatorInstance<string>> {
+  return (await instantiateUse(use, registry, params, ctx, implicitPrefix)).instance;
+}
+
+/** As instantiate, also returning the declaration and the validated arguments. */
+export async function instantiateUse(
+  use: OperatorUse,
+  registry: OperatorRegistry<Operator>,
+  params: Readonly<Record<string, unknown>>,
+  ctx: OperatorContext,
+  implicitPrefix?: string,
+): Promise<{
+  readonly instance: OperatorInstance<string>;
+  readonly declaration: Operator;
+  readonly args: Readonly<Record<string, unknown>>;
+}> {
   const { declaration, args } = validateOperatorUse(use, registry, params, implicitPrefix);
-  return declaration.create(args, ctx);
+  return {
+    instance: await declaration.create(args, ctx),
+    declaration,
+    args: args as Readonly<Record<string, unknown>>,
+  };
 }

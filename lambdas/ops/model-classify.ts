@@ -60,6 +60,7 @@ function judgeWith(
   provenance: ModelProvenance,
 ): (sample: Sample, json: Record<string, unknown>, scores: readonly number[]) => Outcome<string> {
   return (sample, json, scores) => {
+    const stats = { scores: Object.fromEntries(classifier.labels.map((l, i) => [l, scores[i]!])) };
     let flagged: { label: string; score: number; threshold: number } | undefined;
     classifier.labels.forEach((label, i) => {
       const threshold = thresholds[label];
@@ -72,10 +73,14 @@ function judgeWith(
         keep: false,
         reason: flagged.label,
         detail: `${flagged.label} ${round6(flagged.score)} > ${flagged.threshold}`,
+        stats,
       };
-    const rounded = Object.fromEntries(classifier.labels.map((l, i) => [l, round6(scores[i]!)]));
-    const out = { ...json, [field]: rounded, [`${field}_model`]: provenance };
-    return { keep: true, sample: withParts(sample, { json: Buffer.from(JSON.stringify(out)) }) };
+    const out = { ...json, [`${field}_model`]: provenance };
+    return {
+      keep: true,
+      sample: withParts(sample, { json: Buffer.from(JSON.stringify(out)) }),
+      stats,
+    };
   };
 }
 

@@ -40,13 +40,14 @@ export const modelClipScore = implementOperator(declared, {
         if (outcomes[i]) return outcomes[i];
         const score = scores[next++]!;
         if (typeof score !== 'number') return { keep: false, ...score };
+        const stats = { score };
         const rejected = judge(score);
-        if (rejected) return { keep: false, ...rejected };
-        const json = { ...jsonObjectOf(sample), [params.field]: round6(score) };
-        json[`${params.field}_model`] = provenance;
+        if (rejected) return { keep: false, ...rejected, stats };
+        const json = { ...jsonObjectOf(sample), [`${params.field}_model`]: provenance };
         return {
           keep: true,
           sample: withParts(sample, { json: Buffer.from(JSON.stringify(json)) }),
+          stats,
         };
       });
     };
@@ -83,7 +84,7 @@ export const modelClipScore = implementOperator(declared, {
             : typeof score === 'number'
               ? judge(score)
               : score;
-        if (typeof score === 'number') list[image.position] = round6(score);
+        if (typeof score === 'number') list[image.position] = score;
         if (!verdict) continue;
         delete parts[image.member];
         kept[image.position] = null;
@@ -93,11 +94,10 @@ export const modelClipScore = implementOperator(declared, {
         ...doc,
         images: kept,
         ...(removed.length > 0 ? { removed_images: removed } : {}),
-        [params.field]: list,
         [`${params.field}_model`]: provenance,
       };
       parts.json = Buffer.from(JSON.stringify(json));
-      return { keep: true, sample: { key: sample.key, parts } };
+      return { keep: true, sample: { key: sample.key, parts }, stats: { score: list } };
     };
 
     const instance: OperatorInstance<Reason> = {

@@ -1,7 +1,7 @@
 /** textLanguage's implementation; declared (kind, arguments, reasons) in core/ops/text-language.ts. */
 import { implementOperator } from '../../core/ops/operator';
 import { textLanguage as declared } from '../../core/ops/text-language';
-import { jsonObjectOf, withParts } from '../../core/ops/sample';
+import { jsonObjectOf } from '../../core/ops/sample';
 import { identifyLanguage, loadLanguageModel } from './language-id';
 import { readText } from './text-read';
 
@@ -15,22 +15,20 @@ export const textLanguage = implementOperator(declared, {
       async process(sample) {
         const read = readText(sample);
         if (!read.ok) return { keep: false, reason: read.reason, detail: read.detail };
-        const json = jsonObjectOf(sample);
-        if (!json) return { keep: false, reason: 'invalid_json' };
+        // Where the stats go: a kept sample's json must be an object.
+        if (!jsonObjectOf(sample)) return { keep: false, reason: 'invalid_json' };
         const { language, score } = await identifyLanguage(read.text);
+        const stats = { language, score };
         const detail = `${language} ${score.toFixed(4)}`;
-        if (!allowed.has(language)) return { keep: false, reason: 'other_language', detail };
+        if (!allowed.has(language)) return { keep: false, reason: 'other_language', detail, stats };
         if (score < params.minScore)
           return {
             keep: false,
             reason: 'low_confidence',
             detail: `${detail} < ${params.minScore}`,
+            stats,
           };
-        const out = { ...json, language, language_score: Math.round(score * 1e6) / 1e6 };
-        return {
-          keep: true,
-          sample: withParts(sample, { json: Buffer.from(JSON.stringify(out)) }),
-        };
+        return { keep: true, sample, stats };
       },
     };
   },

@@ -18,15 +18,16 @@ export const textLength = implementOperator(declared, {
         // Characters are code points, as Python's len() counts them in DataComp's filter.
         const chars = [...trimmed].length;
         const detail = `${words} words, ${chars} chars`;
+        const stats = { words, chars };
         if (words < params.minWords || chars < params.minChars)
-          return { keep: false, reason: 'too_short', detail };
+          return { keep: false, reason: 'too_short', detail, stats };
         if (
           (params.maxWords !== undefined && words > params.maxWords) ||
           (params.maxChars !== undefined && chars > params.maxChars)
         ) {
-          return { keep: false, reason: 'too_long', detail };
+          return { keep: false, reason: 'too_long', detail, stats };
         }
-        return { keep: true, sample };
+        return { keep: true, sample, stats };
       },
     };
   },

@@ -106,3 +106,64 @@ export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : 1 });
 }
+
+export interface HistogramChart {
+  /** Lower edge of each bin, for the axis labels. */
+  readonly edges: readonly number[];
+  readonly kept: readonly number[];
+  readonly rejected: readonly number[];
+  readonly xName: string;
+  /** Thresholds as fractional bin positions (bin i spans i - 0.5 .. i + 0.5), with a caption. */
+  readonly marks: readonly { readonly at: number; readonly text: string }[];
+}
+
+/** Stacked bars per bin (passed, rejected by the operator) with each threshold as a dashed line. */
+export function histogram(chart: HistogramChart, opts: { width?: number } = {}): string {
+  const labels = chart.edges.map((edge) => formatEdge(edge));
+  const bar = (name: string, data: readonly number[], color: string) => ({
+    name,
+    type: 'bar',
+    stack: 'samples',
+    barCategoryGap: '8%',
+    itemStyle: { color },
+    data: [...data],
+  });
+  const rejected = bar('rejected by it', chart.rejected, '#b8433c');
+  return renderSvg(
+    {
+      grid: { left: 56, right: 24, top: 36, bottom: 56 },
+      legend: { top: 4, data: ['passed', 'rejected by it'] },
+      xAxis: {
+        type: 'category',
+        data: labels,
+        name: chart.xName,
+        nameLocation: 'middle',
+        nameGap: 34,
+        axisLabel: { hideOverlap: true },
+      },
+      yAxis: { type: 'value', name: 'samples', minInterval: 1 },
+      series: [
+        bar('passed', chart.kept, '#3b9a5b'),
+        {
+          ...rejected,
+          markLine: {
+            symbol: 'none',
+            silent: true,
+            lineStyle: { color: '#1d2430', type: 'dashed', width: 2 },
+            label: { formatter: (p: { name?: string }) => p.name ?? '', position: 'insideEndTop' },
+            data: chart.marks.map((m) => ({ name: m.text, xAxis: m.at })),
+          },
+        },
+      ],
+    },
+    opts.width ?? 760,
+    260,
+  );
+}
+
+function formatEdge(edge: number): string {
+  const abs = Math.abs(edge);
+  if (abs >= 1000) return `${Number((edge / 1000).toPrecision(3))}k`;
+  if (abs >= 10 || edge === 0) return String(Math.round(edge * 10) / 10);
+  return String(Number(edge.toPrecision(2)));
+}

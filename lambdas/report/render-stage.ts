@@ -1,7 +1,8 @@
-/** One stage's part of the report: funnel, time per operator, kept grid, reject galleries. */
+/** One stage's part of the report: funnel, distributions, time per operator, kept grid, reject galleries. */
 import type { StageCounts } from '../../core/contracts';
 import { formatNumber, horizontalBars } from './charts';
 import { html, raw, slug, type SafeHtml } from './html';
+import { renderHistograms } from './render-histograms';
 import type { SampleCard, StageAggregate, StageGalleries, Thumbnail } from './types';
 
 /** Reasons drawn in the chart and listed in the table; the rest are summed as "other". */
@@ -19,7 +20,8 @@ export function renderStage(
     ${chain && chain.length > 0 ? renderChainFunnel(stage.counts, chain, id) : ''}
     <h3>Rejects by reason</h3>
     <figure class="chart" id="funnel-${id}">${raw(funnelChart(stage.counts))}</figure>
-    ${renderTimings(stage)} ${galleries ? renderKept(galleries) : ''}
+    ${renderHistograms(stage, chain)} ${renderTimings(stage)}
+    ${galleries ? renderKept(galleries) : ''}
     ${galleries ? renderRejects(stage.counts, galleries) : ''}
   </section>`;
 }

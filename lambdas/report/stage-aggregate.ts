@@ -10,6 +10,7 @@ import { rejectShardsOf } from '../../core/manifests';
 import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import { joinUri } from '../../core/uri';
+import { addHistograms, type StatHistogram } from '../../core/ops/stats';
 import type { ShardRef, StageAggregate } from './types';
 
 const READ_BATCH = 256;
@@ -40,6 +41,8 @@ class StageTotals {
   taskCpuMs = 0;
   keptShards = new ThinnedList(MAX_SHARD_REFS);
   rejectShards = new ThinnedList(MAX_SHARD_REFS);
+  /** `<op>\0<stat>` → run-wide histogram: fixed bins, so shards add bin by bin. */
+  histograms = new Map<string, StatHistogram>();
   constructor(readonly name: string) {}
 
   addStats(stats: ShardStats): void {
@@ -54,6 +57,11 @@ class StageTotals {
       this.rejectBytes += rejects.bytes;
       this.tarPutRequests += putRequestsFor(rejects.bytes);
       if (rejects.samples > 0) this.rejectShards.add(refOf(rejects));
+    }
+    for (const histogram of stats.histograms ?? []) {
+      const id = `${histogram.op}\u0000${histogram.stat}`;
+      const seen = this.histograms.get(id);
+      this.histograms.set(id, seen ? addHistograms(seen, histogram) : histogram);
     }
   }
 
@@ -80,6 +88,7 @@ class StageTotals {
       taskCpuMs: this.taskCpuMs,
       keptShards: this.keptShards.items(),
       rejectShards: this.rejectShards.items(),
+      histograms: [...this.histograms.values()],
     };
   }
 }

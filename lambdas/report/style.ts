@@ -26,6 +26,8 @@ pre.log{font:11.5px ui-monospace,monospace;background:#1d2430;color:#e8ebef;padd
 li.cause{margin:4px 0;overflow-wrap:anywhere}header p,.error{overflow-wrap:anywhere}
 summary{cursor:pointer}summary h2{display:inline-block;border:0;margin:16px 0 6px}
 table.funnel td:first-child{min-width:9em}
+.histograms{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:6px 16px}
+.histogram figcaption{font-size:13px;overflow-wrap:anywhere}
 @media (max-width:600px){header,nav,main,footer{padding:0 8px}section{padding:4px 8px 12px}
 table{display:block;max-width:100%;overflow-x:auto}.numbers div{min-width:70px;padding:4px 8px}
 .grid.kept{grid-template-columns:1fr}dl.captions{grid-template-columns:1fr;grid-auto-flow:row;grid-template-rows:none}

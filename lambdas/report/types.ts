@@ -4,6 +4,7 @@
  */
 import type { Lineage, RunSummary, StageCounts } from '../../core/contracts';
 import type { DatasetManifest, MixtureManifest } from '../../core/manifests';
+import type { StatHistogram } from '../../core/ops/stats';
 
 /** A sampled shard the galleries may read: its URI and how many samples it holds. */
 export interface ShardRef {
@@ -31,6 +32,8 @@ export interface StageAggregate {
   /** Kept and rejects shards that hold samples, for the galleries (capped, evenly spread). */
   readonly keptShards: readonly ShardRef[];
   readonly rejectShards: readonly ShardRef[];
+  /** Run-wide histograms of what the operators measured (stats markers added bin by bin). */
+  readonly histograms?: readonly StatHistogram[];
 }
 
 export interface TrainingCurve {

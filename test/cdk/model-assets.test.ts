@@ -223,11 +223,11 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
       if (record.kind !== 'sample') continue;
       samples += 1;
       const json = JSON.parse(record.sample.parts.json!.toString('utf8')) as {
-        nsfw: Record<string, number>;
+        vlmflow: { stats: { 'model.classify': { scores: Record<string, number> } } };
         caption_model: { sha256: string };
         alt_text: string;
       };
-      expect(Object.keys(json.nsfw).sort()).toEqual([
+      expect(Object.keys(json.vlmflow.stats['model.classify'].scores).sort()).toEqual([
         'drawings',
         'hentai',
         'neutral',

@@ -17,6 +17,7 @@ describe('renderInputSchema with implicit operator parameters', () => {
     expect(Object.keys(params)).toEqual([
       'maxConcurrency',
       'toleratedFailurePercentage',
+      'statsInJson',
       'minWords',
       'pairs.image.size.minSide',
       'pairs.image.size.maxSide',

@@ -177,7 +177,7 @@ describe('pipeline definition', () => {
       ),
     );
     expect(problems).toEqual([
-      'pipeline "dangling", stage "web", operator #1 image.size: minSide: refers to unknown parameter "nope" (known: maxConcurrency, toleratedFailurePercentage)',
+      'pipeline "dangling", stage "web", operator #1 image.size: minSide: refers to unknown parameter "nope" (known: maxConcurrency, statsInJson, toleratedFailurePercentage)',
       'pipeline "dangling", stage "m", weights.docs: unknown dataset "docs" (defined before this stage: web)',
       'pipeline "dangling", stage "t", dataset: unknown dataset "missing" (known: web, m)',
     ]);

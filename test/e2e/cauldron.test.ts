@@ -31,7 +31,10 @@ const ONE_THREAD = { OMP_NUM_THREADS: '1' };
 const vlmflow = (args: string[]) => runCli(args, ONE_THREAD);
 
 interface CaptionedJson {
-  readonly nsfw?: Readonly<Record<string, number>>;
+  /** What the operators measured, by operator label (the shard loop writes it). */
+  readonly vlmflow?: {
+    readonly stats: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  };
   readonly alt_text?: string;
   readonly synthetic_caption?: string;
   readonly caption_model?: {
@@ -187,8 +190,9 @@ describe('vlmflow run cauldron --local', () => {
 
     it('scores every kept sample with the classifier: all five labels, summing to 1', () => {
       for (const { json } of kept.values()) {
-        expect(Object.keys(json.nsfw ?? {}).sort()).toEqual(NSFW_LABELS);
-        expect(sum(json.nsfw!)).toBeCloseTo(1, 4);
+        const scores = json.vlmflow?.stats['model.classify']?.scores as Record<string, number>;
+        expect(Object.keys(scores ?? {}).sort()).toEqual(NSFW_LABELS);
+        expect(sum(scores)).toBeCloseTo(1, 4);
       }
     });
 

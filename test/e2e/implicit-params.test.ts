@@ -106,7 +106,7 @@ describe('implicit operator parameters, run locally', () => {
     const result = await run('unknown', ['pairs.image.size.minSde=100']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'vlmflow: --param pairs.image.size.minSde: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, minWords) (close matches: pairs.image.size.minSide)\n',
+      'vlmflow: --param pairs.image.size.minSde: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, statsInJson, minWords) (close matches: pairs.image.size.minSide)\n',
     );
     expect(existsSync(path.join(dir, 'work', 'runs', 'implicit-demo', 'unknown'))).toBe(false);
   });
@@ -116,9 +116,13 @@ describe('implicit operator parameters, run locally', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n').map((line) => line.replace(/ +/g, ' ').trim());
     expect(lines[0]).toBe(
-      'implicit-demo: 3 declared, 11 operator parameters; set with --param <name>=<value> or {"params": {"<name>": <value>}}',
+      'implicit-demo: 4 declared, 11 operator parameters; set with --param <name>=<value> or {"params": {"<name>": <value>}}',
     );
     expect(lines).toContain('source pairs');
+    // Every pipeline has statsInJson: the opt-out of measurements in kept samples' json.
+    expect(lines).toContain(
+      'statsInJson boolean true Kept samples carry what the operators measured (json vlmflow.stats); false leaves json as the operators wrote it',
+    );
     expect(lines).toContain(
       'pairs.image.size.minSide integer 64 >=0 image.size argument "minSide"',
     );
@@ -156,7 +160,7 @@ describe('implicit operator parameters, run locally', () => {
     ],
     [
       { 'pairs.image.size.minside': 100 },
-      'params.pairs.image.size.minside: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, minWords) (close matches: pairs.image.size.minSide, pairs.image.size.maxSide)',
+      'params.pairs.image.size.minside: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, statsInJson, minWords) (close matches: pairs.image.size.minSide, pairs.image.size.maxSide)',
     ],
     [
       { 'pairs.text.length.minWords': 3 },

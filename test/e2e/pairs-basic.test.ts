@@ -207,7 +207,7 @@ describe('vlmflow run pairs-basic --local', () => {
     const unknown = await vlmflow(['run', 'pairs-basic', '--local', '--param', 'nope=1']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(
-      '--param nope: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, minSide',
+      '--param nope: unknown parameter (known: maxConcurrency, toleratedFailurePercentage, statsInJson, minSide',
     );
     const missing = await vlmflow(['run', 'no-such-pipeline', '--local']);
     expect(missing.stderr).toMatch(

@@ -51,7 +51,10 @@ const unit = (v: Float32Array) => {
   const norm = Math.hypot(...v);
   return Array.from(v, (x) => x / norm);
 };
-const score = (outcome: Outcome<string>) => jsonOf(kept(outcome)).clip_score as number;
+const score = (outcome: Outcome<string>) => {
+  kept(outcome);
+  return (outcome.stats as { score: number }).score;
+};
 
 describe('CLIP fixture vs transformers', () => {
   it('tokenizes as the Python tokenizer does (specials, padding, mask)', async () => {
@@ -88,12 +91,12 @@ describe('model.clip_score', () => {
       sampleOf({ png: jpg, txt: ENGLISH_CAPTIONS[i]!, json: JSON.stringify({ url: `u${i}` }) }, `p${i}`),
     );
 
-  it('writes the cosine score and the model (random weights, a fixture) into json', async () => {
+  it('reports the cosine score as its stat and writes the model (random weights, a fixture) into json', async () => {
     const op = await instanceOf(modelClipScore, { model: CLIP_TINY, minScore: -1 });
     for (const outcome of await op.processBatch!(pairs())) {
       const json = jsonOf(kept(outcome));
       expect(json.url).toMatch(/^u\d$/);
-      expect(Math.abs(json.clip_score as number)).toBeLessThanOrEqual(1);
+      expect(Math.abs(score(outcome))).toBeLessThanOrEqual(1);
       expect(json.clip_score_model).toMatchObject({ model: CLIP_TINY, random_weights: true });
     }
   });
@@ -150,8 +153,11 @@ describe('model.clip_score', () => {
       '4.png': photos[1]!,
     });
     const open = await instanceOf(modelClipScore, { model: CLIP_TINY, minScore: -1 });
-    const json = jsonOf(kept(await open.process(doc)));
-    const scores = json.clip_score as (number | null)[];
+    const scores = (
+      (await open.process(doc)).stats as {
+        score: (number | null)[];
+      }
+    ).score;
     expect(scores.map((s) => s === null)).toEqual([true, false, false, true, false]);
     // Image 2 and image 4 are the same picture, both nearest to paragraph 3: same score.
     expect(scores[2]).toBeCloseTo(scores[4]!, 6);

@@ -139,7 +139,7 @@ describe('model operators through the shard loop', () => {
     );
     const open = await instanceOf(modelClassify, { model: NSFW_TINY, thresholds: {} });
     const porn = (await open.processBatch!(samples)).map((o) =>
-      o.keep ? (jsonOf(o.sample).nsfw as Record<string, number>).porn! : -1,
+      o.keep ? (o.stats as { scores: Record<string, number> }).scores.porn! : -1,
     );
     const cut = [...porn].sort((a, b) => b - a)[2]!; // the top 2 porn scores are rejected
     const chain = [
@@ -177,7 +177,9 @@ describe('model operators through the shard loop', () => {
     for (const sample of kept) {
       const json = jsonOf(sample);
       expect(json.alt_text).toBe(`an original caption ${sample.key.slice(1)}`);
-      expect(Object.keys(json.nsfw as object)).toHaveLength(5);
+      // The loop wrote the scores the classifier reported into the kept sample's json.
+      const stats = (json.vlmflow as { stats: Record<string, { scores?: object }> }).stats;
+      expect(Object.keys(stats['model.classify']!.scores!)).toHaveLength(5);
     }
   });
 });

@@ -25,7 +25,17 @@ describe('image.size', () => {
     const op = await instanceOf(imageSize);
     const outcome = await processUnchanged(op, decoded(width, height));
     expect(rejected(outcome)).toBe(reason);
-    if (reason) expect(outcome).toEqual({ keep: false, reason, detail: `${width}x${height}` });
+    const shorter = Math.min(width, height);
+    const stats = {
+      width,
+      height,
+      shorter_side: shorter,
+      aspect_ratio: Math.max(width, height) / shorter,
+    };
+    // What it measured travels with the outcome either way (the report's histograms).
+    expect(outcome.stats).toEqual(stats);
+    if (reason)
+      expect(outcome).toEqual({ keep: false, reason, detail: `${width}x${height}`, stats });
   });
 
   it('applies OBELICS limits when given', async () => {
@@ -50,10 +60,11 @@ describe('image.size', () => {
     const tall = await instanceOf(imageSize, { minSide: 300, maxAspectRatio: 1.5 });
     expect(rejected(await tall.process(rotated))).toBeUndefined();
     const narrow = await instanceOf(imageSize, { minSide: 301 });
-    expect(await narrow.process(rotated)).toEqual({
+    expect(await narrow.process(rotated)).toMatchObject({
       keep: false,
       reason: 'too_small',
       detail: '300x420',
+      stats: { width: 300, height: 420 },
     });
   });
 

@@ -192,6 +192,7 @@ describe('instantiate', () => {
       keep: false,
       reason: 'too_short',
       detail: '3 words, 13 chars',
+      stats: { words: 3, chars: 13 },
     });
   });
 

@@ -1,7 +1,8 @@
 /**
  * text.language with fastText's lid.176 (fasttext.wasm.js): ordinary English captions kept with
  * the defaults, other languages rejected as other_language, the score threshold, the language
- * written into json, documents judged on their paragraphs, bad inputs with their reasons.
+ * and score reported as stats (which the shard loop writes into a kept sample's json), documents
+ * judged on their paragraphs, bad inputs with their reasons.
  */
 import { textLanguage } from '../../lambdas/ops/text-language';
 import { textLanguage as declared } from '../../core/ops/text-language';
@@ -9,20 +10,23 @@ import { ENGLISH_CAPTIONS, OTHER_LANGUAGE_CAPTIONS } from '../fixtures/captions'
 import { runLoop } from '../models/helpers';
 import { instanceOf, kept, processUnchanged, rejected, sampleOf } from './helpers';
 
-const jsonOf = (outcome: Awaited<ReturnType<typeof processUnchanged>>) =>
-  JSON.parse(kept(outcome).parts.json!.toString()) as Record<string, unknown>;
+const statsOf = (outcome: Awaited<ReturnType<typeof processUnchanged>>) => {
+  kept(outcome);
+  return outcome.stats as { language: string; score: number };
+};
 
 describe('text.language', () => {
-  it('keeps every ordinary English caption with the defaults, and records the language in json', async () => {
+  it('keeps every ordinary English caption with the defaults, reporting the language and its score', async () => {
     const op = await instanceOf(textLanguage, {});
     for (const caption of ENGLISH_CAPTIONS) {
       const sample = sampleOf({
         txt: caption,
         json: JSON.stringify({ url: 'https://a.example/x.jpg' }),
       });
-      const json = jsonOf(await processUnchanged(op, sample));
-      expect(json).toMatchObject({ url: 'https://a.example/x.jpg', language: 'en' });
-      expect(json.language_score).toBeGreaterThanOrEqual(0.4);
+      const outcome = await processUnchanged(op, sample);
+      expect(kept(outcome)).toBe(sample);
+      expect(statsOf(outcome).language).toBe('en');
+      expect(statsOf(outcome).score).toBeGreaterThanOrEqual(0.4);
     }
   });
 
@@ -38,7 +42,7 @@ describe('text.language', () => {
   it('keeps the listed languages, and rejects a listed one below minScore as low_confidence', async () => {
     const op = await instanceOf(textLanguage, { languages: ['fr', 'de'] });
     for (const [code, caption] of OTHER_LANGUAGE_CAPTIONS.filter(([c]) => c === 'fr' || c === 'de'))
-      expect(jsonOf(await op.process(sampleOf({ txt: caption }))).language).toBe(code);
+      expect(statsOf(await op.process(sampleOf({ txt: caption }))).language).toBe(code);
     expect(rejected(await op.process(sampleOf({ txt: ENGLISH_CAPTIONS[1] })))).toBe(
       'other_language',
     );
@@ -48,7 +52,7 @@ describe('text.language', () => {
     expect(!outcome.keep && outcome.detail).toMatch(/^en 0\.\d{4} < 0\.999$/);
   });
 
-  it('judges a document on its paragraphs and adds the language to its json', async () => {
+  it('judges a document on its paragraphs', async () => {
     const op = await instanceOf(textLanguage, {});
     const doc = (texts: string[]) =>
       sampleOf({
@@ -58,8 +62,9 @@ describe('text.language', () => {
         }),
         '2.jpg': Buffer.from('x'),
       });
-    const json = jsonOf(await op.process(doc([ENGLISH_CAPTIONS[3], ENGLISH_CAPTIONS[8]])));
-    expect(json).toMatchObject({ language: 'en', images: [null, null, 'a.jpg'] });
+    expect(
+      statsOf(await op.process(doc([ENGLISH_CAPTIONS[3], ENGLISH_CAPTIONS[8]]))).language,
+    ).toBe('en');
     const french = OTHER_LANGUAGE_CAPTIONS.filter(([c]) => c === 'fr').map(([, t]) => t);
     expect(rejected(await op.process(doc(french)))).toBe('other_language');
   });
@@ -86,7 +91,7 @@ describe('text.language', () => {
       ...OTHER_LANGUAGE_CAPTIONS.slice(0, 3).map(([, t]) => t),
     ];
     const samples = texts.map((txt, i) => sampleOf({ txt }, `s${i}`));
-    const { result } = await runLoop(samples, [
+    const { result, kept: keptSamples } = await runLoop(samples, [
       { op: 'text.language', instance: await instanceOf(textLanguage, {}) },
     ]);
     expect(result).toMatchObject({
@@ -94,5 +99,10 @@ describe('text.language', () => {
       kept: 5,
       rejected: { 'text.language:other_language': 3 },
     });
+    // The loop writes what the operator measured into each kept sample's json.
+    for (const sample of keptSamples)
+      expect(JSON.parse(sample.parts.json!.toString())).toMatchObject({
+        vlmflow: { stats: { 'text.language': { language: 'en' } } },
+      });
   });
 });

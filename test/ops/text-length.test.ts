@@ -34,6 +34,7 @@ describe('text.length', () => {
       keep: false,
       reason: 'too_long',
       detail: '5 words, 23 chars',
+      stats: { words: 5, chars: 23 },
     });
     expect(rejected(await op.process(sampleOf({ txt: 'extraordinarily long words' })))).toBe(
       'too_long',
@@ -78,6 +79,7 @@ describe('text.length', () => {
       keep: false,
       reason: 'too_short',
       detail: '3 words, 6 chars',
+      stats: { words: 3, chars: 6 },
     });
   });
 });

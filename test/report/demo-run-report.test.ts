@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import type { RunSummary } from '../../core/contracts';
 import { makeSampleShards } from '../fixtures/sample-shards';
+import { readShard } from '../../lambdas/shards/tar-reader';
 import { hasChromium, launchChromium } from './browser';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -114,7 +115,23 @@ describe('report of a local demo run', () => {
         await page.locator(`${section} [data-gallery="image.size:too_small"] img`).count(),
       ).toBeGreaterThan(0);
       expect(await page.locator(`${section} .grid.kept figure`).count()).toBe(24);
-      expect(await page.locator(`${section} svg`).count()).toBe(3); // funnel in chain order, rejects by reason, time per operator
+      // Funnel in chain order, rejects by reason, time per operator, then one per histogram.
+      const histograms = await page.locator(`${section} figure.histogram`).count();
+      expect(await page.locator(`${section} svg`).count()).toBe(3 + histograms);
+      // image.size measured every sample with an image it could read: what it rejected by size
+      // is the red part of its histograms, and the run's minSide is drawn on the shorter side.
+      const shorter = page.locator(`${section} [data-histogram="image.size shorter_side"]`);
+      const bySize = ['too_small', 'too_large', 'bad_aspect_ratio', 'too_few_pixels']
+        .map((reason) => counts.rejected[`image.size:${reason}`] ?? 0)
+        .reduce((a, b) => a + b, 0);
+      expect(bySize).toBeGreaterThan(0);
+      expect(Number(await shorter.getAttribute('data-rejected'))).toBe(bySize);
+      expect(await shorter.locator('[data-threshold="minSide"]').textContent()).toBe(
+        'minSide = 200',
+      );
+      expect(await shorter.locator('svg path[stroke-dasharray]').count()).toBeGreaterThan(0);
+      for (const stat of ['image.size width', 'image.size aspect_ratio', 'text.length words'])
+        expect(await page.locator(`${section} [data-histogram="${stat}"]`).count()).toBe(1);
     }
     expect(await page.textContent('[data-param="minSide"]')).toBe('200');
     expect(await page.locator('#cost-total').count()).toBe(1);
@@ -124,8 +141,65 @@ describe('report of a local demo run', () => {
     await page.close();
   });
 
+  it('keeps the measurements of each kept sample in its json (vlmflow.stats, by operator)', async () => {
+    const kept = path.join(runRoot, 'stages', 'pairs');
+    const jsons = await keptJsons(kept);
+    expect(jsons.length).toBe(summary.stages.pairs!.kept);
+    for (const json of jsons) {
+      const stats = (json.vlmflow as { stats: Record<string, Record<string, number>> }).stats;
+      expect(Object.keys(stats)).toEqual(['image.size', 'text.length']);
+      expect(stats['image.size']!.shorter_side).toBeGreaterThanOrEqual(200);
+      expect(stats['text.length']!.words).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('leaves json as the operators wrote it with --param statsInJson=false, the same otherwise', async () => {
+    const work = path.join(dir, 'work');
+    await run(
+      CLI,
+      [
+        'run',
+        'pairs-basic',
+        '--local',
+        '--input',
+        path.join(dir, 'input'),
+        '--workdir',
+        work,
+        '--run-id',
+        'no-stats',
+        '--param',
+        'statsInJson=false',
+        '--json',
+      ],
+      { cwd: ROOT, maxBuffer: 16 << 20 },
+    );
+    const plain = await keptJsons(
+      path.join(work, 'runs', 'pairs-basic', 'no-stats', 'stages', 'pairs'),
+    );
+    const withStats = await keptJsons(path.join(runRoot, 'stages', 'pairs'));
+    expect(plain.length).toBe(withStats.length);
+    for (const [i, json] of plain.entries()) {
+      expect(json.vlmflow).toBeUndefined();
+      const { vlmflow, ...rest } = withStats[i]!;
+      expect(vlmflow).toBeDefined();
+      expect(json).toEqual(rest);
+    }
+  }, 120_000);
+
   it('is self-contained: no external URL in the page', async () => {
     const page = await readFile(path.join(runRoot, 'report', 'index.html'), 'utf8');
     expect(page.match(/(?:src|href)="(?!data:|#)[^"]*"/g) ?? []).toEqual([]);
   });
 });
+
+/** The json member of every sample in the kept shards of a folder. */
+async function keptJsons(folder: string): Promise<Record<string, unknown>[]> {
+  const { createReadStream } = await import('node:fs');
+  const { readdir } = await import('node:fs/promises');
+  const out: Record<string, unknown>[] = [];
+  for (const name of (await readdir(folder)).filter((n) => n.endsWith('.tar')).sort())
+    for await (const record of readShard(createReadStream(path.join(folder, name))))
+      if (record.kind === 'sample')
+        out.push(JSON.parse(record.sample.parts.json!.toString('utf8')) as Record<string, unknown>);
+  return out;
+}

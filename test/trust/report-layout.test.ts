@@ -1,7 +1,8 @@
 /**
  * The report of runs made through the CLI, opened in Debian's Chromium: the funnel in chain
- * order ending at the kept count, parameters folded, a failed run's causes, and a layout that
- * holds at 390 px. Screenshots go to test-artifacts/ (report-success.png, report-390.png,
+ * order ending at the kept count, parameters folded, histograms with the run's own thresholds
+ * (a declared parameter and an implicit operator parameter set per run), a failed run's causes,
+ * and a layout that holds at 390 px. Screenshots go to test-artifacts/ (report-success.png, report-390.png,
  * report-failure.png).
  */
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -32,7 +33,9 @@ describe('report layout, funnel and failure causes in Chromium', () => {
     const input = path.join(dir, 'input');
     const workdir = path.join(dir, 'work');
     await makeSampleShards(input, { shards: 3, samplesPerShard: 12, seed: 7 });
-    const ok = await vlmflow(localRunArgs('pairs-basic', { input, workdir, runId: 'ok' }));
+    // Thresholds set per run: the histograms must draw these values, not the defaults.
+    const params = ['minSide=180', 'pairs.text.length.minChars=12'];
+    const ok = await vlmflow(localRunArgs('pairs-basic', { input, workdir, runId: 'ok', params }));
     summary = JSON.parse(ok.stdout) as RunSummary;
     await vlmflow(localRunArgs(FAILING, { input, workdir, runId: 'failed' }));
     okReport = path.join(workdir, 'runs', 'pairs-basic', 'ok', 'report', 'index.html');
@@ -59,6 +62,21 @@ describe('report layout, funnel and failure causes in Chromium', () => {
     await page.click('#parameters summary');
     expect(await page.isVisible('[data-param="minSide"]')).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-success.png'), fullPage: true });
+  });
+
+  it("draws each histogram with the run's thresholds, after per-run overrides", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`file://${okReport}`);
+    const threshold = (stat: string, arg: string) =>
+      page.textContent(`#stage-pairs [data-histogram="${stat}"] [data-threshold="${arg}"]`);
+    expect(await threshold('image.size shorter_side', 'minSide')).toBe('minSide = 180');
+    expect(await threshold('text.length chars', 'minChars')).toBe('minChars = 12');
+    expect(await threshold('text.length words', 'minWords')).toBe('minWords = 3');
+    // What text.length rejected is the red part of its histograms.
+    const words = page.locator('#stage-pairs [data-histogram="text.length words"]');
+    const byLength = summary.stages.pairs!.rejected['text.length:too_short'] ?? 0;
+    expect(Number(await words.getAttribute('data-rejected'))).toBe(byLength);
+    await page.close();
   });
 
   it('holds at 390 px: nothing wider than the screen', async () => {
