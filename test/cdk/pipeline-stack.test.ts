@@ -247,7 +247,12 @@ describe('PipelineStack: a curate-only pipeline with a custom operator', () => {
     template.hasOutput('ExampleInputWithEveryField', {
       Value: JSON.stringify({
         runId: 'my-run',
-        params: { maxConcurrency: 40, toleratedFailurePercentage: 0, minWords: 2 },
+        params: {
+          maxConcurrency: 40,
+          toleratedFailurePercentage: 0,
+          statsInJson: true,
+          minWords: 2,
+        },
         inputs: { pairs: 'inputs/pairs' },
       }),
     });
