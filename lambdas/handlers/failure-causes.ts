@@ -8,62 +8,33 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { storageFor } from '../shards/storage';
 import type { FailureCause } from '../../core/contracts';
-import { parseOperatorFailure } from '../../core/errors';
+import { describeFailure as describeCause, logTailOf } from '../../core/failure-causes';
 import { resultsPrefixUri } from '../../core/layout';
 import { readResultWriterFailures, type MapFailure } from './map-failures';
 
 /** Causes kept in the summary: the first is what a user needs; a few more show a pattern. */
 export const MAX_CAUSES = 10;
-/** Keeps the execution output small: Lambda causes carry stack traces. */
-const MAX_MESSAGE_CHARS = 2000;
-const LOG_TAIL_LINES = 20;
 const MAP_THRESHOLD_ERROR = 'States.ExceedToleratedFailureThreshold';
 
-/** A Step Functions {Error, Cause} in words: a Lambda's errorMessage, a Batch job's reason. */
+/**
+ * A Step Functions {Error, Cause} in words (core/failure-causes.ts), with a training job's last
+ * log lines when its log is a file (the local runner's). On AWS the stream is in CloudWatch
+ * Logs, which `vlmflow status` reads (infra/cli/aws/job-logs.ts).
+ */
 export function describeFailure(
   error: string | undefined,
   cause: string | undefined,
 ): Omit<FailureCause, 'stage' | 'shard'> {
-  const name = error ?? 'Error';
-  const parsed = parseJson(cause ?? '');
-  const lambdaMessage = field(parsed, 'errorMessage');
-  if (typeof lambdaMessage === 'string') {
-    const message = lambdaMessage.slice(0, MAX_MESSAGE_CHARS);
-    return { error: name, message, ...parseOperatorFailure(message) };
-  }
-  if (typeof field(parsed, 'JobName') === 'string') return describeBatchJob(name, parsed);
-  return { error: name, message: (cause ?? '').slice(0, MAX_MESSAGE_CHARS) };
+  const described = describeCause(error, cause);
+  const logTail = readLogTail(described.logStream);
+  return logTail.length > 0 ? { ...described.cause, logTail } : described.cause;
 }
 
-/** A failed Batch job (DescribeJobs' detail): its reason, exit code and, when local, its log. */
-function describeBatchJob(error: string, job: unknown): Omit<FailureCause, 'stage' | 'shard'> {
-  const container = field(job, 'Container');
-  const exitCode = field(container, 'ExitCode');
-  const reason = String(field(job, 'StatusReason') ?? field(container, 'Reason') ?? 'failed');
-  const logTail = readLogTail(field(container, 'LogStreamName'));
-  return {
-    error,
-    message:
-      `training job ${String(field(job, 'JobName'))} failed: ${reason}` +
-      (typeof exitCode === 'number' && !reason.includes('exit code')
-        ? ` (exit code ${exitCode})`
-        : ''),
-    ...(logTail.length > 0 ? { logTail } : {}),
-  };
-}
-
-/**
- * The last lines of a job's log. The local runner's log stream is a file; on AWS it is a
- * CloudWatch stream name, which this does not read (the message then names the stream).
- */
-function readLogTail(logStream: unknown): string[] {
-  if (typeof logStream !== 'string' || !isAbsolute(logStream) || !existsSync(logStream)) return [];
+/** The last lines of a local job's log file; none for a CloudWatch stream name. */
+function readLogTail(logStream: string | undefined): string[] {
+  if (logStream === undefined || !isAbsolute(logStream) || !existsSync(logStream)) return [];
   try {
-    const lines = readFileSync(logStream, 'utf8').split('\n');
-    return lines
-      .filter((line) => line.trim().length > 0)
-      .slice(-LOG_TAIL_LINES)
-      .map((line) => line.slice(0, 500));
+    return logTailOf(readFileSync(logStream, 'utf8').split('\n'));
   } catch {
     return [];
   }
@@ -123,23 +94,9 @@ export async function collectCauses(
     !(error === MAP_THRESHOLD_ERROR && causes.length > 0)
   ) {
     const described = describeFailure(error, cause);
-    const jobName = field(parseJson(cause ?? ''), 'JobName');
-    const stage = typeof jobName === 'string' ? trainStageOf(jobName) : undefined;
+    const { jobName } = describeCause(error, cause);
+    const stage = jobName !== undefined ? trainStageOf(jobName) : undefined;
     causes.unshift({ ...(stage ? { stage } : {}), ...described });
   }
   return causes.slice(0, MAX_CAUSES);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function field(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)[name]
-    : undefined;
 }

@@ -1,4 +1,9 @@
 /** `vlmflow start | status | redrive` at the SDK boundary (aws-sdk-client-mock). */
+import {
+  CloudWatchLogsClient,
+  GetLogEventsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-cloudwatch-logs';
 import * as path from 'node:path';
 import {
   DescribeExecutionCommand,
@@ -224,6 +229,88 @@ describe('vlmflow status', () => {
       '  Curateweb [################........] 10 succeeded, 3 failed, 4 running, 3 pending of 20 shards (RUNNING)',
       '',
     ]);
+  });
+
+  describe('a failed training job', () => {
+    const logs = mockClient(CloudWatchLogsClient);
+    const STREAM = 'vlmflow-pairs-connector-train/default/5f0e1d2c3b4a';
+    // Step Functions' Cause for a failed batch:submitJob.sync: DescribeJobs' job, PascalCase.
+    const batchCause = JSON.stringify({
+      JobName: 'vlmflow-run-1-connector',
+      JobId: 'a1b2',
+      Status: 'FAILED',
+      StatusReason: 'Essential container in task exited',
+      Container: { ExitCode: 1, LogStreamName: STREAM, Image: 'x'.repeat(3000) },
+    });
+    const withLogs: ActionIo = {
+      ...io,
+      logs: () => new CloudWatchLogsClient({ region: 'eu-west-1' }),
+    };
+
+    beforeEach(() => {
+      logs.reset();
+      sfn.on(DescribeExecutionCommand).resolves({
+        executionArn: EXECUTION,
+        stateMachineArn: MACHINE,
+        name: 'run-1',
+        status: 'FAILED',
+        startDate: new Date('2026-01-02T03:04:05Z'),
+        error: 'States.TaskFailed',
+        cause: batchCause,
+      });
+    });
+
+    test("shows the job's reason and the last lines of its CloudWatch log", async () => {
+      logs.on(GetLogEventsCommand).resolves({
+        events: [
+          { timestamp: 1, message: 'step 1 loss 2.31' },
+          { timestamp: 2, message: 'Traceback (most recent call last):' },
+          { timestamp: 3, message: 'torch.OutOfMemoryError: CUDA out of memory.' },
+        ],
+      });
+      await statusAction(EXECUTION, {}, withLogs);
+      expect(logs.commandCalls(GetLogEventsCommand)[0]?.args[0].input).toEqual({
+        logGroupName: '/aws/batch/job',
+        logStreamName: STREAM,
+        startFromHead: false,
+        limit: 20,
+      });
+      const lines = output.split('\n');
+      expect(lines).toContain('  error: States.TaskFailed');
+      expect(lines).toContain(
+        '  first cause: training job vlmflow-run-1-connector failed: Essential container in task exited (exit code 1)',
+      );
+      expect(lines.slice(-4, -1)).toEqual([
+        '    | step 1 loss 2.31',
+        '    | Traceback (most recent call last):',
+        '    | torch.OutOfMemoryError: CUDA out of memory.',
+      ]);
+      // The 3 KB job JSON is left to --json.
+      expect(output).not.toContain('xxxx');
+    });
+
+    test('says why when the log cannot be read, and carries the cause in --json', async () => {
+      logs
+        .on(GetLogEventsCommand)
+        .rejects(
+          new ResourceNotFoundException({
+            message: 'The specified log stream does not exist.',
+            $metadata: {},
+          }),
+        );
+      await statusAction(EXECUTION, { json: true }, withLogs);
+      const status = JSON.parse(output) as { causes: { message: string; logTail: string[] }[] };
+      expect(status.causes).toEqual([
+        {
+          error: 'States.TaskFailed',
+          message:
+            'training job vlmflow-run-1-connector failed: Essential container in task exited (exit code 1)',
+          logTail: [
+            `(could not read log /aws/batch/job/${STREAM}: The specified log stream does not exist.)`,
+          ],
+        },
+      ]);
+    });
   });
 
   test('a bare name without a pipeline is explained', async () => {

@@ -5,6 +5,7 @@
  * region and credentials from the environment or the profile.
  */
 import { RedriveExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { renderInputSchemaJson } from '../../compiler/input-schema';
 import type { PipelineGraph } from '../../../core/ir';
 import type { OperatorDeclaration } from '../../../core/ops/operator';
@@ -22,6 +23,8 @@ import {
 
 export interface ActionIo {
   readonly client: () => SFNClient;
+  /** For a failed training job's log lines in `status`; without it they are not read. */
+  readonly logs?: () => CloudWatchLogsClient;
   readonly write: (text: string) => void;
   /** Progress bars only on a terminal. */
   readonly isTTY: boolean;
@@ -29,6 +32,7 @@ export interface ActionIo {
 
 export const defaultIo = (): ActionIo => ({
   client: () => new SFNClient({}),
+  logs: () => new CloudWatchLogsClient({}),
   write: (text) => void process.stdout.write(text),
   isTTY: process.stdout.isTTY === true,
 });
@@ -104,6 +108,7 @@ export async function statusAction(
   const status = await describeExecutionStatus(
     client,
     await resolveExecutionArn(client, ref, flags),
+    io.logs?.(),
   );
   io.write(
     flags.json

@@ -1,6 +1,7 @@
 /**
- * `vlmflow status <execution>` on AWS: the execution's state and, for each Distributed Map it
- * ran, the items (shards) of its Map Run by state.
+ * `vlmflow status <execution>` on AWS: the execution's state, for each Distributed Map it ran
+ * the items (shards) of its Map Run by state, and for a failed one its cause in words (a failed
+ * training job with the last lines of its CloudWatch log).
  */
 import {
   DescribeExecutionCommand,
@@ -8,6 +9,10 @@ import {
   ListMapRunsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { FailureCause } from '../../../core/contracts';
+import { describeFailure } from '../../../core/failure-causes';
+import { readJobLogTail } from './job-logs';
 
 /** Shard counts of one Distributed Map run. */
 export interface MapRunProgress {
@@ -33,11 +38,15 @@ export interface ExecutionStatus {
   /** The run summary when the execution has finished. */
   readonly output?: unknown;
   readonly mapRuns: readonly MapRunProgress[];
+  /** A failed execution's error and cause in words; a training job's with its log's last lines. */
+  readonly causes?: readonly FailureCause[];
 }
 
 export async function describeExecutionStatus(
   client: SFNClient,
   executionArn: string,
+  /** Reads a failed training job's log; without it the cause has no log lines. */
+  logs?: CloudWatchLogsClient,
 ): Promise<ExecutionStatus> {
   const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
   const mapRunArns: string[] = [];
@@ -74,7 +83,20 @@ export async function describeExecutionStatus(
     ...(execution.cause !== undefined && { cause: execution.cause }),
     ...(execution.output !== undefined && { output: parseJsonOrText(execution.output) }),
     mapRuns: [...mapRuns].sort((a, b) => a.label.localeCompare(b.label)),
+    ...((execution.error !== undefined || execution.cause !== undefined) && {
+      causes: [await causeOf(execution.error, execution.cause, logs)],
+    }),
   };
+}
+
+async function causeOf(
+  error: string | undefined,
+  cause: string | undefined,
+  logs: CloudWatchLogsClient | undefined,
+): Promise<FailureCause> {
+  const described = describeFailure(error, cause);
+  if (!logs || described.logStream === undefined) return described.cause;
+  return { ...described.cause, logTail: await readJobLogTail(logs, described.logStream) };
 }
 
 /** `arn:…:mapRun:<machine>/<label>:<id>` → `<label>`. */

@@ -15,7 +15,12 @@ export function renderExecutionStatus(status: ExecutionStatus, bars: boolean): s
       `  ${run.label} ${bar}${run.succeeded} succeeded, ${run.failed} failed, ${run.running} running, ${run.pending} pending of ${run.total} shards (${run.status})`,
     );
   }
-  if (status.error !== undefined) lines.push(`  error: ${status.error}: ${status.cause ?? ''}`);
+  // The raw cause (a Batch job's DescribeJobs JSON) is in --json; the words are below.
+  if (status.causes) {
+    if (status.error !== undefined) lines.push(`  error: ${status.error}`);
+    lines.push(...renderCauses({ causes: status.causes }));
+  } else if (status.error !== undefined)
+    lines.push(`  error: ${status.error}: ${status.cause ?? ''}`);
   return lines;
 }
 
