@@ -290,14 +290,12 @@ describe('vlmflow status', () => {
     });
 
     test('says why when the log cannot be read, and carries the cause in --json', async () => {
-      logs
-        .on(GetLogEventsCommand)
-        .rejects(
-          new ResourceNotFoundException({
-            message: 'The specified log stream does not exist.',
-            $metadata: {},
-          }),
-        );
+      logs.on(GetLogEventsCommand).rejects(
+        new ResourceNotFoundException({
+          message: 'The specified log stream does not exist.',
+          $metadata: {},
+        }),
+      );
       await statusAction(EXECUTION, { json: true }, withLogs);
       const status = JSON.parse(output) as { causes: { message: string; logTail: string[] }[] };
       expect(status.causes).toEqual([
