@@ -11,6 +11,8 @@ export interface DedupUse {
   readonly segment: number;
   /** Its storage name (`dedup/<name>/`): the stage's, or `<stage>_<n>` for its n-th dedup. */
   readonly name: string;
+  /** Its implicit run parameters are `<prefix>.<arg>` (docs/parameters.md). */
+  readonly prefix: string;
   readonly args: Readonly<Record<string, unknown>>;
 }
 

@@ -76,6 +76,14 @@ export const runDedupParams = z
     }
   });
 
+/**
+ * The arguments of a `.dedup()` a run may set as implicit parameters: its mode's options and
+ * `partitions`. `mode` is not one: it shapes the compiled stages.
+ */
+export function runDedupRunArgs(mode: DedupMode): readonly string[] {
+  return ['partitions', ...MODE_OPTIONS[mode]];
+}
+
 function modesWith(option: string): DedupMode[] {
   return DEDUP_MODES.filter((mode) => (MODE_OPTIONS[mode] as readonly string[]).includes(option));
 }

@@ -5,7 +5,8 @@
  * them when it creates the operator. Only given values travel in the run's params.
  */
 import { z } from 'zod';
-import type { OperatorUse } from './ops/operator';
+import type { OperatorDeclaration, OperatorUse } from './ops/operator';
+import { RUN_DEDUP_KIND, runDedupRunArgs, type DedupMode } from './dedup-spec';
 
 /** `kind`, or `kind#n` for the n-th use of a kind (the shard loop labels its timings alike). */
 export function operatorLabels(kinds: readonly string[]): string[] {
@@ -54,6 +55,21 @@ export function withImplicitArgs(
   const args = { ...use.args };
   for (const [name, value] of given) args[name.slice(start.length)] = value;
   return { use: { ...use, args }, applied: given.map(([name]) => name) };
+}
+
+/**
+ * The arguments of one use a run may set, with their JSON Schema: the scalar arguments of its
+ * schema; for a run-scoped `.dedup()`, only those of its mode (never `mode`: it shapes the
+ * compiled stages).
+ */
+export function settableArgSchemas(
+  use: OperatorUse,
+  declaration: OperatorDeclaration,
+): Readonly<Record<string, ArgSchema>> {
+  const all = scalarArgSchemas(declaration.params);
+  if (use.op !== RUN_DEDUP_KIND) return all;
+  const allowed = runDedupRunArgs(use.args.mode as DedupMode);
+  return Object.fromEntries(Object.entries(all).filter(([arg]) => allowed.includes(arg)));
 }
 
 /** JSON types an implicit parameter can have: run parameters are scalars (contracts.ts Params). */

@@ -5,7 +5,12 @@
  * with `boundTo` and are set through that parameter instead.
  */
 import { isParamRef, type OperatorDeclaration, type OperatorUse } from './ops/operator';
-import { implicitPrefix, operatorLabels, scalarArgSchemas, type ArgSchema } from './implicit-args';
+import {
+  implicitPrefix,
+  operatorLabels,
+  settableArgSchemas,
+  type ArgSchema,
+} from './implicit-args';
 import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from './dedup-spec';
 import type { PipelineGraph } from './ir';
 
@@ -34,9 +39,9 @@ export interface ImplicitParam {
 
 /**
  * Every operator use of every source, with its name prefix. Labels count uses of a kind in the
- * stage as compiled: a run-scoped `.dedup()` takes its filter operator's kind (dedup.exact or
- * dedup.phash) and place, exactly as the shard tasks see it (implicitPrefixes), but its own
- * arguments shape the compiled stages and are not run parameters.
+ * stage as compiled: a run-scoped `.dedup()` takes its filter operator's kind (dedup.exact,
+ * dedup.phash, dedup.frequency or dedup.minhash) and place, exactly as the shard tasks see it
+ * (implicitPrefixes); its arguments but `mode` are run parameters under that name.
  */
 export function implicitUsesOf(graph: PipelineGraph): ImplicitUse[] {
   return graph.sources.flatMap((source) => {
@@ -44,18 +49,12 @@ export function implicitUsesOf(graph: PipelineGraph): ImplicitUse[] {
       use.op === RUN_DEDUP_KIND ? DEDUP_REJECTS[use.args.mode as DedupMode].op : use.op,
     );
     const labels = operatorLabels(kinds);
-    return source.ops.flatMap((use, i) =>
-      use.op === RUN_DEDUP_KIND
-        ? []
-        : [
-            {
-              name: implicitPrefix(source.name, labels[i]!),
-              stage: source.name,
-              label: labels[i]!,
-              use,
-            },
-          ],
-    );
+    return source.ops.map((use, i) => ({
+      name: implicitPrefix(source.name, labels[i]!),
+      stage: source.name,
+      label: labels[i]!,
+      use,
+    }));
   });
 }
 
@@ -68,7 +67,7 @@ export function implicitParamsOf(
   return implicitUsesOf(graph).flatMap(({ name, stage, label, use }) => {
     const decl = byKind.get(use.op);
     if (!decl) return [];
-    return Object.entries(scalarArgSchemas(decl.params)).map(([arg, schema]) => {
+    return Object.entries(settableArgSchemas(use, decl)).map(([arg, schema]) => {
       const written = use.args[arg];
       const literal =
         typeof written === 'string' || typeof written === 'number' || typeof written === 'boolean'

@@ -7,7 +7,7 @@
  * parameters keep the pipeline's literal and never travel.
  */
 import { isParamRef } from './ops/operator';
-import { scalarArgSchemas, withImplicitArgs } from './implicit-args';
+import { settableArgSchemas, withImplicitArgs } from './implicit-args';
 import {
   OperatorConfigError,
   validateOperatorUse,
@@ -56,7 +56,7 @@ export function resolveRunParams(
       );
     } else if (
       !entry ||
-      (declaration && !Object.hasOwn(scalarArgSchemas(declaration.params), arg))
+      (declaration && !Object.hasOwn(settableArgSchemas(entry.use, declaration), arg))
     ) {
       problems.push(unknownMessage(name, specs, operators, registry));
     } else if (!isScalar(value)) {
@@ -111,7 +111,7 @@ function unknownMessage(
   const settable = operators.flatMap((entry) => {
     const declaration = registry.get(entry.use.op);
     if (!declaration) return [];
-    return Object.keys(scalarArgSchemas(declaration.params))
+    return Object.keys(settableArgSchemas(entry.use, declaration))
       .filter((arg) => !isParamRef(entry.use.args[arg]))
       .map((arg) => `${entry.name}.${arg}`);
   });

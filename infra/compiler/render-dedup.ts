@@ -77,6 +77,7 @@ export function sourceStateNames(source: SourceNode): string[] {
 const useOf = (dedup: DedupSplit): JsonObject => ({
   segment: dedup.segment,
   name: dedup.name,
+  prefix: dedup.prefix,
   args: dedup.args as JsonObject,
 });
 

@@ -2,6 +2,7 @@ import type { Segment } from '../../core/contracts';
 import type { OperatorUse } from '../../core/ops/operator';
 import { DEDUP_REJECTS, RUN_DEDUP_KIND, type DedupMode } from '../../core/dedup-spec';
 import type { SourceNode } from '../../core/ir';
+import { implicitPrefixes } from '../../core/implicit-args';
 
 /** Where a run-scoped dedup splits a stage (docs/dedup.md). */
 export interface DedupSplit {
@@ -13,6 +14,8 @@ export interface DedupSplit {
    * stage's name for its first dedup, `<stage>_<n>` for the n-th (no stage name has `_`).
    */
   readonly name: string;
+  /** Its implicit parameters' prefix (`pairs.dedup.frequency`), as the shard tasks name it. */
+  readonly prefix: string;
   /** The `.dedup()` arguments as written (literals or `$param` references). */
   readonly args: OperatorUse['args'];
 }
@@ -48,14 +51,19 @@ export function stageLayoutOf(source: SourceNode): StageLayout {
     run = [];
     const mode = use.args.mode as DedupMode;
     const name = dedupNameOf(source.name, dedups.length);
-    dedups.push({ segment: segments.length, mode, name, args: use.args });
+    dedups.push({ segment: segments.length, mode, name, prefix: '', args: use.args });
     segments.push({
       fn: 'curate',
       ops: [{ op: DEDUP_REJECTS[mode].op, fn: 'curate', args: { stage: name } }],
     });
   }
   segments.push(...fuse(run));
-  return { segments: segments.length > 0 ? segments : [{ fn: 'curate', ops: [] }], dedups };
+  if (segments.length === 0) return { segments: [{ fn: 'curate', ops: [] }], dedups: [] };
+  const prefixes = implicitPrefixes(source.name, segments);
+  return {
+    segments,
+    dedups: dedups.map((d) => ({ ...d, prefix: prefixes[d.segment]![0]! })),
+  };
 }
 
 export function segmentsOf(source: SourceNode): Segment[] {

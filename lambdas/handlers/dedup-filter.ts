@@ -27,6 +27,7 @@ import {
 } from '../../core/dedup-spec';
 import { ShardError } from '../../core/errors';
 import { runSegment } from './segment';
+import { implicitPrefixes } from '../../core/implicit-args';
 
 const filterParams = z.strictObject({
   stage: z.string().min(1),
@@ -132,5 +133,11 @@ export async function filterShard(event: DedupFilterEvent): Promise<ShardResult>
   const segments = task.segments.map((s, i) =>
     i === segment ? { ...s, ops: [{ ...use, args }] } : s,
   );
-  return runSegment({ task: { ...task, segments }, segment }, FILTER_REGISTRY);
+  // The run's values for `<prefix>.<arg>` are the dedup's (already in task.dedup.config), not
+  // arguments of this filter, which shares its name.
+  const prefix = `${implicitPrefixes(task.stage, task.segments)[segment]![0]!}.`;
+  const params = Object.fromEntries(
+    Object.entries(task.params).filter(([name]) => !name.startsWith(prefix)),
+  );
+  return runSegment({ task: { ...task, params, segments }, segment }, FILTER_REGISTRY);
 }

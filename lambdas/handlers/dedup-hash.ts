@@ -31,7 +31,7 @@ export async function hashShard(event: DedupHashEvent): Promise<DedupHashResult>
   const done = await readIfExists<DedupHashResult>(marker);
   if (done) return done;
 
-  const config = resolveDedupConfig(dedup.args, task.params, where);
+  const config = resolveDedupConfig(dedup, task.params, where);
   // What the filter will read: the shard itself, or what the segment before the dedup kept.
   const input =
     dedup.segment === 0 ? item.uri : segmentShardUri(runRoot, stage, dedup.segment - 1, item.key);

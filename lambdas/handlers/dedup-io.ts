@@ -6,7 +6,14 @@ import { storageFor } from '../shards/storage';
 import { resolveArgs } from '../../core/ops/operator';
 import type { Params } from '../../core/contracts';
 import { ShardError, messageOf } from '../../core/errors';
-import { dedupConfigOf, runDedupParams, type DedupConfig } from '../../core/dedup-spec';
+import {
+  RUN_DEDUP_KIND,
+  dedupConfigOf,
+  runDedupParams,
+  type DedupConfig,
+} from '../../core/dedup-spec';
+import type { DedupUse } from '../../core/dedup-contracts';
+import { withImplicitArgs } from '../../core/implicit-args';
 
 export async function readIfExists<T>(uri: string): Promise<T | undefined> {
   try {
@@ -27,14 +34,18 @@ export async function listNames(prefixUri: string, suffix: string): Promise<stri
   return names.sort();
 }
 
-/** The use's arguments with the run's parameters, validated by the same schema as in the DSL. */
-export function resolveDedupConfig(
-  args: Readonly<Record<string, unknown>>,
-  params: Params,
-  where: string,
-): DedupConfig {
+/**
+ * The use's arguments with the run's parameters (declared ones it is bound to, implicit ones
+ * given for its prefix), validated by the same schema as in the DSL and in Plan.
+ */
+export function resolveDedupConfig(use: DedupUse, params: Params, where: string): DedupConfig {
+  const { use: withRunArgs } = withImplicitArgs(
+    { op: RUN_DEDUP_KIND, fn: 'curate', args: use.args },
+    use.prefix,
+    params,
+  );
   try {
-    return dedupConfigOf(runDedupParams.parse(resolveArgs(args, params)));
+    return dedupConfigOf(runDedupParams.parse(resolveArgs(withRunArgs.args, params)));
   } catch (error) {
     throw new ShardError(`${where}: dedup arguments: ${messageOf(error)}`, { cause: error });
   }

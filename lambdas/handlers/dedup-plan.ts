@@ -23,7 +23,7 @@ import { taggedAs } from '../../core/object-tags';
 export async function planDedup(event: DedupPlanEvent): Promise<DedupPlan> {
   const { runRoot, stage } = event;
   const { name } = event.dedup;
-  const config = resolveDedupConfig(event.dedup.args, event.params, `stage "${stage}" dedup plan`);
+  const config = resolveDedupConfig(event.dedup, event.params, `stage "${stage}" dedup plan`);
   const items = await readJson<ShardItem[]>(
     fromLocation(event.allShards.Bucket, event.allShards.Key),
   );

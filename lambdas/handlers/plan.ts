@@ -33,6 +33,7 @@ import { resolveRunParams } from '../../core/run-params';
 import { checkStorageArgs } from './check-references';
 import { ParamError } from '../../core/params';
 import { builtinDeclarations } from '../../core/ops';
+import { runDedup } from '../../core/dedup-spec';
 import { declarationsByKind, type OperatorDeclaration } from '../../core/ops/operator';
 import type { OperatorRegistry } from '../../core/ops/validate-use';
 import {
@@ -58,7 +59,10 @@ export function createPlanHandler(
   return (event) => plan(event, registry);
 }
 
-export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, builtinDeclarations);
+/** The built-in operators and `.dedup()`, whose run parameters Plan checks too. */
+const PLAN_DECLARATIONS = declarationsByKind([...builtinDeclarations.values(), runDedup]);
+
+export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, PLAN_DECLARATIONS);
 
 async function plan(event: PlanEvent, registry: OperatorRegistry): Promise<RunContext> {
   const input = event.input ?? {};

@@ -166,7 +166,8 @@ describe('bundled assets of pipeline cauldron (real esbuild, no Docker)', () => 
     // What the compiled maps do for one shard: curate, hash, plan, resolve, filter, caption.
     const curated = invokeBundled<ShardResult>(assets().get('curate')!, { task, segment: 0 }, dir);
     const dedup = assets().get('dedup')!;
-    const use = { segment: frequency!.segment, name: frequency!.name, args: frequency!.args };
+    const { segment, name, prefix, args } = frequency!;
+    const use = { segment, name, prefix, args };
     invokeBundled(dedup, { action: 'hash', task, dedup: use }, dir);
     const allShards = path.join(dir, 'all-shards.json');
     fs.writeFileSync(allShards, JSON.stringify([task.item]));

@@ -75,7 +75,12 @@ describe('compiled run-scoped dedup', () => {
       Payload: {
         action: 'hash',
         'task.$': '$',
-        dedup: { segment: 1, name: 'web', args: { mode: 'phash', maxDistance: { $param: 'k' } } },
+        dedup: {
+          segment: 1,
+          name: 'web',
+          prefix: 'web.dedup.phash',
+          args: { mode: 'phash', maxDistance: { $param: 'k' } },
+        },
       },
     });
     const resolve = def.States['Resolve duplicates web'] as DistributedMapState;

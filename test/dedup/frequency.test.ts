@@ -7,6 +7,13 @@ import type { Sample } from '../../core/ops/sample';
 import { frequencyDigest, placeSample } from '../../lambdas/handlers/dedup-hashing';
 import { exactDrops, frequentDrops, type OriginRecord } from '../../lambdas/handlers/dedup-resolve';
 import { mergeDrops } from '../../lambdas/handlers/dedup-drops';
+import { resolveDedupConfig } from '../../lambdas/handlers/dedup-io';
+import { implicitUsesOf } from '../../core/implicit-params';
+import { resolveRunParams } from '../../core/run-params';
+import { ParamError } from '../../core/params';
+import { declarationsByKind } from '../../core/ops/operator';
+import { stageLayoutOf } from '../../infra/compiler';
+import dedupText from '../fixtures/pipelines/dedup-text';
 
 const config = (args: Record<string, unknown>): DedupConfig =>
   dedupConfigOf(runDedupParams.parse(args));
@@ -176,5 +183,60 @@ describe('arguments', () => {
     ]);
     expect(issues({ mode: 'frequency', maxOccurrences: 0 })?.[0]).toMatch(/^maxOccurrences: /);
     expect(issues({ mode: 'frequency', key: 'domain' })?.[0]).toMatch(/^key: /);
+  });
+});
+
+describe('run parameters of a .dedup() (Plan)', () => {
+  const graph = dedupText.graph;
+  const operators = implicitUsesOf(graph).map(({ name, use }) => ({ name, use }));
+  const specs = graph.params;
+  const problemsOf = (given: Record<string, unknown>): readonly string[] => {
+    try {
+      resolveRunParams(specs, given, operators, declarationsByKind(dedupText.operators));
+    } catch (error) {
+      if (error instanceof ParamError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('takes its mode’s arguments as <source>.dedup.<mode>.<arg>, checked by its schema', () => {
+    expect(
+      problemsOf({ 'captions.dedup.minhash.bands': 20, 'both.dedup.minhash.ngram': 3 }),
+    ).toEqual([]);
+    expect(problemsOf({ 'captions.dedup.minhash.ngram': 0 })).toEqual([
+      expect.stringMatching(
+        /^params\.captions\.dedup\.minhash\.ngram: invalid for operator dedup\.run \(captions\.dedup\.minhash\): ngram: /,
+      ),
+    ]);
+  });
+
+  it('refuses mode, another mode’s options and arguments bound to a declared parameter', () => {
+    expect(problemsOf({ 'captions.dedup.minhash.mode': 'exact' })[0]).toMatch(
+      /^params\.captions\.dedup\.minhash\.mode: unknown parameter/,
+    );
+    expect(problemsOf({ 'frequent.dedup.frequency.ngram': 3 })[0]).toMatch(
+      /^params\.frequent\.dedup\.frequency\.ngram: unknown parameter/,
+    );
+    expect(problemsOf({ 'frequent.dedup.frequency.maxOccurrences': 5 })).toEqual([
+      'params.frequent.dedup.frequency.maxOccurrences: argument "maxOccurrences" of operator dedup.run (frequent.dedup.frequency) is bound to the pipeline parameter "maxUrlOccurrences"; set params.maxUrlOccurrences instead',
+    ]);
+  });
+
+  it('are applied by the dedup handlers, over the use as written', () => {
+    const [, , both] = graph.sources;
+    const [frequency, minhash] = stageLayoutOf(both!).dedups;
+    expect([frequency!.prefix, minhash!.prefix]).toEqual([
+      'both.dedup.frequency',
+      'both.dedup.minhash',
+    ]);
+    const params = { maxUrlOccurrences: 2, partitions: 4, 'both.dedup.minhash.rows': 4 };
+    expect(resolveDedupConfig(minhash!, params, 'test')).toMatchObject({
+      mode: 'minhash',
+      bands: 14,
+      rows: 4,
+      partitions: 4,
+    });
+    expect(resolveDedupConfig(frequency!, params, 'test')).toMatchObject({ maxOccurrences: 2 });
   });
 });

@@ -142,11 +142,20 @@ describe('frequency and MinHash dedups, vlmflow run --local', () => {
     );
   });
 
-  it('takes maxOccurrences from a run parameter, and another run id gives byte-identical datasets', async () => {
+  it('takes maxOccurrences from a run parameter; other partitions give byte-identical datasets', async () => {
     const other = await runFixture(input, path.join(dir, 'work'), 'r2', [
-      '--param',
-      'maxUrlOccurrences=3',
+      ...['--param', 'maxUrlOccurrences=3'],
+      // An implicit parameter of the MinHash dedup: 14 bands × 1 partition instead of × 4.
+      ...['--param', 'captions.dedup.minhash.partitions=1'],
     ]);
+    const resolvedIn = async (runId: string) => {
+      const runDir = path.join(dir, 'work', 'runs', 'dedup-text', runId);
+      const generations = path.join(runDir, 'dedup', 'captions', 'generations');
+      const [generation] = await readdir(generations);
+      return readdir(path.join(generations, generation!, 'resolved'));
+    };
+    expect(await resolvedIn('r1')).toHaveLength(14 * 4);
+    expect(await resolvedIn('r2')).toHaveLength(14);
     expect(other.stages.frequent?.rejected['dedup.frequency:frequent_url']).toBeUndefined();
     expect(other.stages.captions).toEqual(summary.stages.captions);
     const manifest = async (runId: string) =>

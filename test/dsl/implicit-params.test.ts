@@ -10,7 +10,6 @@ import { defineOperator, isPipeline, param, pipeline, type Pipeline } from '../.
 import { implicitParamsOf, implicitUsesOf } from '../../core/implicit-params';
 import { stageLayoutOf } from '../../infra/compiler';
 import { implicitPrefixes, withImplicitArgs } from '../../core/implicit-args';
-import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
 import { ops } from '../../core/ops';
 
 const threshold = defineOperator({
@@ -46,7 +45,8 @@ describe('implicitParamsOf', () => {
   it('names every scalar argument <source>.<label>.<arg>, in chain order', () => {
     expect(implicitUsesOf(demo.graph).map((u) => u.name)).toEqual([
       'web.text.length',
-      // .dedup() takes the place of its filter (dedup.exact), so the next dedup.exact is #2.
+      // .dedup() is named as its filter (dedup.exact), so the next dedup.exact is #2.
+      'web.dedup.exact',
       'web.dedup.exact#2',
       'web.text.length#2',
       'web.example.threshold',
@@ -57,6 +57,8 @@ describe('implicitParamsOf', () => {
       'web.text.length.minChars',
       'web.text.length.maxWords',
       'web.text.length.maxChars',
+      // Its mode's arguments only, never mode (it shapes the compiled stages).
+      'web.dedup.exact.partitions',
       'web.dedup.exact#2.of',
       'web.text.length#2.minWords',
       'web.text.length#2.minChars',
@@ -135,8 +137,8 @@ describe('the names shard tasks compute from the compiled segments', () => {
     const listed = implicitUsesOf(p.graph).map((u) => u.name);
     const atRuntime = p.graph.sources.flatMap((source) => {
       const flat = implicitPrefixes(source.name, stageLayoutOf(source).segments).flat();
-      // The stage's ops in order, the .dedup() replaced by its filter (not addressable).
-      return flat.filter((_, i) => source.ops[i]?.op !== RUN_DEDUP_KIND);
+      // The stage's ops in order, each .dedup() as its filter.
+      return flat;
     });
     expect(atRuntime).toEqual(listed);
   });
