@@ -97,6 +97,14 @@ export const DEFAULT_MAX_OCCURRENCES = 10;
 /** datatrove's MinhashConfig: 5-word shingles, 14 buckets × 8 hashes (threshold ≈ (1/14)^(1/8) ≈ 0.72). */
 export const MINHASH_DEFAULTS = { ngram: 5, bands: 14, rows: 8 } as const;
 
+/** Each mode's option defaults (the schema cannot hold them: an option of another mode is refused). */
+export const MODE_DEFAULTS = {
+  exact: {},
+  phash: { maxDistance: DEFAULT_MAX_DISTANCE },
+  frequency: { key: 'url', maxOccurrences: DEFAULT_MAX_OCCURRENCES },
+  minhash: MINHASH_DEFAULTS,
+} as const satisfies Record<DedupMode, Readonly<Record<string, string | number>>>;
+
 export const runDedup = declareOperator({
   kind: RUN_DEDUP_KIND,
   fn: 'curate',
@@ -128,7 +136,7 @@ export function dedupConfigOf(args: RunDedupArgs): DedupConfig {
     case 'exact':
       return { mode, maxDistance: 0, partitions, bands: 1 };
     case 'phash': {
-      const maxDistance = args.maxDistance ?? DEFAULT_MAX_DISTANCE;
+      const maxDistance = args.maxDistance ?? MODE_DEFAULTS.phash.maxDistance;
       return { mode, maxDistance, partitions, bands: maxDistance + 1 };
     }
     case 'frequency':
@@ -137,17 +145,17 @@ export function dedupConfigOf(args: RunDedupArgs): DedupConfig {
         maxDistance: 0,
         partitions,
         bands: 1,
-        key: args.key ?? 'url',
-        maxOccurrences: args.maxOccurrences ?? DEFAULT_MAX_OCCURRENCES,
+        key: args.key ?? MODE_DEFAULTS.frequency.key,
+        maxOccurrences: args.maxOccurrences ?? MODE_DEFAULTS.frequency.maxOccurrences,
       };
     case 'minhash':
       return {
         mode,
         maxDistance: 0,
         partitions,
-        bands: args.bands ?? MINHASH_DEFAULTS.bands,
-        ngram: args.ngram ?? MINHASH_DEFAULTS.ngram,
-        rows: args.rows ?? MINHASH_DEFAULTS.rows,
+        bands: args.bands ?? MODE_DEFAULTS.minhash.bands,
+        ngram: args.ngram ?? MODE_DEFAULTS.minhash.ngram,
+        rows: args.rows ?? MODE_DEFAULTS.minhash.rows,
       };
   }
 }

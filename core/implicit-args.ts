@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { OperatorDeclaration, OperatorUse } from './ops/operator';
-import { RUN_DEDUP_KIND, runDedupRunArgs, type DedupMode } from './dedup-spec';
+import { MODE_DEFAULTS, RUN_DEDUP_KIND, runDedupRunArgs, type DedupMode } from './dedup-spec';
 
 /** `kind`, or `kind#n` for the n-th use of a kind (the shard loop labels its timings alike). */
 export function operatorLabels(kinds: readonly string[]): string[] {
@@ -68,8 +68,17 @@ export function settableArgSchemas(
 ): Readonly<Record<string, ArgSchema>> {
   const all = scalarArgSchemas(declaration.params);
   if (use.op !== RUN_DEDUP_KIND) return all;
-  const allowed = runDedupRunArgs(use.args.mode as DedupMode);
-  return Object.fromEntries(Object.entries(all).filter(([arg]) => allowed.includes(arg)));
+  const mode = use.args.mode as DedupMode;
+  const allowed = runDedupRunArgs(mode);
+  const defaults: Readonly<Record<string, string | number>> = MODE_DEFAULTS[mode];
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([arg]) => allowed.includes(arg))
+      .map(([arg, schema]) => [
+        arg,
+        defaults[arg] === undefined ? schema : { ...schema, default: defaults[arg] },
+      ]),
+  );
 }
 
 /** JSON types an implicit parameter can have: run parameters are scalars (contracts.ts Params). */

@@ -4,8 +4,9 @@
  * out are dropped, opted-out images removed; each image is validated, size-filtered (OBELICS:
  * sides 150–20,000 px, aspect <= 2), deduplicated within the shard and resized Idefics2-style
  * (shortest edge 378 px, longest edge at most 980 px); a rejected image leaves the document
- * with its reason. Then the page's text quality, and the document rules (at least one image
- * left, at most 30, enough words).
+ * with its reason. Then the page's text quality, the document rules (at least one image
+ * left, at most 30, enough words), and near-duplicate pages across the whole run (MinHash LSH,
+ * docs/dedup.md).
  */
 import { ops } from '../core/ops';
 import { param, pipeline } from '../infra/dsl';
@@ -119,6 +120,9 @@ export default pipeline('obelics', (p) =>
           minImages: 1,
           maxImages: params.maxImages,
           minWords: params.minWords,
-        }),
+        })
+        // Near-duplicate pages across the run (mirrors, syndicated copies): MinHash LSH over
+        // 5-word shingles of the page's text, 14 bands × 8 (datatrove); the first page stays.
+        .dedup({ mode: 'minhash' }),
     ),
 );

@@ -6,6 +6,7 @@
  * there (lambdas/ops/index.ts); adding an operator is one declaration here plus that file.
  */
 import { declarationsByKind, type OperatorDeclaration } from './operator';
+import { runDedup } from '../dedup-spec';
 import type { OperatorRegistry } from './validate-use';
 import { captionGenerate } from './caption-generate';
 import { dedupExact } from './dedup-exact';
@@ -68,6 +69,12 @@ const declarationsIn = (namespace: object): OperatorDeclaration[] =>
 export const BUILTIN_DECLARATIONS = Object.fromEntries(
   declarationsIn(ops).map((declaration) => [declaration.kind, declaration]),
 ) as ByKind<Leaves<typeof ops>>;
+
+/** What core declares: the built-in operators and the run-scoped `.dedup()` (no implementation). */
+export const CORE_DECLARATIONS: readonly OperatorDeclaration[] = [
+  ...Object.values(BUILTIN_DECLARATIONS),
+  runDedup,
+];
 
 /** kind → declaration of every built-in operator. */
 export const builtinDeclarations: OperatorRegistry = declarationsByKind(

@@ -7,7 +7,7 @@
 import type { ParamSpec, PipelineGraph } from '../../core/ir';
 import { settableImplicitParams, type ImplicitParam } from '../../core/implicit-params';
 import type { OperatorDeclaration } from '../../core/ops/operator';
-import { BUILTIN_DECLARATIONS } from '../../core/ops';
+import { CORE_DECLARATIONS } from '../../core/ops';
 import { RUN_ID_PATTERN } from '../../core/layout';
 
 /** The subset of JSON Schema this module writes; plain JSON. */
@@ -34,15 +34,13 @@ export interface JsonSchema {
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
-const BUILTIN: readonly OperatorDeclaration[] = Object.values(BUILTIN_DECLARATIONS);
-
 /**
  * `operators`: the pipeline's operator declarations (`Pipeline.operators`), whose schemas give
  * the implicit operator parameters their types and bounds; by default the built-in operators.
  */
 export function renderInputSchema(
   graph: PipelineGraph,
-  operators: readonly OperatorDeclaration[] = BUILTIN,
+  operators: readonly OperatorDeclaration[] = CORE_DECLARATIONS,
 ): JsonSchema {
   return {
     $schema: JSON_SCHEMA_DIALECT,

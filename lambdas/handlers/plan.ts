@@ -32,8 +32,7 @@ import { bindRun, runBindingOf } from './run-binding';
 import { resolveRunParams } from '../../core/run-params';
 import { checkStorageArgs } from './check-references';
 import { ParamError } from '../../core/params';
-import { builtinDeclarations } from '../../core/ops';
-import { runDedup } from '../../core/dedup-spec';
+import { CORE_DECLARATIONS } from '../../core/ops';
 import { declarationsByKind, type OperatorDeclaration } from '../../core/ops/operator';
 import type { OperatorRegistry } from '../../core/ops/validate-use';
 import {
@@ -60,7 +59,7 @@ export function createPlanHandler(
 }
 
 /** The built-in operators and `.dedup()`, whose run parameters Plan checks too. */
-const PLAN_DECLARATIONS = declarationsByKind([...builtinDeclarations.values(), runDedup]);
+const PLAN_DECLARATIONS = declarationsByKind(CORE_DECLARATIONS);
 
 export const handler = (event: PlanEvent): Promise<RunContext> => plan(event, PLAN_DECLARATIONS);
 

@@ -18,6 +18,7 @@ import { ShardWriter } from '../../lambdas/shards/tar-writer';
 import { toFileUri } from '../../core/uri';
 import { segmentsOf } from '../../infra/compiler';
 import obelics from '../../pipelines/obelics';
+import { RUN_DEDUP_KIND } from '../../core/dedup-spec';
 import { photo, truncate } from '../fixtures/images';
 
 const PARA =
@@ -100,7 +101,15 @@ describe('obelics: interleaved documents through the curate handler', () => {
     for (const doc of docs) await writer.add(doc);
     await writer.close();
 
-    const source = obelics.graph.sources[0]!;
+    // The curate handler's part of the chain: everything but the run-wide MinHash dedup at its
+    // end, which the dedup function runs (test/dedup/text-run.test.ts).
+    const [curateSegment, minhash, ...more] = segmentsOf(obelics.graph.sources[0]!);
+    expect([minhash?.ops.map((use) => use.op), more]).toEqual([['dedup.minhash'], []]);
+    const source = {
+      ...obelics.graph.sources[0]!,
+      ops: obelics.graph.sources[0]!.ops.filter((use) => use.op !== RUN_DEDUP_KIND),
+    };
+    expect(segmentsOf(source)).toEqual([curateSegment]);
     const runRoot = toFileUri(path.join(root, 'runs', 'obelics', 'r'));
     await handler({
       task: {
