@@ -32,6 +32,12 @@ export interface LambdaFunctionSpec {
   readonly ephemeralStorageMiB: number;
   /** Besides its run folder (`runs/<pipeline>/<runId>/`), which every function reads and writes. */
   readonly reads: readonly FunctionRead[];
+  /**
+   * Lists under `runs/` (s3:ListBucket): stats markers, shard outputs, and the listing that tells
+   * a missing optional object from a denial (S3 answers 403 for both; docs/deploy.md). False for
+   * a function that reads only objects that must exist: a missing one is then S3's 403.
+   */
+  readonly listsRuns: boolean;
   readonly description: string;
 }
 
@@ -47,6 +53,7 @@ export const LAMBDA_FUNCTIONS = {
     ephemeralStorageMiB: 512,
     // Models: Plan checks every model folder a run names (SHA256SUMS and files) before any shard.
     reads: ['inputs', 'models'],
+    listsRuns: true,
     description:
       'Lists input shards and writes manifests: I/O bound, many LIST calls on big inputs',
   },
@@ -60,6 +67,7 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 900,
     ephemeralStorageMiB: 512,
     reads: ['inputs'],
+    listsRuns: true,
     description:
       "Downloads one item of a URL list (format 'urls'): network bound, `concurrency` images in memory at a time (32 × 32 MiB at most by default); Lambda outside a VPC reaches the internet",
   },
@@ -76,6 +84,7 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 900,
     ephemeralStorageMiB: 10240,
     reads: ['inputs'],
+    listsRuns: true,
     description:
       'Streams a shard through the fused operators; images decoded by sharp in memory and /tmp',
   },
@@ -91,6 +100,7 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 900,
     ephemeralStorageMiB: 10240,
     reads: ['inputs', 'models'],
+    listsRuns: true,
     description: 'Runs model operators (model.classify, caption.generate) over a shard',
   },
   finalize: {
@@ -102,6 +112,7 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 900,
     ephemeralStorageMiB: 512,
     reads: [],
+    listsRuns: true,
     description: "Reads every shard's stats and writes the dataset manifest",
   },
   mix: {
@@ -113,6 +124,8 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 900,
     ephemeralStorageMiB: 512,
     reads: [],
+    // Reads only the dataset manifests finalize wrote.
+    listsRuns: false,
     description: 'Samples a weighted mixture from dataset manifests',
   },
   summary: {
@@ -124,6 +137,7 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 120,
     ephemeralStorageMiB: 512,
     reads: [],
+    listsRuns: true,
     description: 'Writes summary.json (and the run report) from the final state',
   },
   dedup: {
@@ -135,6 +149,7 @@ export const LAMBDA_FUNCTIONS = {
     timeoutSeconds: 900,
     ephemeralStorageMiB: 512,
     reads: ['inputs'],
+    listsRuns: true,
     description:
       'Run-scoped dedup (hash, plan, resolve, filter): decodes images for phash; a resolve task holds one hash partition',
   },

@@ -23,6 +23,8 @@ export interface RunAccessOptions {
    * @default - none
    */
   readonly inputPrefixes?: readonly string[];
+  /** List under `runs/` (core/functions.ts `listsRuns`). @default true */
+  readonly listRuns?: boolean;
 }
 
 /**
@@ -39,16 +41,17 @@ export function grantRunAccess(
 ): void {
   const inputPrefixes = [...new Set(options.inputPrefixes ?? [])];
   const runObjects = bucket.arnForObjects(`${RUNS_PREFIX}*`);
-  iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['s3:ListBucket'],
-    resourceArns: [bucket.bucketArn],
-    conditions: {
-      StringLike: {
-        's3:prefix': [`${RUNS_PREFIX}*`, ...inputPrefixes.flatMap((p) => [p, `${p}/*`])],
-      },
-    },
-  });
+  const listed = [
+    ...(options.listRuns === false ? [] : [`${RUNS_PREFIX}*`]),
+    ...inputPrefixes.flatMap((p) => [p, `${p}/*`]),
+  ];
+  if (listed.length > 0)
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': listed } },
+    });
   iam.Grant.addToPrincipal({
     grantee,
     actions: ['s3:GetObject'],

@@ -221,6 +221,7 @@ export class StageFunctions extends Construct {
       });
       const readsInputs = reads(name, 'inputs');
       grantRunAccess(fn, props.bucket, {
+        listRuns: row(name).listsRuns,
         inputPrefixes: [
           ...(readsInputs ? (props.inputPrefixes ?? [INPUTS_PREFIX]) : []),
           ...(readsModelLocations ? [MODELS_PREFIX] : []),

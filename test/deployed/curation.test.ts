@@ -32,15 +32,14 @@ async function bucketWithInputs(name: string): Promise<string> {
 }
 
 /**
- * Statements this pipeline's run does not need, each needed elsewhere or kept on purpose:
- * finalize lists only to tell a failed shard's missing stats from a denial (S3's 403 for a key
- * a prefix-conditioned ListBucket may not cover), which pairs-basic's tolerated-failure run
- * exercises; mix lists only to say that a dataset manifest is missing rather than denied,
- * which a run that reaches mix never meets. Every other statement of every role is needed.
+ * Statements this pipeline's run does not need, each needed elsewhere: finalize lists only to
+ * tell a failed shard's missing stats from a denial (S3's 403 for a key a prefix-conditioned
+ * ListBucket may not cover), which pairs-basic's tolerated-failure run exercises. Every other
+ * statement of every role is needed.
  */
 const GRANTED_UNUSED: Readonly<Record<string, readonly string[]>> = {
   obelics: ['finalize s3:ListBucket'],
-  'cauldron-mixture': ['finalize s3:ListBucket', 'mix s3:ListBucket'],
+  'cauldron-mixture': ['finalize s3:ListBucket'],
   'laion-style': ['finalize s3:ListBucket'],
 };
 
