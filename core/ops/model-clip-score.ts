@@ -32,6 +32,8 @@ export const modelClipScore = declareOperator({
     'invalid_json',
     'low_similarity',
   ],
+  // Plan checks the folder (SHA256SUMS and its files) before any shard, as for model.classify.
+  storageArgs: { model: 'model' },
   stats: {
     score: {
       label: 'cosine similarity of image and text',

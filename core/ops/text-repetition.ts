@@ -18,4 +18,16 @@ export const textRepetition = declareOperator({
     maxCharRepetition: z.number().min(0).max(1).default(0.4),
   }),
   reasons: ['missing', 'invalid_utf8', 'word_repetition', 'char_repetition'],
+  stats: {
+    word_repetition: {
+      label: 'share of repeated word n-grams',
+      bins: { min: 0, max: 1, count: 50 },
+      thresholds: [{ arg: 'maxWordRepetition', keeps: 'below' }],
+    },
+    char_repetition: {
+      label: 'share of repeated character n-grams',
+      bins: { min: 0, max: 1, count: 50 },
+      thresholds: [{ arg: 'maxCharRepetition', keeps: 'below' }],
+    },
+  },
 });

@@ -14,4 +14,11 @@ export const textSpecialChars = declareOperator({
     maxRatio: z.number().min(0).max(1).default(0.3),
   }),
   reasons: ['missing', 'invalid_utf8', 'too_many_special_chars'],
+  stats: {
+    special_char_ratio: {
+      label: 'share of symbols and punctuation',
+      bins: { min: 0, max: 1, count: 50 },
+      thresholds: [{ arg: 'maxRatio', keeps: 'below' }],
+    },
+  },
 });

@@ -17,6 +17,13 @@ import {
   type PerMillionComparison,
   type Prices,
 } from '../../lambdas/report';
+import {
+  applyModelChoices,
+  measuredChoice,
+  presetChoice,
+  type ModelChoice,
+  type ModelTiming,
+} from '../../lambdas/report/model-timings';
 import type { RunSummary } from '../../core/contracts';
 import { readJson } from '../../lambdas/shards/json-io';
 import { storageFor } from '../../lambdas/shards/storage';
@@ -30,6 +37,18 @@ export interface CostFlags {
   readonly workdir: string;
   readonly from?: string;
   readonly prices?: string;
+  /** `<op-label>=<preset or run folder>`: price that operator with that model's time per sample. */
+  readonly model?: readonly string[];
+}
+
+export interface ResolvedCost {
+  readonly estimate: CostEstimate;
+  readonly runRoot: string;
+  /** The time per sample each model operator is priced with, and where it comes from. */
+  readonly modelTimings: readonly ModelTiming[];
+  /** Model parameters the measured run set to random-weight test models. */
+  readonly randomWeightModels: Readonly<Record<string, string>>;
+  readonly presets: readonly string[];
 }
 
 export async function loadPrices(file: string): Promise<Prices> {
@@ -43,17 +62,17 @@ export async function loadPrices(file: string): Promise<Prices> {
 }
 
 /** A run folder or URI when the argument looks like one; otherwise a pipeline name. */
-export async function resolveCostEstimate(
-  target: string,
-  flags: CostFlags,
-): Promise<{ estimate: CostEstimate; runRoot: string }> {
+export async function resolveCostEstimate(target: string, flags: CostFlags): Promise<ResolvedCost> {
   const prices = flags.prices ? await loadPrices(flags.prices) : DEFAULT_PRICES;
   if (!looksLikeRun(target) && !flags.from && flags.samples === undefined)
     throw new Error(
       `"${target}" is a pipeline name: pass --samples N to project its cost, or give a run folder`,
     );
   const runRoot = await measuredRunRoot(target, flags);
-  const estimate = estimateCost(measureRun(await gatherRunData(runRoot)), prices);
+  const run = await gatherRunData(runRoot);
+  const choices = await Promise.all((flags.model ?? []).map((spec) => modelChoiceOf(spec, prices)));
+  const { measurements, timings } = applyModelChoices(measureRun(run), run, choices);
+  const estimate = estimateCost(measurements, prices);
   return {
     estimate:
       flags.samples === undefined
@@ -62,7 +81,23 @@ export async function resolveCostEstimate(
             ...(flags.shardSize ? { samplesPerShard: flags.shardSize } : {}),
           }),
     runRoot,
+    modelTimings: timings,
+    randomWeightModels: run.summary?.randomWeightModels ?? {},
+    presets: Object.keys(prices.modelPresets?.presets ?? {}),
   };
+}
+
+/** `<op-label>=<preset>` or `<op-label>=<run folder or URI>`. */
+async function modelChoiceOf(spec: string, prices: Prices): Promise<ModelChoice> {
+  const eq = spec.indexOf('=');
+  if (eq <= 0 || eq === spec.length - 1)
+    throw new Error(
+      `--model "${spec}": expected <operator>=<preset or run folder>, e.g. model.clip_score=clip-vit-base-patch32`,
+    );
+  const [op, value] = [spec.slice(0, eq), spec.slice(eq + 1)];
+  return looksLikeRun(value)
+    ? measuredChoice(op, await gatherRunData(normaliseUri(value)))
+    : presetChoice(op, value, prices);
 }
 
 const looksLikeRun = (target: string) => /^(s3|file):\/\//.test(target) || target.includes('/');
@@ -123,6 +158,28 @@ async function largestSucceededRun(pipeline: string, dataRoot: string): Promise<
 
 const perShard = (samples: number, shards: number): string =>
   shards > 0 ? String(Math.round(samples / shards)) : '?';
+
+/** Which model timings the estimate used; a warning when the run's models were test fixtures. */
+export function formatModelTimings(cost: ResolvedCost): string[] {
+  if (cost.modelTimings.length === 0) return [];
+  const width = Math.max(...cost.modelTimings.map((t) => t.op.length));
+  const lines = [
+    'model timings (ms per sample):',
+    ...cost.modelTimings.map(
+      (t) =>
+        `  ${t.op.padEnd(width)}  ${t.msPerSample.toFixed(2).padStart(8)}  ${t.source}` +
+        (t.replaced ? `, replacing ${t.replaced.msPerSample.toFixed(2)} measured in that run` : ''),
+    ),
+  ];
+  const fixtures = Object.entries(cost.randomWeightModels);
+  const unreplaced = cost.modelTimings.filter((t) => !t.replaced);
+  if (fixtures.length > 0 && unreplaced.length > 0)
+    lines.push(
+      `warning: the measured run used random-weight test models (${fixtures.map(([p, uri]) => `${p}=${uri}`).join(', ')}): their timings are not a real model's; ` +
+        `price real ones with --model <operator>=<preset or run folder> (presets: ${cost.presets.join(', ')})`,
+    );
+  return lines;
+}
 
 export function formatCostTable(estimate: CostEstimate, runRoot: string): string {
   const rows = estimate.lines.map((l) => [

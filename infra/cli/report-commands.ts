@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   formatCostTable,
+  formatModelTimings,
   formatPerMillion,
   loadPrices,
   resolveCostEstimate,
@@ -39,6 +40,12 @@ export function registerReportCommands(program: Command): void {
     .option('--workdir <dir>', 'data root holding runs/<pipeline>/ (for a pipeline name)', 'work')
     .option('--from <run>', 'the measured run to project from (default: the largest succeeded run)')
     .option('--prices <file>', 'price file (default: the dated one shipped)')
+    .option(
+      '--model <op=preset|run>',
+      "price an operator with a real model's time per sample: a preset of the price file (e.g. model.clip_score=clip-vit-base-patch32) or a run that used the model (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--json', 'print the estimate as JSON')
     .option(
       '--per-million',
@@ -55,6 +62,7 @@ export function registerReportCommands(program: Command): void {
           prices?: string;
           json?: boolean;
           perMillion?: boolean;
+          model: string[];
         },
       ) => {
         if (flags.perMillion) {
@@ -62,9 +70,11 @@ export function registerReportCommands(program: Command): void {
           if (flags.json) return void console.log(JSON.stringify({ runRoot, ...comparison }));
           return void console.log(formatPerMillion(comparison, runRoot));
         }
-        const { estimate, runRoot } = await resolveCostEstimate(target, flags);
-        if (flags.json) return void console.log(JSON.stringify({ runRoot, ...estimate }, null, 2));
-        console.log(formatCostTable(estimate, runRoot));
+        const cost = await resolveCostEstimate(target, flags);
+        const { estimate, runRoot, modelTimings } = cost;
+        if (flags.json)
+          return void console.log(JSON.stringify({ runRoot, ...estimate, modelTimings }, null, 2));
+        console.log([formatCostTable(estimate, runRoot), ...formatModelTimings(cost)].join('\n'));
       },
     );
 }

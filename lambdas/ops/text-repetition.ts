@@ -25,11 +25,17 @@ export const textRepetition = implementOperator(declared, {
         if (!read.ok) return { keep: false, reason: read.reason, detail: read.detail };
         const words = repetitionRatio(wordsOf(read.text), params.wordNgram);
         if (words > params.maxWordRepetition)
-          return { keep: false, reason: 'word_repetition', detail: words.toFixed(3) };
+          return {
+            keep: false,
+            reason: 'word_repetition',
+            detail: words.toFixed(3),
+            stats: { word_repetition: words },
+          };
         const chars = repetitionRatio([...read.text.replace(/\s+/gu, ' ')], params.charNgram);
+        const stats = { word_repetition: words, char_repetition: chars };
         if (chars > params.maxCharRepetition)
-          return { keep: false, reason: 'char_repetition', detail: chars.toFixed(3) };
-        return { keep: true, sample };
+          return { keep: false, reason: 'char_repetition', detail: chars.toFixed(3), stats };
+        return { keep: true, sample, stats };
       },
     };
   },

@@ -22,9 +22,15 @@ export const textSpecialChars = implementOperator(declared, {
         const read = readText(sample);
         if (!read.ok) return { keep: false, reason: read.reason, detail: read.detail };
         const ratio = specialCharRatio(read.text);
+        const stats = { special_char_ratio: ratio };
         if (ratio > params.maxRatio)
-          return { keep: false, reason: 'too_many_special_chars', detail: ratio.toFixed(3) };
-        return { keep: true, sample };
+          return {
+            keep: false,
+            reason: 'too_many_special_chars',
+            detail: ratio.toFixed(3),
+            stats,
+          };
+        return { keep: true, sample, stats };
       },
     };
   },

@@ -10,6 +10,13 @@ import defaultPricesJson from './prices-2026-11.json';
 import { LAMBDA_FUNCTIONS, LAMBDA_FUNCTION_NAMES } from '../../core/functions';
 import type { RunData } from './types';
 
+/** A model's measured time per image in an operator, and where the figure comes from. */
+export interface ModelPreset {
+  readonly op: string;
+  readonly cpuMsPerImage: number;
+  readonly source: string;
+}
+
 export interface Prices {
   readonly region: string;
   readonly currency: string;
@@ -34,6 +41,11 @@ export interface Prices {
     readonly img2datasetResizerCpuMsPerImage: number;
     readonly curateInFlightUtilization: number;
     readonly imagesPerShard: number;
+  };
+  /** Per-image times of real models, for `vlmflow cost --model <op>=<preset>` (model-timings.ts). */
+  readonly modelPresets?: {
+    readonly note: string;
+    readonly presets: Readonly<Record<string, ModelPreset>>;
   };
   readonly assumptions: {
     /** Memory each function is billed at; by default core's function table (core/functions.ts). */

@@ -243,6 +243,47 @@ describe('vlmflow run cauldron --local', () => {
       for (const loss of metrics.loss) expect(Number.isFinite(loss)).toBe(true);
     });
 
+    it('vlmflow cost names the model timings it used, and prices a real model by --model', async () => {
+      const cost = (...args: string[]) =>
+        vlmflow(['cost', 'cauldron', '--samples', '1000000', '--workdir', workdir, ...args]);
+      const measured = await cost();
+      expect(measured.code).toBe(0);
+      const clipLine = (out: string) =>
+        out.split('\n').find((line) => line.trimStart().startsWith('model.clip_score'))!;
+      expect(measured.stdout).toContain('model timings (ms per sample):');
+      expect(clipLine(measured.stdout)).toContain(`measured in file://${runRootOf('replace')}`);
+      expect(measured.stdout).toMatch(
+        /warning: the measured run used random-weight test models \(.*clipModel=.*clip-tiny.*\)/,
+      );
+      const total = (out: string) => Number(/^total {2}\$([\d.]+)/m.exec(out)![1]);
+
+      const real = await cost('--model', 'model.clip_score=clip-vit-base-patch32', '--json');
+      expect(real.code).toBe(0);
+      const estimate = JSON.parse(real.stdout) as {
+        totalUsd: number;
+        modelTimings: { op: string; msPerSample: number; source: string }[];
+      };
+      const clip = estimate.modelTimings.find((t) => t.op === 'model.clip_score')!;
+      expect(clip.msPerSample).toBe(126.8);
+      expect(clip.source).toContain('preset clip-vit-base-patch32');
+      // 1,000,000 samples at 126.8 ms CPU more than the fixture: the compute line grows.
+      expect(estimate.totalUsd).toBeGreaterThan(total(measured.stdout) + 1);
+
+      // Another run's timing of the operator: here the same run, so the same total.
+      const same = await cost('--model', `model.clip_score=${runRootOf('replace')}`);
+      expect(total(same.stdout)).toBeCloseTo(total(measured.stdout), 4);
+
+      const wrong = await cost('--model', 'model.classify=clip-vit-base-patch32');
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain(
+        'preset clip-vit-base-patch32 times model.clip_score, not model.classify',
+      );
+      const unknown = await cost('--model', 'model.clip_score=clip-huge');
+      expect(unknown.stderr).toContain(
+        'no such preset; a run folder (with a "/") or one of: vit-base-patch16-224, clip-vit-base-patch32',
+      );
+    }, 120_000);
+
     it('keep_both leaves txt alone and adds the same deterministic caption as json synthetic_caption', async () => {
       const result = await runPipeline('keep-both', 'captionPolicy=keep_both', 'train=false');
       expect(result.code).toBe(0);

@@ -77,7 +77,12 @@ describe('text.special_chars', () => {
       await instanceOf(textSpecialChars),
       sampleOf({ txt: '$$$ ### !!! ok' }),
     );
-    expect(outcome).toEqual({ keep: false, reason: 'too_many_special_chars', detail: '0.643' });
+    expect(outcome).toMatchObject({
+      keep: false,
+      reason: 'too_many_special_chars',
+      detail: '0.643',
+    });
+    expect(outcome.stats!.special_char_ratio).toBeCloseTo(0.643, 3);
     const loose = await instanceOf(textSpecialChars, { maxRatio: 0.7 });
     expect(kept(await loose.process(sampleOf({ txt: '$$$ ### !!! ok' })))).toBeTruthy();
   });

@@ -147,7 +147,13 @@ describe('report of a local demo run', () => {
     expect(jsons.length).toBe(summary.stages.pairs!.kept);
     for (const json of jsons) {
       const stats = (json.vlmflow as { stats: Record<string, Record<string, number>> }).stats;
-      expect(Object.keys(stats)).toEqual(['image.size', 'text.length']);
+      // In chain order: the operators of pairs-basic that measure something.
+      expect(Object.keys(stats)).toEqual([
+        'image.size',
+        'text.length',
+        'text.repetition',
+        'text.special_chars',
+      ]);
       expect(stats['image.size']!.shorter_side).toBeGreaterThanOrEqual(200);
       expect(stats['text.length']!.words).toBeGreaterThanOrEqual(3);
     }
