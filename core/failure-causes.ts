@@ -20,6 +20,8 @@ export interface DescribedFailure {
   readonly logStream?: string;
   /** A Batch job's name, for finding its stage. */
   readonly jobName?: string;
+  /** A Batch job's id, which its failure log (core/layout.ts trainFailureLogKey) names. */
+  readonly jobId?: string;
 }
 
 export function describeFailure(
@@ -44,6 +46,7 @@ function describeBatchJob(error: string, jobName: string, job: unknown): Describ
   const exitCode = field(container, 'ExitCode');
   const reason = String(field(job, 'StatusReason') ?? field(container, 'Reason') ?? 'failed');
   const logStream = field(container, 'LogStreamName');
+  const jobId = field(job, 'JobId');
   return {
     cause: {
       error,
@@ -54,6 +57,7 @@ function describeBatchJob(error: string, jobName: string, job: unknown): Describ
           : ''),
     },
     jobName,
+    ...(typeof jobId === 'string' ? { jobId } : {}),
     ...(typeof logStream === 'string' && logStream !== '' ? { logStream } : {}),
   };
 }
@@ -64,6 +68,26 @@ export function logTailOf(lines: readonly string[]): string[] {
     .filter((line) => line.trim().length > 0)
     .slice(-LOG_TAIL_LINES)
     .map((line) => line.slice(0, 500));
+}
+
+/**
+ * The lines of a training job's failure log (`{jobId, exitCode, lines}`, written by
+ * resampler/failure_log.py), when it is this job's: a rerun's job that was killed before it
+ * could write leaves the previous attempt's log, which says nothing about this failure.
+ */
+export function failureLogLines(parsed: unknown, jobId: string | undefined): string[] {
+  const lines = field(parsed, 'lines');
+  const writtenBy = field(parsed, 'jobId');
+  // A node of a multi-node job is `<jobId>#<node>`.
+  const ofThisJob =
+    jobId === undefined || (typeof writtenBy === 'string' && writtenBy.split('#')[0] === jobId);
+  if (!Array.isArray(lines) || !ofThisJob) return [];
+  return logTailOf(lines.filter((line): line is string => typeof line === 'string'));
+}
+
+/** Where a job's log is when the summary has no lines of it: AWS's stream, which status reads. */
+export function cloudWatchPointer(logStream: string): string {
+  return `its log is CloudWatch Logs stream ${logStream} in ${BATCH_LOG_GROUP}; \`vlmflow status\` shows its last lines`;
 }
 
 function parseJson(text: string): unknown {

@@ -83,6 +83,24 @@ export function timingsUri(runRoot: string, stage: string, shard: string, segmen
   );
 }
 
+/** A train stage's outputs (checkpoints, export, metrics), relative to the run root. */
+export function trainOutKey(stage: string): string {
+  return `models/${stage}`;
+}
+
+/**
+ * What a failed training job printed last (`{jobId, exitCode, lines}`), relative to the run
+ * root: the job writes it (resampler/failure_log.py, told where by `--failure-log`), the run
+ * summary reads it, because on AWS the job's own log is a CloudWatch stream.
+ */
+export function trainFailureLogKey(stage: string): string {
+  return `${trainOutKey(stage)}/failure-log.json`;
+}
+
+export function trainFailureLogUri(runRoot: string, stage: string): string {
+  return joinUri(runRoot, trainFailureLogKey(stage));
+}
+
 export function datasetManifestUri(runRoot: string, name: string): string {
   return joinUri(runRoot, 'datasets', name, 'manifest.json');
 }

@@ -2,6 +2,7 @@ import type { Arg, PipelineGraph, MixNode, TrainNode } from '../../core/ir';
 import { isParamRef } from '../../core/ops/operator';
 import { formatOptionsOf, SPLIT_FORMATS } from '../../core/formats';
 import { batchJobNamePrefix } from '../../core/aws-names';
+import { trainFailureLogKey, trainOutKey } from '../../core/layout';
 import { implicitUsesOf } from '../../core/implicit-params';
 import type {
   Catcher,
@@ -116,7 +117,8 @@ export function renderTrain(
 ): TaskState {
   const command =
     `States.Array('python', '-m', 'resampler.train', '--manifest', $.datasets.${train.dataset}.manifestUri, ` +
-    `'--out', States.Format('{}/models/${train.name}', $.runRoot), ` +
+    `'--out', States.Format('{}/${trainOutKey(train.name)}', $.runRoot), ` +
+    `'--failure-log', States.Format('{}/${trainFailureLogKey(train.name)}', $.runRoot), ` +
     `'--config', States.JsonToString($.trainConfigs.${train.name}.config))`;
   const container: JsonObject = {
     'Command.$': command,

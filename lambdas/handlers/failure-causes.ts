@@ -6,10 +6,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { readJson } from '../shards/json-io';
 import { storageFor } from '../shards/storage';
 import type { FailureCause } from '../../core/contracts';
-import { describeFailure as describeCause, logTailOf } from '../../core/failure-causes';
-import { resultsPrefixUri } from '../../core/layout';
+import {
+  cloudWatchPointer,
+  describeFailure as describeCause,
+  failureLogLines,
+  logTailOf,
+} from '../../core/failure-causes';
+import { resultsPrefixUri, trainFailureLogUri } from '../../core/layout';
 import { readResultWriterFailures, type MapFailure } from './map-failures';
 
 /** Causes kept in the summary: the first is what a user needs; a few more show a pattern. */
@@ -28,6 +34,35 @@ export function describeFailure(
   const described = describeCause(error, cause);
   const logTail = readLogTail(described.logStream);
   return logTail.length > 0 ? { ...described.cause, logTail } : described.cause;
+}
+
+/**
+ * A failed training job with the last lines it printed: the failure log the job writes itself
+ * (the only copy of its output the summary can read on AWS), else its local log file. A job
+ * killed before it could write (SIGKILL, out of memory) on AWS: the cause names its CloudWatch
+ * stream, which `vlmflow status` reads.
+ */
+async function describeJobFailure(
+  error: string | undefined,
+  cause: string | undefined,
+  failureLogUri: string,
+): Promise<Omit<FailureCause, 'stage' | 'shard'>> {
+  const described = describeCause(error, cause);
+  const written = await readFailureLog(failureLogUri, described.jobId);
+  const logTail = written.length > 0 ? written : readLogTail(described.logStream);
+  if (logTail.length > 0) return { ...described.cause, logTail };
+  const { logStream } = described;
+  return logStream !== undefined && !isAbsolute(logStream)
+    ? { ...described.cause, message: `${described.cause.message}; ${cloudWatchPointer(logStream)}` }
+    : described.cause;
+}
+
+async function readFailureLog(uri: string, jobId: string | undefined): Promise<string[]> {
+  try {
+    return failureLogLines(await readJson(uri), jobId);
+  } catch {
+    return []; // none written (a job killed outright, or one that never started)
+  }
 }
 
 /** The last lines of a local job's log file; none for a CloudWatch stream name. */
@@ -93,9 +128,12 @@ export async function collectCauses(
     (error !== undefined || cause !== undefined) &&
     !(error === MAP_THRESHOLD_ERROR && causes.length > 0)
   ) {
-    const described = describeFailure(error, cause);
     const { jobName } = describeCause(error, cause);
     const stage = jobName !== undefined ? trainStageOf(jobName) : undefined;
+    const described =
+      runRoot !== undefined && stage !== undefined
+        ? await describeJobFailure(error, cause, trainFailureLogUri(runRoot, stage))
+        : describeFailure(error, cause);
     causes.unshift({ ...(stage ? { stage } : {}), ...described });
   }
   return causes.slice(0, MAX_CAUSES);

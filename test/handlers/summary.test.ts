@@ -1,6 +1,7 @@
 import type { DatasetRef, RunSummary, SummaryEvent } from '../../core/contracts';
 import { handler as summarize } from '../../lambdas/handlers/summary';
-import { readJson } from '../../lambdas/shards/json-io';
+import { readJson, writeJson } from '../../lambdas/shards/json-io';
+import { trainFailureLogUri } from '../../core/layout';
 import { storageFor } from '../../lambdas/shards/storage';
 import { joinUri } from '../../core/uri';
 import { tempDir, type TempDir } from './helpers';
@@ -192,5 +193,59 @@ describe('summary of a run whose map exceeded its failure tolerance', () => {
         logTail: [...lines.slice(-19), 'ValueError: lr must be positive'],
       },
     ]);
+  });
+
+  describe('a failed training job on AWS, whose log is a CloudWatch stream', () => {
+    const stream = 'vlmflow-train/default/0123abcd';
+    const failedJob = (jobId: string) =>
+      JSON.stringify({
+        JobName: 'demo-connector-r10',
+        JobId: jobId,
+        Status: 'FAILED',
+        StatusReason: 'Essential container in task exited',
+        Container: { ExitCode: 1, LogStreamName: stream },
+      });
+    const runRoot = () => joinUri(dir.uri, 'runs', 'demo', 'r10');
+    const summarizeJob = (jobId: string) =>
+      summarize({
+        status: 'FAILED',
+        pipeline: 'demo',
+        dataRoot: dir.uri,
+        state: {
+          runId: 'r10',
+          runRoot: runRoot(),
+          failure: { Error: 'States.TaskFailed', Cause: failedJob(jobId) },
+        },
+      });
+    const message =
+      'training job demo-connector-r10 failed: Essential container in task exited (exit code 1)';
+
+    test('the last lines from the failure log the job wrote, in the summary and its file', async () => {
+      const lines = Array.from({ length: 20 }, (_, i) => `line ${i}`);
+      await writeJson(trainFailureLogUri(runRoot(), 'connector'), {
+        jobId: 'job-a#0', // node 0 of a multi-node job
+        exitCode: 1,
+        lines: ['', ...lines, 42],
+      });
+      const summary = await summarizeJob('job-a');
+      const expected = [
+        { stage: 'connector', error: 'States.TaskFailed', message, logTail: lines },
+      ];
+      expect(summary.causes).toEqual(expected);
+      expect((await readJson<RunSummary>(joinUri(runRoot(), 'summary.json'))).causes).toEqual(
+        expected,
+      );
+    });
+
+    test("another job's failure log is not shown; the cause names the stream status reads", async () => {
+      const summary = await summarizeJob('job-b');
+      expect(summary.causes).toEqual([
+        {
+          stage: 'connector',
+          error: 'States.TaskFailed',
+          message: `${message}; its log is CloudWatch Logs stream ${stream} in /aws/batch/job; \`vlmflow status\` shows its last lines`,
+        },
+      ]);
+    });
   });
 });

@@ -6,6 +6,7 @@ torchrun (DDP); a rerun with the same --out resumes from the last checkpoint and
 exactly as the uninterrupted run would have.
 
 Exit codes: 0 done, 2 bad input (config, manifest, shard, model), 1 anything else.
+With --failure-log <uri>, a failed run writes its last output lines there (resampler/failure_log.py).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from .checkpoint import ResumeError, connector_tensors, load_latest, save_checkp
 from .config import TOWER_KEYS, ConfigError, TrainConfig, parse_config
 from .data import DataError, StreamSpec, make_loader, read_shard
 from .export import model_card, write_export
+from .failure_log import call_through, run_keeping_tail
 from .launch import relaunch_command
 from .manifest import ManifestError, describe_manifest, load_manifest, split_heldout
 from .model_folders import default_cache_root
@@ -210,20 +212,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", required=True, help="dataset or mixture manifest URI")
     parser.add_argument("--out", required=True, help="output folder URI (checkpoints, weights, metrics)")
     parser.add_argument("--config", default=None, help="training configuration as JSON")
+    parser.add_argument("--failure-log", default=None,
+                        help="URI where a failed run writes its last output lines (resampler/failure_log.py)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.failure_log is None or "LOCAL_RANK" in os.environ:  # torchrun's workers: their launcher writes it
+        return _run(args, subprocess.call)
+    return run_keeping_tail(lambda: _run(args, call_through), args.failure_log)
+
+
+def _run(args: argparse.Namespace, call: Callable[[list[str]], int]) -> int:
     try:
         config = parse_config(args.config)
         command = relaunch_command(torch.cuda.device_count(), os.environ, sys.argv[1:])
         if command is not None:
-            return subprocess.call(command)
+            return call(command)
         metrics = train(args.manifest, args.out, config)
     except INPUT_ERRORS as e:
         print(f"error: {_message(e)}", file=sys.stderr)
         return 2
     last = metrics["loss"][-1] if metrics["loss"] else float("nan")
     if os.environ.get("RANK", "0") == "0":
-            print(f"done: {metrics['steps']} steps, final loss {last:.4f}, outputs in {storage.resolve(args.out)}")
+        print(f"done: {metrics['steps']} steps, final loss {last:.4f}, outputs in {storage.resolve(args.out)}")
     return 0
 
 
