@@ -5,18 +5,21 @@ itself writes `{jobId, exitCode, lines}` to the URI the compiled command gives a
 `--failure-log` (core/layout.ts trainFailureLogKey). A failure here is a non-zero exit, an
 uncaught exception or SIGTERM (Batch's timeout, `docker stop`); a process killed outright
 (SIGKILL, the OOM killer) writes nothing, and the summary names the CloudWatch stream instead.
+Output is taken at file descriptors 1 and 2, not sys.stdout: native code (CUDA, NCCL), logging
+handlers bound to the original streams and child processes write there too.
 """
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import signal
-import subprocess
 import sys
+import threading
 import traceback
 from collections import deque
 from contextlib import contextmanager
-from typing import Callable, Iterator, TextIO
+from typing import Callable, Iterator
 
 from . import storage
 
@@ -28,46 +31,70 @@ class OutputTail:
     """A ring buffer of the last complete output lines, stdout and stderr interleaved as written."""
 
     def __init__(self, limit: int = LOG_TAIL_LINES) -> None:
+        self._lock = threading.Lock()  # fed by one pump thread per stream
         self._limit = limit
         self._lines: deque[str] = deque(maxlen=limit)
         self._partial = {"stdout": "", "stderr": ""}
 
     def feed(self, stream: str, text: str) -> None:
-        pending = self._partial[stream] + text
-        *complete, self._partial[stream] = pending.split("\n")
-        for line in complete:
-            if line.strip():
-                self._lines.append(line[:MAX_LINE_CHARS])
+        with self._lock:
+            pending = self._partial[stream] + text
+            *complete, self._partial[stream] = pending.split("\n")
+            for line in complete:
+                if line.strip():
+                    self._lines.append(line.rstrip("\r")[:MAX_LINE_CHARS])
 
     def lines(self) -> list[str]:
         """The buffered lines and any unfinished last line of each stream."""
-        tail = list(self._lines) + [p[:MAX_LINE_CHARS] for p in self._partial.values() if p.strip()]
-        return tail[-self._limit:]
+        with self._lock:
+            unfinished = [p[:MAX_LINE_CHARS] for p in self._partial.values() if p.strip()]
+            return (list(self._lines) + unfinished)[-self._limit:]
 
 
-class _Tee:
-    """Writes through to the real stream and feeds the tail; everything else is the stream's."""
-
-    def __init__(self, stream: TextIO, tail: OutputTail, name: str) -> None:
-        self._stream, self._tail, self._name = stream, tail, name
-
-    def write(self, text: str) -> int:
-        self._tail.feed(self._name, text)
-        return self._stream.write(text)
-
-    def __getattr__(self, attribute: str):
-        return getattr(self._stream, attribute)
+STREAMS = {"stdout": 1, "stderr": 2}
 
 
 @contextmanager
 def capture_output(tail: OutputTail) -> Iterator[None]:
-    saved = sys.stdout, sys.stderr
-    sys.stdout = _Tee(sys.stdout, tail, "stdout")  # type: ignore[assignment]
-    sys.stderr = _Tee(sys.stderr, tail, "stderr")  # type: ignore[assignment]
+    """Every byte written to file descriptors 1 and 2 (Python, C++ extensions, torchrun and
+    DataLoader workers alike) passes through a pipe whose reader copies it to the real stream
+    and feeds the tail; the streams stay apart, as CloudWatch and the local log receive them."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    real = {name: os.dup(fd) for name, fd in STREAMS.items()}
+    pumps = []
+    for name, fd in STREAMS.items():
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, fd)
+        os.close(write_end)
+        pump = threading.Thread(target=_pump, args=(read_end, real[name], tail, name), daemon=True)
+        pump.start()
+        pumps.append(pump)
     try:
         yield
     finally:
-        sys.stdout, sys.stderr = saved
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for name, fd in STREAMS.items():
+            os.dup2(real[name], fd)  # closes this process's write ends: the pumps read to EOF
+        for pump in pumps:
+            pump.join(timeout=PUMP_DRAIN_SECONDS)  # a leftover child may hold a write end open
+        for fd in real.values():
+            os.close(fd)
+
+
+PUMP_DRAIN_SECONDS = 5
+
+
+def _pump(read_end: int, real_fd: int, tail: OutputTail, name: str) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(65536):
+            try:
+                os.write(real_fd, chunk)
+            except OSError:
+                pass  # the real stream is gone; the tail still keeps the lines
+            tail.feed(name, decoder.decode(chunk))
 
 
 @contextmanager
@@ -82,22 +109,6 @@ def sigterm_as_exit() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def call_through(command: list[str]) -> int:
-    """Runs a child (torchrun) with its output passed through this process's streams, so the
-    tail holds it too; the child is stopped if this process is."""
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    try:
-        assert child.stdout is not None
-        for line in child.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-        return child.wait()
-    finally:
-        if child.poll() is None:
-            child.terminate()
-            child.wait()
 
 
 def write_failure_log(uri: str, lines: list[str], exit_code: int) -> None:
@@ -119,6 +130,6 @@ def run_keeping_tail(run: Callable[[], int], failure_log: str) -> int:
         except BaseException:  # what the interpreter would print, then exit 1 as it would
             traceback.print_exc()
             code = 1
-        if code != 0:
-            write_failure_log(failure_log, tail.lines(), code)
+    if code != 0:  # after the pumps have drained
+        write_failure_log(failure_log, tail.lines(), code)
     return code

@@ -29,7 +29,7 @@ from .checkpoint import ResumeError, connector_tensors, load_latest, save_checkp
 from .config import TOWER_KEYS, ConfigError, TrainConfig, parse_config
 from .data import DataError, StreamSpec, make_loader, read_shard
 from .export import model_card, write_export
-from .failure_log import call_through, run_keeping_tail
+from .failure_log import run_keeping_tail
 from .launch import relaunch_command
 from .manifest import ManifestError, describe_manifest, load_manifest, split_heldout
 from .model_folders import default_cache_root
@@ -217,16 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.failure_log is None or "LOCAL_RANK" in os.environ:  # torchrun's workers: their launcher writes it
-        return _run(args, subprocess.call)
-    return run_keeping_tail(lambda: _run(args, call_through), args.failure_log)
+        return _run(args)
+    return run_keeping_tail(lambda: _run(args), args.failure_log)
 
 
-def _run(args: argparse.Namespace, call: Callable[[list[str]], int]) -> int:
+def _run(args: argparse.Namespace) -> int:
     try:
         config = parse_config(args.config)
         command = relaunch_command(torch.cuda.device_count(), os.environ, sys.argv[1:])
         if command is not None:
-            return call(command)
+            return subprocess.call(command)
         metrics = train(args.manifest, args.out, config)
     except INPUT_ERRORS as e:
         print(f"error: {_message(e)}", file=sys.stderr)

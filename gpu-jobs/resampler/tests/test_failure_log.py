@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from resampler.failure_log import LOG_TAIL_LINES, OutputTail, run_keeping_tail
+from resampler.failure_log import LOG_TAIL_LINES, OutputTail
 
 JOB_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,50 +35,63 @@ def read_log(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def test_an_uncaught_exception_writes_its_traceback_and_exits_1(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("AWS_BATCH_JOB_ID", "job-1")
+def run_job(body: str, log: Path) -> subprocess.CompletedProcess:
+    """`body` as the job (a function returning its exit code), in a process of its own: the
+    output is captured at file descriptors 1 and 2, which pytest's own capture replaces."""
+    script = "\n".join([
+        "import os, signal, subprocess, sys",
+        "from resampler.failure_log import run_keeping_tail",
+        "def job():",
+        *(f"    {line}" for line in body.strip().splitlines()),
+        f"sys.exit(run_keeping_tail(job, {log.as_uri()!r}))",
+    ])
+    return subprocess.run([sys.executable, "-c", script], cwd=JOB_DIR, capture_output=True, text=True,
+                          env={**os.environ, "AWS_BATCH_JOB_ID": "job-1"}, timeout=60)
+
+
+def test_an_uncaught_exception_writes_its_traceback_and_exits_1(tmp_path):
     log = tmp_path / "failure-log.json"
-
-    def fail() -> int:
-        print("step 1/5 loss 2.0")
-        raise ValueError("lr must be positive")
-
-    assert run_keeping_tail(fail, log.as_uri()) == 1
+    done = run_job("""
+print("step 1/5 loss 2.0", flush=True)
+raise ValueError("lr must be positive")
+""", log)
+    assert done.returncode == 1
     written = read_log(log)
     assert written["jobId"] == "job-1" and written["exitCode"] == 1
     assert written["lines"][0] == "step 1/5 loss 2.0"
     assert written["lines"][-1] == "ValueError: lr must be positive"
-    assert "ValueError: lr must be positive" in capsys.readouterr().err  # still printed as usual
+    assert "ValueError: lr must be positive" in done.stderr  # still printed where it was
+    assert done.stdout == "step 1/5 loss 2.0\n"
 
 
-def test_a_non_zero_exit_code_writes_the_log(tmp_path):
+def test_output_of_child_processes_and_below_python_is_kept(tmp_path):
     log = tmp_path / "failure-log.json"
-
-    def bad_input() -> int:
-        print("error: config.lr must be > 0", file=sys.stderr)
-        return 2
-
-    assert run_keeping_tail(bad_input, log.as_uri()) == 2
-    assert read_log(log)["lines"] == ["error: config.lr must be > 0"]
-    assert read_log(log)["exitCode"] == 2
+    done = run_job("""
+subprocess.run([sys.executable, "-c", "print('NCCL error: unhandled system error')"])
+os.write(2, b"terminate called after throwing an instance of 'c10::Error'\\n")
+return 134
+""", log)
+    assert done.returncode == 134
+    assert read_log(log)["lines"] == ["NCCL error: unhandled system error",
+                                      "terminate called after throwing an instance of 'c10::Error'"]
+    assert read_log(log)["exitCode"] == 134
 
 
 def test_sigterm_writes_the_log_and_exits_143(tmp_path):
     log = tmp_path / "failure-log.json"
-
-    def terminated() -> int:
-        print("step 3/5")
-        os.kill(os.getpid(), signal.SIGTERM)
-        return 0
-
-    assert run_keeping_tail(terminated, log.as_uri()) == 143
+    done = run_job("""
+print("step 3/5", flush=True)
+os.kill(os.getpid(), signal.SIGTERM)
+return 0
+""", log)
+    assert done.returncode == 143
     assert read_log(log)["lines"] == ["step 3/5"]
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
 
 
 def test_success_writes_nothing(tmp_path):
     log = tmp_path / "failure-log.json"
-    assert run_keeping_tail(lambda: print("done") or 0, log.as_uri()) == 0
+    done = run_job('print("done")\nreturn 0', log)
+    assert done.returncode == 0 and done.stdout == "done\n"
     assert not log.exists()
 
 
