@@ -104,4 +104,25 @@ describe('vlmflow run pairs-connector --local', () => {
     expect(existsSync(path.join(runRoot, 'datasets', 'pairs', 'manifest.json'))).toBe(true);
     expect(existsSync(path.join(runRoot, 'models'))).toBe(false);
   }, 600_000);
+
+  it('a training job that fails: its last lines in --json, summary.json, the report and `status`', async () => {
+    // learningRate 0 passes Plan (its minimum) and fails the job's own config check.
+    const result = await runPipeline('lr0', 'learningRate=0');
+    expect(result.code).toBe(1);
+    const lrError = 'error: config: lr must be > 0';
+    const printed = JSON.parse(result.stdout) as RunSummary;
+    expect(printed.causes?.[0]).toMatchObject({ stage: 'connector', error: 'States.TaskFailed' });
+    expect(printed.causes?.[0]?.logTail?.at(-1)).toMatch(new RegExp(`^${lrError}`));
+    const runRoot = path.join(workdir, 'runs', 'pairs-connector', 'lr0');
+    const failureLog = JSON.parse(
+      await readFile(path.join(runRoot, 'models', 'connector', 'failure-log.json'), 'utf8'),
+    ) as { exitCode: number; lines: string[] };
+    expect(failureLog.exitCode).toBe(2);
+    const written = JSON.parse(await readFile(path.join(runRoot, 'summary.json'), 'utf8'));
+    expect(written.causes).toEqual(printed.causes);
+    const report = await readFile(path.join(runRoot, 'report', 'index.html'), 'utf8');
+    expect(report).toContain(lrError.replace('>', '&gt;'));
+    const status = await vlmflow(['status', runRoot]);
+    expect(status.stdout).toContain(`    | ${lrError}`);
+  }, 600_000);
 });
