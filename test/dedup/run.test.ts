@@ -3,67 +3,15 @@
  * across shards (and one within a shard) → `vlmflow run <fixture> --local` → exactly the
  * expected samples rejected, with the kept sample named, and the counts balanced per shard.
  */
-import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import type { RunSummary, ShardStats } from '../../core/contracts';
-import { rejectShardsOf } from '../../core/manifests';
-import { readShard } from '../../lambdas/shards/tar-reader';
+import type { RunSummary } from '../../core/contracts';
+import { rejectsOf, runDedupFixture } from './cli-run';
 import { makeDedupShards } from './shards';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'vlmflow');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'pipelines', 'dedup-run.ts');
-
-async function runFixture(input: string, workdir: string, runId: string): Promise<RunSummary> {
-  const { stdout } = await promisify(execFile)(
-    CLI,
-    [
-      'run',
-      FIXTURE,
-      '--local',
-      '--input',
-      `exact=${input}`,
-      '--input',
-      `near=${input}`,
-      '--workdir',
-      workdir,
-      '--run-id',
-      runId,
-      '--json',
-    ],
-    { cwd: ROOT, maxBuffer: 16 << 20 },
-  );
-  return JSON.parse(stdout) as RunSummary;
-}
-
-const sum = (counts: Readonly<Record<string, number>>) =>
-  Object.values(counts).reduce((a, b) => a + b, 0);
-
-/** key → "op:reason detail" of every rejected sample of a stage, from the rejects shards. */
-async function rejectsOf(runRoot: string, stage: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const file of await readdir(path.join(runRoot, 'stats', stage))) {
-    const stats = JSON.parse(
-      await readFile(path.join(runRoot, 'stats', stage, file), 'utf8'),
-    ) as ShardStats;
-    expect(stats.in).toBe(stats.kept + sum(stats.rejected));
-    for (const shard of rejectShardsOf(stats)) {
-      for await (const record of readShard(createReadStream(new URL(shard.uri)))) {
-        if (record.kind !== 'sample') continue;
-        const { reject } = JSON.parse(record.sample.parts.json!.toString('utf8')) as {
-          reject: { op: string; reason: string; detail?: string };
-        };
-        out[`${stats.shard}/${record.sample.key}`] =
-          `${reject.op}:${reject.reason} ${reject.detail ?? ''}`.trim();
-      }
-    }
-  }
-  return out;
-}
+const runFixture = (input: string, workdir: string, runId: string) =>
+  runDedupFixture('dedup-run', ['exact', 'near'], input, workdir, runId);
 
 describe('run-scoped dedup, vlmflow run --local', () => {
   let dir: string;
