@@ -168,16 +168,9 @@ export function implementOperator<K extends string, S extends z.ZodType, R exten
   declaration: OperatorDeclaration<K, S, R>,
   implementation: { readonly create: CreateOperator<NoInfer<S>, NoInfer<R>> },
 ): Operator<K, S, R> {
-  const { kind, fn, description, params, reasons, storageArgs, stats } = declaration;
   const use = (args?: Partial<ArgsOf<S>>): OperatorUse => declaration(args);
-  const operator: Operator<K, S, R> = Object.assign(use, {
-    kind,
-    fn,
-    description,
-    params,
-    reasons,
-    ...(storageArgs ? { storageArgs } : {}),
-    ...(stats ? { stats } : {}),
+  // The declaration's own fields (kind, fn, schema, reasons…) are copied as declareOperator set them.
+  const operator: Operator<K, S, R> = Object.assign(use, declaration, {
     declaration,
     create: implementation.create,
   });
