@@ -163,9 +163,6 @@ export function isLambdaFunctionName(name: string): name is LambdaFunctionName {
   return Object.hasOwn(LAMBDA_FUNCTIONS, name);
 }
 
-export const lambdaFunction = (name: LambdaFunctionName): LambdaFunctionSpec =>
-  LAMBDA_FUNCTIONS[name];
-
 /** `curate` → `CurateFunctionArn`: the placeholder the compiler writes for its ARN. */
 export type FunctionArnPlaceholder<N extends string = LambdaFunctionName> =
   `${Capitalize<N>}FunctionArn`;

@@ -1,13 +1,11 @@
 /**
  * The built-in operator declarations: the `ops` namespace pipelines use
- * (`ops.image.size({ minSide: 150 })`) and, read from it, kind → declaration for the compiler
- * and Plan. Each
- * declaration's implementation is the file of the same name in lambdas/ops, paired with it
+ * (`ops.image.size({ minSide: 150 })`) and the declaration lists the compiler and Plan read.
+ * Each declaration's implementation is the file of the same name in lambdas/ops, paired with it
  * there (lambdas/ops/index.ts); adding an operator is one declaration here plus that file.
  */
-import { declarationsByKind, type OperatorDeclaration } from './operator';
+import type { OperatorDeclaration } from './operator';
 import { runDedup } from '../dedup-spec';
-import type { OperatorRegistry } from './validate-use';
 import { captionGenerate } from './caption-generate';
 import { dedupExact } from './dedup-exact';
 import { dedupPhash } from './dedup-phash';
@@ -75,8 +73,3 @@ export const CORE_DECLARATIONS: readonly OperatorDeclaration[] = [
   ...Object.values(BUILTIN_DECLARATIONS),
   runDedup,
 ];
-
-/** kind → declaration of every built-in operator. */
-export const builtinDeclarations: OperatorRegistry = declarationsByKind(
-  Object.values(BUILTIN_DECLARATIONS),
-);

@@ -147,15 +147,6 @@ const reads = (name: StageFunctionName, what: FunctionRead): boolean =>
   row(name).reads.includes(what);
 
 /**
- * Functions that load models (the operators of fn 'caption'): they alone carry
- * onnxruntime-node. Every shard bundle holds every operator's code, but model operators import
- * onnxruntime-node when they are created, which only happens there.
- */
-export const MODEL_READERS: readonly StageFunctionName[] = LAMBDA_FUNCTION_NAMES.filter(
-  (name) => row(name).loadsModels,
-);
-
-/**
  * Functions that may read model locations: the model readers, and Plan, which checks every
  * model folder a run names (its SHA256SUMS and files) before any shard runs.
  */

@@ -59,11 +59,3 @@ export function lazyProductionHandler(
 export const SHARD_ROLES: readonly LambdaRole[] = LAMBDA_FUNCTION_NAMES.filter(
   (name) => LAMBDA_FUNCTIONS[name].runsShards,
 );
-
-/** Every other function, with its built-in handler. */
-export const PRODUCTION_HANDLERS: LambdaHandlers = Object.fromEntries(
-  LAMBDA_FUNCTION_NAMES.filter((name) => !SHARD_ROLES.includes(name)).map((name) => [
-    name,
-    lazyProductionHandler(name),
-  ]),
-);

@@ -106,11 +106,6 @@ export class ProgressModel {
     }
   }
 
-  /** The run id the run writes to (Plan's, once known). */
-  get currentRunId(): string | undefined {
-    return this.runId;
-  }
-
   lines(): string[] {
     const now = this.endedAt ?? this.now();
     const header =
