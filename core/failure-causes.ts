@@ -98,7 +98,8 @@ function parseJson(text: string): unknown {
   }
 }
 
-function field(value: unknown, name: string): unknown {
+/** `value[name]` when value is an object, else undefined: for reading untyped JSON. */
+export function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null
     ? (value as Record<string, unknown>)[name]
     : undefined;

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { messageOf } from '../core/errors';
 import pairsBasic from '../pipelines/pairs-basic';
 import { stackNameOf } from '../infra/cdk/pipeline-stack';
 import { makeSampleShards } from '../test/fixtures/sample-shards';
@@ -38,6 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`test:aws FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`test:aws FAILED: ${messageOf(error)}`);
   process.exit(1);
 });

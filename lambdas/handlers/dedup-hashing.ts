@@ -51,10 +51,7 @@ export async function placeSample(sample: Sample, config: DedupConfig): Promise<
   if (!image || image.bytes.length === 0) return [];
   if (config.mode === 'exact') {
     // The within-shard dedup.exact's hash (128 bits of sha256), so both scopes agree.
-    const digest = Buffer.from(contentHash(image.bytes), 'hex');
-    return [
-      { partition: partitionName(0, partitionOfDigest(digest, config.partitions)), hash: digest },
-    ];
+    return placeByDigest(Buffer.from(contentHash(image.bytes), 'hex'), config);
   }
   const hash = await phash64(image.bytes).catch(() => undefined);
   if (hash === undefined) return [];

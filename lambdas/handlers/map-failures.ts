@@ -7,6 +7,7 @@
  */
 import { readJson } from '../shards/json-io';
 import { fromLocation, toLocation } from '../../core/uri';
+import { field } from '../../core/failure-causes';
 
 export interface MapFailure {
   readonly error?: string;
@@ -83,10 +84,4 @@ function shardKeyOf(input: unknown): string | undefined {
   const item = field(task, 'item') ?? task;
   const key = field(item, 'key');
   return typeof key === 'string' ? key : undefined;
-}
-
-function field(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)[name]
-    : undefined;
 }

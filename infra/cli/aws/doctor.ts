@@ -16,6 +16,7 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { messageOf } from '../../../core/errors';
 import type { PipelineGraph } from '../../../core/ir';
 import { compile } from '../../compiler';
 import { smallestFit } from '../../cdk/gpu-instances';
@@ -80,9 +81,6 @@ async function queueInstances(
 }
 const CDK_TOOLKIT_STACK = 'CDKToolkit';
 
-const message = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
-
 /** The Plan payload's graph hash and version: what the deployed definition was compiled from. */
 function compiledFrom(definition: unknown): string | undefined {
   const text = typeof definition === 'string' ? definition : JSON.stringify(definition);
@@ -108,7 +106,7 @@ export async function runDoctor(
     add(
       'credentials',
       'fail',
-      `no usable AWS credentials (${message(error)}): set AWS_PROFILE or run aws configure`,
+      `no usable AWS credentials (${messageOf(error)}): set AWS_PROFILE or run aws configure`,
     );
     return checks;
   }
@@ -131,7 +129,7 @@ export async function runDoctor(
     add(
       'cdk bootstrap',
       'fail',
-      `${message(error)}: run npx cdk bootstrap aws://${account}/${region}`,
+      `${messageOf(error)}: run npx cdk bootstrap aws://${account}/${region}`,
     );
   }
   if (!graph) return checks;
@@ -147,7 +145,7 @@ export async function runDoctor(
     );
     add('stack', 'ok', `${stackName} ${stack?.StackStatus ?? ''}`.trim());
   } catch (error) {
-    add('stack', 'fail', `${stackName}: ${message(error)}: run npx cdk deploy ${stackName}`);
+    add('stack', 'fail', `${stackName}: ${messageOf(error)}: run npx cdk deploy ${stackName}`);
     return checks;
   }
 
@@ -174,7 +172,7 @@ export async function runDoctor(
             `: run npx cdk deploy ${stackName}`,
     );
   } catch (error) {
-    add('state machine', 'fail', message(error));
+    add('state machine', 'fail', messageOf(error));
   }
 
   const largest = graph.trains.reduce(
@@ -201,14 +199,14 @@ export async function runDoctor(
           : ': shards beyond the limit are throttled and retried; raise the quota or lower maxConcurrency'),
     );
   } catch (error) {
-    add('Lambda concurrency', 'warn', message(error));
+    add('Lambda concurrency', 'warn', messageOf(error));
   }
 
   try {
     await clients.s3.send(new HeadBucketCommand({ Bucket: outputs.BucketName }));
     add('bucket', 'ok', `s3://${outputs.BucketName}/ reachable`);
   } catch (error) {
-    add('bucket', 'fail', `s3://${outputs.BucketName ?? '?'}/: ${message(error)}`);
+    add('bucket', 'fail', `s3://${outputs.BucketName ?? '?'}/: ${messageOf(error)}`);
   }
   return checks;
 }
@@ -244,7 +242,7 @@ async function checkGpuQuotas(
     environments = await queueInstances(clients.batch, jobQueueArn);
   } catch (error) {
     environments = [{ types: DEFAULT_GPU_TYPES, spot: false }];
-    assumed = ` (job queue not read: ${message(error)}; assumed ${DEFAULT_GPU_TYPES.join(', ')} On-Demand)`;
+    assumed = ` (job queue not read: ${messageOf(error)}; assumed ${DEFAULT_GPU_TYPES.join(', ')} On-Demand)`;
   }
   for (const { types, spot } of environments) {
     for (const quota of ec2QuotasFor(types, spot)) {
@@ -270,7 +268,7 @@ async function checkGpuQuotas(
         add(
           'GPU vCPU quota',
           'warn',
-          `cannot read quota ${quota.code}: ${message(error)}${assumed}`,
+          `cannot read quota ${quota.code}: ${messageOf(error)}${assumed}`,
         );
       }
     }
