@@ -76,7 +76,6 @@ export function isS3Uri(input: string): boolean {
   return /^s3:\/\//i.test(input);
 }
 
-/** `file://` URI of a path (relative paths resolve against the working directory). */
 /**
  * A bare key (`inputs/pairs`): no scheme, not absolute, not `./`-relative. It lies under the
  * data root, so a pipeline's default source works in the deployed bucket and in a local workdir.
@@ -85,6 +84,7 @@ export function isBareKey(uri: string): boolean {
   return !/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri) && !uri.startsWith('/') && !uri.startsWith('.');
 }
 
+/** `file://` URI of a path (relative paths resolve against the working directory). */
 export function toFileUri(filePath: string): string {
   const parsed = parseUri(filePath);
   if (parsed.scheme !== 'file') throw new InvalidUriError(filePath, 'expected a file system path');

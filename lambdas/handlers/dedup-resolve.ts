@@ -102,13 +102,11 @@ export function frequentDrops(
   records: readonly OriginRecord[],
   maxOccurrences: number,
 ): { shard: string; drop: Drop }[] {
+  const keys = records.map((record) => record.hash.toString('hex'));
   const counts = new Map<string, number>();
-  for (const record of records) {
-    const hex = record.hash.toString('hex');
-    counts.set(hex, (counts.get(hex) ?? 0) + 1);
-  }
-  return records.flatMap((record) => {
-    const occurrences = counts.get(record.hash.toString('hex'))!;
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return records.flatMap((record, index) => {
+    const occurrences = counts.get(keys[index]!)!;
     return occurrences > maxOccurrences
       ? [{ shard: record.shard, drop: { key: record.key, occurrences } }]
       : [];

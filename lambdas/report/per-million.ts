@@ -48,7 +48,8 @@ export function lambdaUsdPerMillion(input: LambdaRateInput, prices: Prices): Per
   const terms = {
     compute: MILLION * billedSeconds * (input.memoryMiB / 1024) * gbSecond,
     invocations: shards * (prices.lambda.usdPerMillionRequests / MILLION),
-    // A Distributed Map child per shard: start, the task, end (as estimateCost counts them).
+    // A Distributed Map child per shard: start, the task, end. estimateCost (cost.ts) counts one
+    // transition per shard task instead; this figure is the benchmark's published arithmetic.
     stateTransitions: shards * 3 * (prices.stepFunctions.usdPerThousandStateTransitions / 1000),
     ...s3Terms(shards, prices),
   };
