@@ -23,7 +23,7 @@ export const modelClipScore = implementOperator(declared, {
 
     /** Pairs: one image and one caption each, scored in one batch per tower. */
     const pairs = async (samples: readonly Sample[]): Promise<Outcome<Reason>[]> => {
-      const outcomes: (Outcome<Reason> | undefined)[] = samples.map((sample) => {
+      const checked = samples.map((sample): Outcome<Reason> | ReadPair => {
         const json = jsonObjectOf(sample);
         if (!json) return { keep: false, reason: 'invalid_json' };
         const text = readText(sample);
@@ -31,19 +31,20 @@ export const modelClipScore = implementOperator(declared, {
           return text.reason === 'missing'
             ? { keep: false, reason: 'missing_text' }
             : { keep: false, reason: text.reason, detail: text.detail };
-        return undefined;
+        return { sample, text: text.text, json };
       });
-      const open = samples.filter((_, i) => !outcomes[i]);
+      const open = checked.filter((c): c is ReadPair => !('keep' in c));
       const scores = await scorePairs(clip, buffers, open, params.batchSize);
       let next = 0;
-      return samples.map((sample, i) => {
-        if (outcomes[i]) return outcomes[i];
+      return checked.map((read) => {
+        if ('keep' in read) return read;
+        const { sample } = read;
         const score = scores[next++]!;
         if (typeof score !== 'number') return { keep: false, ...score };
         const stats = { score };
         const rejected = judge(score);
         if (rejected) return { keep: false, ...rejected, stats };
-        const json = { ...jsonObjectOf(sample), [`${params.field}_model`]: provenance };
+        const json = { ...read.json, [`${params.field}_model`]: provenance };
         return {
           keep: true,
           sample: withParts(sample, { json: Buffer.from(JSON.stringify(json)) }),
@@ -58,26 +59,23 @@ export const modelClipScore = implementOperator(declared, {
       const nearest = members.map((image) => nearestText(doc.texts, image.position));
       const scored = members.map((image, k) => ({ image, text: nearest[k] }));
       const withText = scored.filter((s): s is typeof s & { text: string } => s.text !== undefined);
-      const images = withText.map((s) => ({
-        key: s.image.member,
-        parts: { [s.image.ext]: sample.parts[s.image.member]! },
-      }));
       const scores = await scorePairs(
         clip,
         buffers,
-        images.map((img, k) => ({
-          ...img,
-          parts: { ...img.parts, txt: Buffer.from(withText[k]!.text) },
+        withText.map((s) => ({
+          sample: { key: s.image.member, parts: { [s.image.ext]: sample.parts[s.image.member]! } },
+          text: s.text,
         })),
         params.batchSize,
       );
+      let next = 0;
       const parts: Record<string, Buffer> = { ...sample.parts };
       const list: (number | null)[] = doc.images.map(() => null);
       const kept = [...doc.images];
       const removed: RemovedImage[] = [...(doc.removed_images ?? [])];
       for (const { image, text } of scored) {
-        const score =
-          text === undefined ? undefined : scores[withText.findIndex((s) => s.image === image)];
+        // withText keeps scored's order, so its scores come in the same order.
+        const score = text === undefined ? undefined : scores[next++];
         const verdict =
           score === undefined
             ? { reason: 'missing_text' as const }
@@ -118,27 +116,38 @@ export const modelClipScore = implementOperator(declared, {
   },
 });
 
+/** A sample holding one image, and the text it is scored against. */
+interface TextPair {
+  readonly sample: Sample;
+  readonly text: string;
+}
+
+/** A pair sample whose json and caption were read once, before scoring. */
+interface ReadPair extends TextPair {
+  readonly json: Record<string, unknown>;
+}
+
 /**
- * CLIP scores of samples that each hold one image and one text (`txt`), in order: a number, or
- * why the image could not be scored. Images and texts each go through their tower in batches.
+ * CLIP scores of image–text pairs, in order: a number, or why the image could not be scored.
+ * Images and texts each go through their tower in batches.
  */
 async function scorePairs(
   clip: Clip,
   buffers: PixelBuffers,
-  samples: readonly Sample[],
+  pairs: readonly TextPair[],
   batchSize: number,
 ): Promise<(number | { reason: 'no_image' | 'undecodable'; detail?: string })[]> {
   const out: (number | { reason: 'no_image' | 'undecodable'; detail?: string })[] = [];
-  for (let from = 0; from < samples.length; from += batchSize) {
-    const chunk = samples.slice(from, from + batchSize);
-    const images = await preprocessImages(clip.preprocessor, chunk, buffers);
+  for (let from = 0; from < pairs.length; from += batchSize) {
+    const chunk = pairs.slice(from, from + batchSize);
+    const images = await preprocessImages(
+      clip.preprocessor,
+      chunk.map((pair) => pair.sample),
+      buffers,
+    );
     const imageEmbeds = await embedImages(clip, images.pixels, images.count);
     buffers.give(images.pixels);
-    const withImage = chunk.filter((_, i) => 'slot' in images.slots[i]!);
-    const texts = withImage.map((s) => {
-      const read = readText(s);
-      return read.ok ? read.text : '';
-    });
+    const texts = chunk.filter((_, i) => 'slot' in images.slots[i]!).map((pair) => pair.text);
     const textEmbeds = await embedTexts(clip, texts);
     let next = 0;
     for (const slot of images.slots) {
